@@ -1,0 +1,416 @@
+package io.nereid.container;
+
+import io.nereid.entity.EntitySettings;
+import io.nereid.persistence.CborSerializable;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+
+/**
+ * One container's life: what the user asked for, where it was placed, what it should be doing
+ * and what its node last reported.
+ *
+ * <p>Every command is idempotent, so a gateway that retries after a timeout or a crash never
+ * creates or starts a container twice. Reports from a node other than the one the container is
+ * placed on are rejected; that fences an old placement after the container has moved.
+ */
+public final class Container
+    extends EventSourcedBehaviorWithEnforcedReplies<
+        Container.Command, Container.Event, Container.State> {
+
+  // State
+
+  /** What the user last asked the container to be doing. */
+  public enum DesiredState {
+    STOPPED,
+    RUNNING,
+    REMOVED
+  }
+
+  /**
+   * @param nodeId the node holding the container's reservation; empty before placement
+   * @param placementReason why the scheduler chose that node
+   * @param restartCount restarts made by the restart policy since the user last started it
+   * @param exitCode the last exit code; meaningful once the container has exited
+   */
+  public record State(
+      String containerId,
+      ContainerStatus status,
+      DesiredState desired,
+      String account,
+      String name,
+      ContainerSpec spec,
+      String nodeId,
+      String placementReason,
+      int exitCode,
+      boolean oomKilled,
+      int restartCount,
+      Instant createdAt,
+      Instant startedAt,
+      Instant finishedAt)
+      implements CborSerializable {
+
+    static State empty(String containerId) {
+      return new State(
+          containerId, ContainerStatus.NEW, DesiredState.STOPPED, "", "", null, "", "", 0, false,
+          0, Instant.EPOCH, Instant.EPOCH, Instant.EPOCH);
+    }
+
+    public boolean isRunning() {
+      return status == ContainerStatus.RUNNING;
+    }
+
+    State create(ContainerCreated event) {
+      return new State(
+          containerId, ContainerStatus.CREATED, DesiredState.STOPPED, event.account(),
+          event.name(), event.spec(), "", "", 0, false, 0, event.at(), startedAt, finishedAt);
+    }
+
+    State place(ContainerPlaced event) {
+      ContainerStatus next =
+          status == ContainerStatus.CREATED || status == ContainerStatus.PLACED
+              ? ContainerStatus.PLACED
+              : status;
+      return new State(
+          containerId, next, desired, account, name, spec, event.nodeId(), event.reason(),
+          exitCode, oomKilled, restartCount, createdAt, startedAt, finishedAt);
+    }
+
+    State requestStart(StartRequested event) {
+      int restarts = event.byRestartPolicy() ? restartCount + 1 : 0;
+      return new State(
+          containerId, status, DesiredState.RUNNING, account, name, spec, nodeId,
+          placementReason, exitCode, oomKilled, restarts, createdAt, startedAt, finishedAt);
+    }
+
+    State start(ContainerStarted event) {
+      return new State(
+          containerId, ContainerStatus.RUNNING, desired, account, name, spec, nodeId,
+          placementReason, 0, false, restartCount, createdAt, event.at(), finishedAt);
+    }
+
+    State exit(ContainerExited event) {
+      return new State(
+          containerId, ContainerStatus.EXITED, desired, account, name, spec, nodeId,
+          placementReason, event.exitCode(), event.oomKilled(), restartCount, createdAt,
+          startedAt, event.at());
+    }
+
+    State requestStop(StopRequested event) {
+      return new State(
+          containerId, status, DesiredState.STOPPED, account, name, spec, nodeId,
+          placementReason, exitCode, oomKilled, restartCount, createdAt, startedAt, finishedAt);
+    }
+
+    State remove(ContainerRemoved event) {
+      return new State(
+          containerId, ContainerStatus.REMOVED, DesiredState.REMOVED, account, name, spec, nodeId,
+          placementReason, exitCode, oomKilled, restartCount, createdAt, startedAt, finishedAt);
+    }
+  }
+
+  // Commands
+
+  public sealed interface Command extends CborSerializable {}
+
+  /**
+   * Creates the container; replies with its state. Repeating the same create replies with the
+   * current state; a create with a different account, name or spec is rejected.
+   */
+  public record Create(
+      String account, String name, ContainerSpec spec, ActorRef<StatusReply<State>> replyTo)
+      implements Command {}
+
+  /**
+   * Records the node that holds the container's reservation and why it was chosen; replies with
+   * the new state. A running container cannot move.
+   */
+  public record Place(String nodeId, String reason, ActorRef<StatusReply<State>> replyTo)
+      implements Command {}
+
+  /** Marks the container as wanted running; replies with the new state. */
+  public record RequestStart(ActorRef<StatusReply<State>> replyTo) implements Command {}
+
+  /** Marks the container as wanted stopped; replies with the new state. */
+  public record RequestStop(ActorRef<StatusReply<State>> replyTo) implements Command {}
+
+  /** A node agent's report that the main process runs; replies with the new state. */
+  public record ReportStarted(String nodeId, ActorRef<StatusReply<State>> replyTo)
+      implements Command {}
+
+  /**
+   * A node agent's report that the main process ended; replies with the new state, in which the
+   * restart policy may already have asked for a restart.
+   */
+  public record ReportExited(
+      String nodeId, int exitCode, boolean oomKilled, ActorRef<StatusReply<State>> replyTo)
+      implements Command {}
+
+  /**
+   * Removes the container; replies with the final state. A running container is removed only
+   * with {@code force}.
+   */
+  public record Remove(boolean force, ActorRef<StatusReply<State>> replyTo) implements Command {}
+
+  /** Replies with the current state. */
+  public record Get(ActorRef<State> replyTo) implements Command {}
+
+  // Events
+
+  public sealed interface Event extends CborSerializable {}
+
+  public record ContainerCreated(String account, String name, ContainerSpec spec, Instant at)
+      implements Event {}
+
+  public record ContainerPlaced(String nodeId, String reason, Instant at) implements Event {}
+
+  /**
+   * @param byRestartPolicy true when the restart policy asked, false when the user did
+   */
+  public record StartRequested(boolean byRestartPolicy, Instant at) implements Event {}
+
+  public record ContainerStarted(String nodeId, Instant at) implements Event {}
+
+  public record ContainerExited(String nodeId, int exitCode, boolean oomKilled, Instant at)
+      implements Event {}
+
+  public record StopRequested(Instant at) implements Event {}
+
+  public record ContainerRemoved(Instant at) implements Event {}
+
+  // Sharding key and init
+
+  public static final EntityTypeKey<Command> TYPE_KEY =
+      EntityTypeKey.create(Command.class, "Container");
+
+  public static Behavior<Command> create(String containerId, EntitySettings settings) {
+    return new Container(containerId, settings);
+  }
+
+  private final String containerId;
+  private final EntitySettings settings;
+  private final Clock clock;
+
+  private Container(String containerId, EntitySettings settings) {
+    super(PersistenceId.of(TYPE_KEY.name(), containerId));
+    this.containerId = containerId;
+    this.settings = settings;
+    this.clock = settings.clock();
+  }
+
+  @Override
+  public State emptyState() {
+    return State.empty(containerId);
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), settings.snapshotsKept());
+  }
+
+  // Handlers
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    var builder = newCommandHandlerWithReplyBuilder();
+    builder
+        .forState(state -> state.status() == ContainerStatus.NEW)
+        .onCommand(Create.class, this::onCreate)
+        .onCommand(Get.class, (state, command) -> Effect().reply(command.replyTo(), state))
+        .onAnyCommand(this::rejectMissing);
+    builder
+        .forState(state -> state.status() == ContainerStatus.REMOVED)
+        .onCommand(Get.class, (state, command) -> Effect().reply(command.replyTo(), state))
+        .onCommand(Remove.class, (state, command) -> replyState(command.replyTo(), state))
+        .onCommand(ReportExited.class, (state, command) -> replyState(command.replyTo(), state))
+        .onAnyCommand(this::rejectRemoved);
+    builder
+        .forAnyState()
+        .onCommand(Create.class, this::onRepeatedCreate)
+        .onCommand(Place.class, this::onPlace)
+        .onCommand(RequestStart.class, this::onRequestStart)
+        .onCommand(RequestStop.class, this::onRequestStop)
+        .onCommand(ReportStarted.class, this::onReportStarted)
+        .onCommand(ReportExited.class, this::onReportExited)
+        .onCommand(Remove.class, this::onRemove)
+        .onCommand(Get.class, (state, command) -> Effect().reply(command.replyTo(), state));
+    return builder.build();
+  }
+
+  private ReplyEffect<Event, State> onCreate(State state, Create command) {
+    return Effect()
+        .persist(
+            new ContainerCreated(command.account(), command.name(), command.spec(), clock.instant()))
+        .thenReply(command.replyTo(), StatusReply::success);
+  }
+
+  private ReplyEffect<Event, State> onRepeatedCreate(State state, Create command) {
+    boolean same =
+        state.account().equals(command.account())
+            && state.name().equals(command.name())
+            && state.spec().equals(command.spec());
+    if (same) {
+      return replyState(command.replyTo(), state);
+    }
+    return Effect()
+        .reply(
+            command.replyTo(),
+            StatusReply.error("container " + containerId + " already exists with another spec"));
+  }
+
+  private ReplyEffect<Event, State> onPlace(State state, Place command) {
+    if (state.nodeId().equals(command.nodeId())) {
+      return replyState(command.replyTo(), state);
+    }
+    if (state.isRunning()) {
+      return Effect()
+          .reply(
+              command.replyTo(),
+              StatusReply.error(
+                  "container "
+                      + containerId
+                      + " is running on node "
+                      + state.nodeId()
+                      + " and cannot move while it runs"));
+    }
+    return Effect()
+        .persist(new ContainerPlaced(command.nodeId(), command.reason(), clock.instant()))
+        .thenReply(command.replyTo(), StatusReply::success);
+  }
+
+  private ReplyEffect<Event, State> onRequestStart(State state, RequestStart command) {
+    if (state.nodeId().isEmpty()) {
+      return Effect()
+          .reply(
+              command.replyTo(),
+              StatusReply.error("container " + containerId + " has not been placed on a node"));
+    }
+    if (state.desired() == DesiredState.RUNNING) {
+      return replyState(command.replyTo(), state);
+    }
+    return Effect()
+        .persist(new StartRequested(false, clock.instant()))
+        .thenReply(command.replyTo(), StatusReply::success);
+  }
+
+  private ReplyEffect<Event, State> onRequestStop(State state, RequestStop command) {
+    if (state.desired() == DesiredState.STOPPED) {
+      return replyState(command.replyTo(), state);
+    }
+    return Effect()
+        .persist(new StopRequested(clock.instant()))
+        .thenReply(command.replyTo(), StatusReply::success);
+  }
+
+  private ReplyEffect<Event, State> onReportStarted(State state, ReportStarted command) {
+    if (!state.nodeId().equals(command.nodeId())) {
+      return rejectStaleNode(command.replyTo(), state, command.nodeId());
+    }
+    if (state.isRunning()) {
+      return replyState(command.replyTo(), state);
+    }
+    return Effect()
+        .persist(new ContainerStarted(command.nodeId(), clock.instant()))
+        .thenReply(command.replyTo(), StatusReply::success);
+  }
+
+  private ReplyEffect<Event, State> onReportExited(State state, ReportExited command) {
+    if (!state.nodeId().equals(command.nodeId())) {
+      return rejectStaleNode(command.replyTo(), state, command.nodeId());
+    }
+    if (!state.isRunning()) {
+      // A repeated report of the same exit, for example after the agent restarted.
+      return replyState(command.replyTo(), state);
+    }
+    Instant now = clock.instant();
+    ContainerExited exited =
+        new ContainerExited(command.nodeId(), command.exitCode(), command.oomKilled(), now);
+    boolean restart =
+        state.desired() == DesiredState.RUNNING
+            && state.spec().restartPolicy().restartsAfter(command.exitCode(), state.restartCount());
+    List<Event> events =
+        restart ? List.of(exited, new StartRequested(true, now)) : List.of(exited);
+    return Effect().persist(events).thenReply(command.replyTo(), StatusReply::success);
+  }
+
+  private ReplyEffect<Event, State> onRemove(State state, Remove command) {
+    if (state.isRunning() && !command.force()) {
+      return Effect()
+          .reply(
+              command.replyTo(),
+              StatusReply.error(
+                  "cannot remove running container "
+                      + containerId
+                      + ": stop it first or use force"));
+    }
+    return Effect()
+        .persist(new ContainerRemoved(clock.instant()))
+        .thenReply(command.replyTo(), StatusReply::success);
+  }
+
+  private ReplyEffect<Event, State> replyState(ActorRef<StatusReply<State>> replyTo, State state) {
+    return Effect().reply(replyTo, StatusReply.success(state));
+  }
+
+  private ReplyEffect<Event, State> rejectStaleNode(
+      ActorRef<StatusReply<State>> replyTo, State state, String reportingNode) {
+    return Effect()
+        .reply(
+            replyTo,
+            StatusReply.error(
+                "container "
+                    + containerId
+                    + " is placed on node "
+                    + state.nodeId()
+                    + ", not on "
+                    + reportingNode));
+  }
+
+  private ReplyEffect<Event, State> rejectMissing(State state, Command command) {
+    return rejectWith(command, "no such container: " + containerId);
+  }
+
+  private ReplyEffect<Event, State> rejectRemoved(State state, Command command) {
+    return rejectWith(command, "container " + containerId + " has been removed");
+  }
+
+  private ReplyEffect<Event, State> rejectWith(Command command, String message) {
+    ActorRef<StatusReply<State>> replyTo = stateReplyTarget(command);
+    return Effect().reply(replyTo, StatusReply.error(message));
+  }
+
+  private static ActorRef<StatusReply<State>> stateReplyTarget(Command command) {
+    if (command instanceof Create c) return c.replyTo();
+    if (command instanceof Place c) return c.replyTo();
+    if (command instanceof RequestStart c) return c.replyTo();
+    if (command instanceof RequestStop c) return c.replyTo();
+    if (command instanceof ReportStarted c) return c.replyTo();
+    if (command instanceof ReportExited c) return c.replyTo();
+    if (command instanceof Remove c) return c.replyTo();
+    throw new IllegalArgumentException("no reply target in " + command);
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(ContainerCreated.class, State::create)
+        .onEvent(ContainerPlaced.class, State::place)
+        .onEvent(StartRequested.class, State::requestStart)
+        .onEvent(ContainerStarted.class, State::start)
+        .onEvent(ContainerExited.class, State::exit)
+        .onEvent(StopRequested.class, State::requestStop)
+        .onEvent(ContainerRemoved.class, State::remove)
+        .build();
+  }
+}

@@ -1,0 +1,33 @@
+package io.nereid.entity;
+
+import io.nereid.account.Account;
+import io.nereid.container.Container;
+import io.nereid.node.ComputeNode;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+
+/**
+ * Registers the persistent entities with Cluster Sharding. Members with the {@code control} role
+ * host them; members without it reach them through a proxy.
+ */
+public final class EntitySharding {
+
+  public static final String CONTROL_ROLE = "control";
+
+  private EntitySharding() {}
+
+  public static ClusterSharding init(ActorSystem<?> system, EntitySettings settings) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    sharding.init(
+        Entity.of(ComputeNode.TYPE_KEY, context -> ComputeNode.create(context.getEntityId(), settings))
+            .withRole(CONTROL_ROLE));
+    sharding.init(
+        Entity.of(Container.TYPE_KEY, context -> Container.create(context.getEntityId(), settings))
+            .withRole(CONTROL_ROLE));
+    sharding.init(
+        Entity.of(Account.TYPE_KEY, context -> Account.create(context.getEntityId(), settings))
+            .withRole(CONTROL_ROLE));
+    return sharding;
+  }
+}

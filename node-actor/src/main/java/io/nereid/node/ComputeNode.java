@@ -1,0 +1,338 @@
+package io.nereid.node;
+
+import io.nereid.entity.EntitySettings;
+import io.nereid.persistence.CborSerializable;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+
+/**
+ * The authoritative record of one compute machine: its inventory, labels, status and the
+ * resources reserved by every container placed on it.
+ *
+ * <p>The entity is the last word on capacity. The scheduler works from a view that may lag, so it
+ * asks this entity to reserve, and the entity rejects any reservation that would make the sum of
+ * reservations exceed the inventory, or that arrives while the node is not ready. Heartbeats are
+ * not persisted; only status transitions are.
+ */
+public final class ComputeNode
+    extends EventSourcedBehaviorWithEnforcedReplies<
+        ComputeNode.Command, ComputeNode.Event, ComputeNode.State> {
+
+  // State
+
+  /**
+   * @param reservations resources held per container id
+   */
+  public record State(
+      String nodeId,
+      NodeStatus status,
+      String pool,
+      Resources capacity,
+      Map<String, String> labels,
+      Map<String, Resources> reservations,
+      Instant statusChangedAt)
+      implements CborSerializable {
+
+    public State {
+      labels = Map.copyOf(labels);
+      reservations = Map.copyOf(reservations);
+    }
+
+    static State unregistered(String nodeId) {
+      return new State(
+          nodeId, NodeStatus.UNREGISTERED, "", Resources.NONE, Map.of(), Map.of(), Instant.EPOCH);
+    }
+
+    public Resources reserved() {
+      Resources sum = Resources.NONE;
+      for (Resources each : reservations.values()) {
+        sum = sum.plus(each);
+      }
+      return sum;
+    }
+
+    public Resources free() {
+      return capacity.minus(reserved());
+    }
+
+    State register(NodeRegistered event) {
+      return new State(
+          nodeId,
+          NodeStatus.READY,
+          event.pool(),
+          event.capacity(),
+          event.labels(),
+          reservations,
+          event.at());
+    }
+
+    State changeStatus(NodeStatusChanged event) {
+      return new State(nodeId, event.status(), pool, capacity, labels, reservations, event.at());
+    }
+
+    State relabel(NodeLabelsUpdated event) {
+      return new State(nodeId, status, pool, capacity, event.labels(), reservations, statusChangedAt);
+    }
+
+    State reserve(ResourcesReserved event) {
+      Map<String, Resources> next = new HashMap<>(reservations);
+      next.put(event.containerId(), event.resources());
+      return new State(nodeId, status, pool, capacity, labels, next, statusChangedAt);
+    }
+
+    State release(ResourcesReleased event) {
+      Map<String, Resources> next = new HashMap<>(reservations);
+      next.remove(event.containerId());
+      return new State(nodeId, status, pool, capacity, labels, next, statusChangedAt);
+    }
+  }
+
+  // Commands
+
+  public sealed interface Command extends CborSerializable {}
+
+  /**
+   * Records the node's inventory and moves an unregistered or lost node to ready; replies with
+   * the new state. A repeated registration with the same values persists nothing.
+   */
+  public record Register(
+      String pool,
+      Resources capacity,
+      Map<String, String> labels,
+      ActorRef<StatusReply<State>> replyTo)
+      implements Command {}
+
+  /** Moves the node to another status; replies with the new state or the reason it may not. */
+  public record ChangeStatus(
+      NodeStatus target, String reason, ActorRef<StatusReply<State>> replyTo)
+      implements Command {}
+
+  /** Replaces the node's labels; replies with the new state. */
+  public record UpdateLabels(Map<String, String> labels, ActorRef<StatusReply<State>> replyTo)
+      implements Command {}
+
+  /**
+   * Reserves resources for one container, or changes that container's reservation; replies Done,
+   * or an error when the node is not ready or lacks the capacity. Repeating a granted
+   * reservation persists nothing and replies Done again.
+   */
+  public record Reserve(
+      String containerId, Resources resources, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {}
+
+  /** Gives back a container's reservation; replies Done also when there was none. */
+  public record Release(String containerId, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {}
+
+  /** Replies with the current state. */
+  public record Get(ActorRef<State> replyTo) implements Command {}
+
+  // Events
+
+  public sealed interface Event extends CborSerializable {}
+
+  public record NodeRegistered(
+      String pool, Resources capacity, Map<String, String> labels, Instant at) implements Event {}
+
+  public record NodeStatusChanged(NodeStatus status, String reason, Instant at) implements Event {}
+
+  public record NodeLabelsUpdated(Map<String, String> labels, Instant at) implements Event {}
+
+  public record ResourcesReserved(String containerId, Resources resources, Instant at)
+      implements Event {}
+
+  public record ResourcesReleased(String containerId, Instant at) implements Event {}
+
+  // Sharding key and init
+
+  public static final EntityTypeKey<Command> TYPE_KEY =
+      EntityTypeKey.create(Command.class, "ComputeNode");
+
+  public static Behavior<Command> create(String nodeId, EntitySettings settings) {
+    return new ComputeNode(nodeId, settings);
+  }
+
+  private final String nodeId;
+  private final EntitySettings settings;
+  private final Clock clock;
+
+  private ComputeNode(String nodeId, EntitySettings settings) {
+    super(PersistenceId.of(TYPE_KEY.name(), nodeId));
+    this.nodeId = nodeId;
+    this.settings = settings;
+    this.clock = settings.clock();
+  }
+
+  @Override
+  public State emptyState() {
+    return State.unregistered(nodeId);
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), settings.snapshotsKept());
+  }
+
+  // Handlers
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    var builder = newCommandHandlerWithReplyBuilder();
+    builder
+        .forState(state -> state.status() == NodeStatus.DECOMMISSIONED)
+        .onCommand(Register.class, (state, command) -> reject(command.replyTo(), "is decommissioned"))
+        .onCommand(ChangeStatus.class, this::onChangeStatus)
+        .onCommand(
+            UpdateLabels.class, (state, command) -> reject(command.replyTo(), "is decommissioned"));
+    builder
+        .forState(state -> state.status() == NodeStatus.UNREGISTERED)
+        .onCommand(Register.class, this::onRegister)
+        .onCommand(ChangeStatus.class, this::onChangeStatus)
+        .onCommand(
+            UpdateLabels.class, (state, command) -> reject(command.replyTo(), "is not registered"));
+    builder
+        .forAnyState()
+        .onCommand(Register.class, this::onRegister)
+        .onCommand(ChangeStatus.class, this::onChangeStatus)
+        .onCommand(UpdateLabels.class, this::onUpdateLabels)
+        .onCommand(Reserve.class, this::onReserve)
+        .onCommand(Release.class, this::onRelease)
+        .onCommand(Get.class, (state, command) -> Effect().reply(command.replyTo(), state));
+    return builder.build();
+  }
+
+  private ReplyEffect<Event, State> onRegister(State state, Register command) {
+    boolean unchanged =
+        state.status() != NodeStatus.UNREGISTERED
+            && state.status() != NodeStatus.LOST
+            && state.pool().equals(command.pool())
+            && state.capacity().equals(command.capacity())
+            && state.labels().equals(command.labels());
+    if (unchanged) {
+      return Effect().reply(command.replyTo(), StatusReply.success(state));
+    }
+    NodeRegistered registered =
+        new NodeRegistered(command.pool(), command.capacity(), command.labels(), clock.instant());
+    if (state.status() == NodeStatus.CORDONED || state.status() == NodeStatus.DRAINING) {
+      // An agent that restarts must not undo an operator's cordon or drain.
+      NodeStatusChanged kept =
+          new NodeStatusChanged(state.status(), "kept across re-registration", registered.at());
+      return Effect()
+          .persist(java.util.List.of(registered, kept))
+          .thenReply(command.replyTo(), StatusReply::success);
+    }
+    return Effect().persist(registered).thenReply(command.replyTo(), StatusReply::success);
+  }
+
+  private ReplyEffect<Event, State> onChangeStatus(State state, ChangeStatus command) {
+    NodeStatus target = command.target();
+    if (target == state.status()) {
+      return Effect().reply(command.replyTo(), StatusReply.success(state));
+    }
+    if (!state.status().allowedTargets().contains(target)) {
+      return Effect()
+          .reply(
+              command.replyTo(),
+              StatusReply.error(
+                  "node "
+                      + nodeId
+                      + " is "
+                      + state.status().lowerCase()
+                      + " and cannot become "
+                      + target.lowerCase()));
+    }
+    if (target == NodeStatus.DECOMMISSIONED && !state.reservations().isEmpty()) {
+      return Effect()
+          .reply(
+              command.replyTo(),
+              StatusReply.error(
+                  "node "
+                      + nodeId
+                      + " still holds "
+                      + state.reservations().size()
+                      + " containers; drain it and remove them before decommissioning"));
+    }
+    return Effect()
+        .persist(new NodeStatusChanged(target, command.reason(), clock.instant()))
+        .thenReply(command.replyTo(), StatusReply::success);
+  }
+
+  private ReplyEffect<Event, State> onUpdateLabels(State state, UpdateLabels command) {
+    if (state.labels().equals(command.labels())) {
+      return Effect().reply(command.replyTo(), StatusReply.success(state));
+    }
+    return Effect()
+        .persist(new NodeLabelsUpdated(command.labels(), clock.instant()))
+        .thenReply(command.replyTo(), StatusReply::success);
+  }
+
+  private ReplyEffect<Event, State> onReserve(State state, Reserve command) {
+    Resources held = state.reservations().get(command.containerId());
+    if (command.resources().equals(held)) {
+      return Effect().reply(command.replyTo(), StatusReply.ack());
+    }
+    if (state.status() != NodeStatus.READY) {
+      return Effect()
+          .reply(
+              command.replyTo(),
+              StatusReply.error(
+                  "node " + nodeId + " is " + state.status().lowerCase() + ", not ready"));
+    }
+    Resources free = state.free().plus(Objects.requireNonNullElse(held, Resources.NONE));
+    if (!command.resources().fitsWithin(free)) {
+      return Effect()
+          .reply(
+              command.replyTo(),
+              StatusReply.error(
+                  "node "
+                      + nodeId
+                      + " cannot hold container "
+                      + command.containerId()
+                      + ": "
+                      + command.resources().shortfall(free)));
+    }
+    return Effect()
+        .persist(
+            new ResourcesReserved(command.containerId(), command.resources(), clock.instant()))
+        .thenReply(command.replyTo(), newState -> StatusReply.ack());
+  }
+
+  private ReplyEffect<Event, State> onRelease(State state, Release command) {
+    if (!state.reservations().containsKey(command.containerId())) {
+      return Effect().reply(command.replyTo(), StatusReply.ack());
+    }
+    return Effect()
+        .persist(new ResourcesReleased(command.containerId(), clock.instant()))
+        .thenReply(command.replyTo(), newState -> StatusReply.ack());
+  }
+
+  private ReplyEffect<Event, State> reject(ActorRef<StatusReply<State>> replyTo, String problem) {
+    return Effect().reply(replyTo, StatusReply.error("node " + nodeId + " " + problem));
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(NodeRegistered.class, State::register)
+        .onEvent(NodeStatusChanged.class, State::changeStatus)
+        .onEvent(NodeLabelsUpdated.class, State::relabel)
+        .onEvent(ResourcesReserved.class, State::reserve)
+        .onEvent(ResourcesReleased.class, State::release)
+        .build();
+  }
+}

@@ -1,0 +1,232 @@
+package io.nereid.container;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nereid.entity.JournalTestKit;
+import java.util.List;
+import java.util.function.Function;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class ContainerTest {
+
+  private static final ContainerSpec SPEC = ContainerSpec.of("busybox", List.of("httpd", "-f"));
+
+  private static JournalTestKit kit;
+
+  @BeforeAll
+  static void start() {
+    kit = JournalTestKit.start("ContainerTest", 4);
+  }
+
+  @AfterAll
+  static void stop() {
+    kit.shutdown();
+  }
+
+  private static String id(char fill) {
+    return String.valueOf(fill).repeat(64);
+  }
+
+  private ActorRef<Container.Command> spawn(String id) {
+    return kit.testKit.spawn(Container.create(id, kit.settings));
+  }
+
+  private StatusReply<Container.State> ask(
+      ActorRef<Container.Command> container,
+      Function<ActorRef<StatusReply<Container.State>>, Container.Command> command) {
+    TestProbe<StatusReply<Container.State>> probe = kit.testKit.createTestProbe();
+    container.tell(command.apply(probe.ref()));
+    return probe.receiveMessage();
+  }
+
+  private Container.State ok(
+      ActorRef<Container.Command> container,
+      Function<ActorRef<StatusReply<Container.State>>, Container.Command> command) {
+    StatusReply<Container.State> reply = ask(container, command);
+    assertTrue(reply.isSuccess(), () -> "rejected: " + reply);
+    return reply.getValue();
+  }
+
+  private Container.State get(ActorRef<Container.Command> container) {
+    TestProbe<Container.State> probe = kit.testKit.createTestProbe();
+    container.tell(new Container.Get(probe.ref()));
+    return probe.receiveMessage();
+  }
+
+  @Test
+  void fullLifecycle() {
+    String id = id('a');
+    ActorRef<Container.Command> container = spawn(id);
+
+    Container.State created = ok(container, r -> new Container.Create("acct", "web", SPEC, r));
+    assertEquals(ContainerStatus.CREATED, created.status());
+
+    Container.State placed = ok(container, r -> new Container.Place("n1", "bin-pack score 0.8", r));
+    assertEquals(ContainerStatus.PLACED, placed.status());
+    assertEquals("n1", placed.nodeId());
+
+    Container.State startRequested = ok(container, Container.RequestStart::new);
+    assertEquals(Container.DesiredState.RUNNING, startRequested.desired());
+
+    Container.State running = ok(container, r -> new Container.ReportStarted("n1", r));
+    assertEquals(ContainerStatus.RUNNING, running.status());
+
+    ok(container, Container.RequestStop::new);
+    Container.State exited = ok(container, r -> new Container.ReportExited("n1", 137, false, r));
+    assertEquals(ContainerStatus.EXITED, exited.status());
+    assertEquals(137, exited.exitCode());
+
+    Container.State removed = ok(container, r -> new Container.Remove(false, r));
+    assertEquals(ContainerStatus.REMOVED, removed.status());
+
+    List<Object> events = kit.events("Container|" + id);
+    assertEquals(7, events.size(), () -> "events: " + events);
+  }
+
+  @Test
+  void retriedCommandsAppliedOnce() {
+    String id = id('b');
+    ActorRef<Container.Command> container = spawn(id);
+
+    for (int i = 0; i < 3; i++) {
+      ok(container, r -> new Container.Create("acct", "retry", SPEC, r));
+      ok(container, r -> new Container.Place("n1", "only node", r));
+      ok(container, Container.RequestStart::new);
+      ok(container, r -> new Container.ReportStarted("n1", r));
+    }
+
+    assertEquals(4, kit.events("Container|" + id).size());
+  }
+
+  @Test
+  void createWithOtherSpecRejected() {
+    ActorRef<Container.Command> container = spawn(id('c'));
+    ok(container, r -> new Container.Create("acct", "one", SPEC, r));
+
+    StatusReply<Container.State> reply =
+        ask(container, r -> new Container.Create("acct", "two", SPEC, r));
+
+    assertEquals(
+        "container " + id('c') + " already exists with another spec", reply.getError().getMessage());
+  }
+
+  @Test
+  void reportFromOtherNodeRejected() {
+    ActorRef<Container.Command> container = spawn(id('d'));
+    ok(container, r -> new Container.Create("acct", "fenced", SPEC, r));
+    ok(container, r -> new Container.Place("n1", "first", r));
+    ok(container, Container.RequestStart::new);
+
+    StatusReply<Container.State> reply = ask(container, r -> new Container.ReportStarted("n2", r));
+
+    assertEquals(
+        "container " + id('d') + " is placed on node n1, not on n2", reply.getError().getMessage());
+    assertEquals(ContainerStatus.PLACED, get(container).status());
+  }
+
+  @Test
+  void runningContainerCannotMoveOrBeRemoved() {
+    ActorRef<Container.Command> container = spawn(id('e'));
+    ok(container, r -> new Container.Create("acct", "busy", SPEC, r));
+    ok(container, r -> new Container.Place("n1", "first", r));
+    ok(container, Container.RequestStart::new);
+    ok(container, r -> new Container.ReportStarted("n1", r));
+
+    StatusReply<Container.State> move = ask(container, r -> new Container.Place("n2", "other", r));
+    assertEquals(
+        "container " + id('e') + " is running on node n1 and cannot move while it runs",
+        move.getError().getMessage());
+
+    StatusReply<Container.State> remove = ask(container, r -> new Container.Remove(false, r));
+    assertEquals(
+        "cannot remove running container " + id('e') + ": stop it first or use force",
+        remove.getError().getMessage());
+
+    assertEquals(ContainerStatus.REMOVED, ok(container, r -> new Container.Remove(true, r)).status());
+  }
+
+  @Test
+  void startBeforePlacementRejected() {
+    ActorRef<Container.Command> container = spawn(id('f'));
+    ok(container, r -> new Container.Create("acct", "unplaced", SPEC, r));
+
+    StatusReply<Container.State> reply = ask(container, Container.RequestStart::new);
+
+    assertEquals(
+        "container " + id('f') + " has not been placed on a node", reply.getError().getMessage());
+  }
+
+  @Test
+  void unknownContainerRejectsCommands() {
+    ActorRef<Container.Command> container = spawn(id('0'));
+
+    StatusReply<Container.State> reply = ask(container, Container.RequestStart::new);
+
+    assertEquals("no such container: " + id('0'), reply.getError().getMessage());
+  }
+
+  @Test
+  void removedContainerRejectsStart() {
+    ActorRef<Container.Command> container = spawn(id('1'));
+    ok(container, r -> new Container.Create("acct", "gone", SPEC, r));
+    ok(container, r -> new Container.Remove(false, r));
+
+    StatusReply<Container.State> reply = ask(container, Container.RequestStart::new);
+
+    assertEquals("container " + id('1') + " has been removed", reply.getError().getMessage());
+  }
+
+  @Test
+  void onFailurePolicyRestartsUntilLimit() {
+    ActorRef<Container.Command> container = spawn(id('2'));
+    ContainerSpec spec = SPEC.withRestartPolicy(new RestartPolicy("on-failure", 2));
+    ok(container, r -> new Container.Create("acct", "flaky", spec, r));
+    ok(container, r -> new Container.Place("n1", "first", r));
+    ok(container, Container.RequestStart::new);
+
+    for (int restart = 1; restart <= 2; restart++) {
+      ok(container, r -> new Container.ReportStarted("n1", r));
+      Container.State afterExit = ok(container, r -> new Container.ReportExited("n1", 1, false, r));
+      assertEquals(Container.DesiredState.RUNNING, afterExit.desired());
+      assertEquals(restart, afterExit.restartCount());
+    }
+    ok(container, r -> new Container.ReportStarted("n1", r));
+    Container.State last = ok(container, r -> new Container.ReportExited("n1", 1, false, r));
+
+    assertEquals(2, last.restartCount());
+    assertEquals(ContainerStatus.EXITED, last.status());
+    List<Object> events = kit.events("Container|" + id('2'));
+    long restarts =
+        events.stream()
+            .filter(e -> e instanceof Container.StartRequested s && s.byRestartPolicy())
+            .count();
+    assertEquals(2, restarts);
+  }
+
+  @Test
+  void recoversFromJournalAndSnapshot() {
+    String id = id('3');
+    ActorRef<Container.Command> container = spawn(id);
+    ok(container, r -> new Container.Create("acct", "recover", SPEC.withMemory(1 << 28), r));
+    ok(container, r -> new Container.Place("n1", "first", r));
+    for (int i = 0; i < 4; i++) {
+      ok(container, Container.RequestStart::new);
+      ok(container, r -> new Container.ReportStarted("n1", r));
+      ok(container, Container.RequestStop::new);
+      ok(container, r -> new Container.ReportExited("n1", 0, false, r));
+    }
+    Container.State before = get(container);
+    kit.testKit.stop(container);
+
+    Container.State after = get(spawn(id));
+
+    assertEquals(before, after);
+    assertTrue(kit.snapshotCount("Container|" + id) > 0, "a snapshot was saved");
+  }
+}

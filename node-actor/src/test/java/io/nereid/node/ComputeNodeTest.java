@@ -1,0 +1,238 @@
+package io.nereid.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nereid.entity.JournalTestKit;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class ComputeNodeTest {
+
+  private static final long GIB = 1024L * 1024 * 1024;
+  private static final Resources CAPACITY = new Resources(4000, 8 * GIB, 100 * GIB);
+
+  private static JournalTestKit kit;
+
+  @BeforeAll
+  static void start() {
+    kit = JournalTestKit.start("ComputeNodeTest", 4);
+  }
+
+  @AfterAll
+  static void stop() {
+    kit.shutdown();
+  }
+
+  private ActorRef<ComputeNode.Command> spawn(String nodeId) {
+    return kit.testKit.spawn(ComputeNode.create(nodeId, kit.settings));
+  }
+
+  private ComputeNode.State register(ActorRef<ComputeNode.Command> node, Map<String, String> labels) {
+    TestProbe<StatusReply<ComputeNode.State>> probe = kit.testKit.createTestProbe();
+    node.tell(new ComputeNode.Register("pool-a", CAPACITY, labels, probe.ref()));
+    StatusReply<ComputeNode.State> reply = probe.receiveMessage();
+    assertTrue(reply.isSuccess(), () -> "registration failed: " + reply);
+    return reply.getValue();
+  }
+
+  private StatusReply<Done> reserve(ActorRef<ComputeNode.Command> node, String containerId, Resources amount) {
+    TestProbe<StatusReply<Done>> probe = kit.testKit.createTestProbe();
+    node.tell(new ComputeNode.Reserve(containerId, amount, probe.ref()));
+    return probe.receiveMessage();
+  }
+
+  private StatusReply<ComputeNode.State> changeStatus(ActorRef<ComputeNode.Command> node, NodeStatus target) {
+    TestProbe<StatusReply<ComputeNode.State>> probe = kit.testKit.createTestProbe();
+    node.tell(new ComputeNode.ChangeStatus(target, "test", probe.ref()));
+    return probe.receiveMessage();
+  }
+
+  private ComputeNode.State get(ActorRef<ComputeNode.Command> node) {
+    TestProbe<ComputeNode.State> probe = kit.testKit.createTestProbe();
+    node.tell(new ComputeNode.Get(probe.ref()));
+    return probe.receiveMessage();
+  }
+
+  @Test
+  void registrationMakesNodeReady() {
+    ActorRef<ComputeNode.Command> node = spawn("register-1");
+    ComputeNode.State state = register(node, Map.of("rack", "r1"));
+
+    assertEquals(NodeStatus.READY, state.status());
+    assertEquals(CAPACITY, state.capacity());
+    assertEquals("pool-a", state.pool());
+    assertEquals(Map.of("rack", "r1"), state.labels());
+  }
+
+  @Test
+  void repeatedRegistrationPersistsOnce() {
+    ActorRef<ComputeNode.Command> node = spawn("register-twice");
+    register(node, Map.of());
+    register(node, Map.of());
+
+    assertEquals(1, kit.events("ComputeNode|register-twice").size());
+  }
+
+  @Test
+  void rejectsReservationBeyondCapacity() {
+    ActorRef<ComputeNode.Command> node = spawn("capacity-1");
+    register(node, Map.of());
+
+    assertTrue(reserve(node, "c1", new Resources(1000, 6 * GIB, 0)).isSuccess());
+    StatusReply<Done> rejected = reserve(node, "c2", new Resources(1000, 3 * GIB, 0));
+
+    assertTrue(rejected.isError());
+    assertEquals(
+        "node capacity-1 cannot hold container c2: needs 3072 MiB memory, 2048 MiB free",
+        rejected.getError().getMessage());
+    assertEquals(Map.of("c1", new Resources(1000, 6 * GIB, 0)), get(node).reservations());
+  }
+
+  @Test
+  void rejectsReservationBeyondCpu() {
+    ActorRef<ComputeNode.Command> node = spawn("capacity-cpu");
+    register(node, Map.of());
+
+    StatusReply<Done> rejected = reserve(node, "c1", new Resources(4500, GIB, 0));
+
+    assertEquals(
+        "node capacity-cpu cannot hold container c1: needs 4500 CPU millicores, 4000 free",
+        rejected.getError().getMessage());
+  }
+
+  @Test
+  void retriedReservationAppliedOnce() {
+    ActorRef<ComputeNode.Command> node = spawn("retry-1");
+    register(node, Map.of());
+    Resources amount = new Resources(500, GIB, GIB);
+
+    assertTrue(reserve(node, "c1", amount).isSuccess());
+    assertTrue(reserve(node, "c1", amount).isSuccess());
+    assertTrue(reserve(node, "c1", amount).isSuccess());
+
+    List<Object> events = kit.events("ComputeNode|retry-1");
+    assertEquals(2, events.size(), () -> "events: " + events);
+    assertEquals(amount, get(node).reserved());
+  }
+
+  @Test
+  void resizedReservationCountsOnlyOnce() {
+    ActorRef<ComputeNode.Command> node = spawn("resize-1");
+    register(node, Map.of());
+
+    assertTrue(reserve(node, "c1", new Resources(1000, 7 * GIB, 0)).isSuccess());
+    assertTrue(reserve(node, "c1", new Resources(1000, 8 * GIB, 0)).isSuccess());
+
+    assertEquals(8 * GIB, get(node).reserved().memoryBytes());
+  }
+
+  @Test
+  void cordonedNodeRejectsReservation() {
+    ActorRef<ComputeNode.Command> node = spawn("cordon-1");
+    register(node, Map.of());
+    assertTrue(changeStatus(node, NodeStatus.CORDONED).isSuccess());
+
+    StatusReply<Done> rejected = reserve(node, "c1", new Resources(100, GIB, 0));
+
+    assertEquals("node cordon-1 is cordoned, not ready", rejected.getError().getMessage());
+    assertTrue(changeStatus(node, NodeStatus.READY).isSuccess());
+    assertTrue(reserve(node, "c1", new Resources(100, GIB, 0)).isSuccess());
+  }
+
+  @Test
+  void unregisteredNodeRejectsReservation() {
+    ActorRef<ComputeNode.Command> node = spawn("never-registered");
+
+    StatusReply<Done> rejected = reserve(node, "c1", new Resources(100, GIB, 0));
+
+    assertEquals("node never-registered is unregistered, not ready", rejected.getError().getMessage());
+  }
+
+  @Test
+  void statusTransitionsFollowTable() {
+    ActorRef<ComputeNode.Command> node = spawn("transitions-1");
+    register(node, Map.of());
+
+    assertTrue(changeStatus(node, NodeStatus.DRAINING).isSuccess());
+    assertTrue(changeStatus(node, NodeStatus.LOST).isSuccess());
+    StatusReply<ComputeNode.State> back = changeStatus(node, NodeStatus.READY);
+    assertEquals("node transitions-1 is lost and cannot become ready", back.getError().getMessage());
+
+    ComputeNode.State reRegistered = register(node, Map.of());
+    assertEquals(NodeStatus.READY, reRegistered.status());
+  }
+
+  @Test
+  void reRegistrationKeepsCordon() {
+    ActorRef<ComputeNode.Command> node = spawn("keep-cordon");
+    register(node, Map.of());
+    changeStatus(node, NodeStatus.CORDONED);
+
+    ComputeNode.State state = register(node, Map.of("disk", "ssd"));
+
+    assertEquals(NodeStatus.CORDONED, state.status());
+    assertEquals(Map.of("disk", "ssd"), state.labels());
+  }
+
+  @Test
+  void decommissionRequiresEmptyNode() {
+    ActorRef<ComputeNode.Command> node = spawn("decommission-1");
+    register(node, Map.of());
+    reserve(node, "c1", new Resources(100, GIB, 0));
+
+    StatusReply<ComputeNode.State> busy = changeStatus(node, NodeStatus.DECOMMISSIONED);
+    assertEquals(
+        "node decommission-1 still holds 1 containers; drain it and remove them before decommissioning",
+        busy.getError().getMessage());
+
+    TestProbe<StatusReply<Done>> release = kit.testKit.createTestProbe();
+    node.tell(new ComputeNode.Release("c1", release.ref()));
+    assertTrue(release.receiveMessage().isSuccess());
+    assertTrue(changeStatus(node, NodeStatus.DECOMMISSIONED).isSuccess());
+
+    TestProbe<StatusReply<ComputeNode.State>> probe = kit.testKit.createTestProbe();
+    node.tell(new ComputeNode.Register("pool-a", CAPACITY, Map.of(), probe.ref()));
+    assertEquals("node decommission-1 is decommissioned", probe.receiveMessage().getError().getMessage());
+  }
+
+  @Test
+  void recoversFromJournalAfterStop() {
+    ActorRef<ComputeNode.Command> node = spawn("recover-1");
+    register(node, Map.of("rack", "r2"));
+    reserve(node, "c1", new Resources(100, GIB, 0));
+    ComputeNode.State before = get(node);
+    kit.testKit.stop(node);
+
+    ComputeNode.State after = get(spawn("recover-1"));
+
+    assertEquals(before, after);
+  }
+
+  @Test
+  void recoversFromSnapshotAfterStop() {
+    ActorRef<ComputeNode.Command> node = spawn("snapshot-1");
+    register(node, Map.of());
+    for (int i = 0; i < 10; i++) {
+      assertTrue(reserve(node, "c" + i, new Resources(100, GIB / 4, 0)).isSuccess());
+    }
+    TestProbe<StatusReply<Done>> release = kit.testKit.createTestProbe();
+    node.tell(new ComputeNode.Release("c3", release.ref()));
+    release.receiveMessage();
+    ComputeNode.State before = get(node);
+    kit.testKit.stop(node);
+
+    ComputeNode.State after = get(spawn("snapshot-1"));
+
+    assertEquals(before, after);
+    assertEquals(9, after.reservations().size());
+    assertTrue(kit.snapshotCount("ComputeNode|snapshot-1") > 0, "a snapshot was saved");
+  }
+}
