@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -47,7 +48,8 @@ public record CassandraSettings(
 
   private static final Pattern KEYSPACE = Pattern.compile("[a-zA-Z][a-zA-Z0-9_]{0,47}");
   private static final Set<String> CONSISTENCY_LEVELS =
-      Set.of("ONE", "TWO", "THREE", "QUORUM", "LOCAL_QUORUM", "EACH_QUORUM", "ALL", "LOCAL_ONE");
+      new TreeSet<>(
+          List.of("ONE", "TWO", "THREE", "QUORUM", "LOCAL_QUORUM", "EACH_QUORUM", "ALL", "LOCAL_ONE"));
   private static final Pattern HEAP = Pattern.compile("[1-9][0-9]*[mMgG]");
 
   /** Reads and validates the settings, throwing {@link InvalidConfigException} on the first bad value. */
