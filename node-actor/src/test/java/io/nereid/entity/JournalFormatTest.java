@@ -7,7 +7,9 @@ import io.nereid.account.Account;
 import io.nereid.container.Container;
 import io.nereid.container.ContainerSpec;
 import io.nereid.container.RestartPolicy;
+import com.typesafe.config.ConfigFactory;
 import io.nereid.node.ComputeNode;
+import io.nereid.persistence.NereidConfig;
 import io.nereid.node.NodeStatus;
 import io.nereid.node.Resources;
 import java.io.IOException;
@@ -52,7 +54,7 @@ class JournalFormatTest {
 
   @BeforeAll
   static void start() {
-    testKit = ActorTestKit.create("JournalFormatTest");
+    testKit = ActorTestKit.create("JournalFormatTest", NereidConfig.load(ConfigFactory.empty()));
     serialization = SerializationExtension.get(testKit.system().classicSystem());
   }
 

@@ -24,6 +24,8 @@ public final class CassandraSessions {
             .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, connectTimeout)
             .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(30))
             .withDuration(DefaultDriverOption.CONTROL_CONNECTION_AGREEMENT_TIMEOUT, Duration.ofSeconds(30))
+            // The journal's driver retries forever at start; a one-off session fails fast instead.
+            .withBoolean(DefaultDriverOption.RECONNECT_ON_INIT, false)
             .build();
     return CqlSession.builder()
         .withConfigLoader(loader)

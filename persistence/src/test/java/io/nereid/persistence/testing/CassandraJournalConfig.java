@@ -5,6 +5,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.nereid.persistence.CassandraSessions;
 import io.nereid.persistence.CassandraSettings;
+import io.nereid.persistence.NereidConfig;
 import io.nereid.persistence.SchemaInstaller;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -32,15 +33,14 @@ public final class CassandraJournalConfig {
         label.toLowerCase().replaceAll("[^a-z0-9]", "") + "_" + ProcessHandle.current().pid()
             + "_" + SEQUENCE.incrementAndGet();
     Config base =
-        ConfigFactory.parseString(overrides)
-            .withFallback(
-                ConfigFactory.parseString(
-                    "nereid.cassandra.journal-keyspace = j_"
-                        + suffix
-                        + "\nnereid.cassandra.snapshot-keyspace = s_"
-                        + suffix))
-            .withFallback(ConfigFactory.load())
-            .resolve();
+        NereidConfig.load(
+            ConfigFactory.parseString(overrides)
+                .withFallback(
+                    ConfigFactory.parseString(
+                        "nereid.cassandra.journal-keyspace = j_"
+                            + suffix
+                            + "\nnereid.cassandra.snapshot-keyspace = s_"
+                            + suffix)));
     CassandraSettings settings = CassandraSettings.fromConfig(base);
     Config config = settings.pluginConfig(List.of(contactPoint)).withFallback(base);
     try (CqlSession session =

@@ -1,0 +1,55 @@
+package io.nereid.docker;
+
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Docker Engine API versions that Nereid accepts in a {@code /v1.NN/} path prefix.
+ *
+ * <p>NOTE: {@link #ADVERTISED} is the oldest version the docker CLI still negotiates. Nereid
+ * serves only {@code /_ping} and {@code /version} so far, so it advertises no newer version than
+ * that; it is raised as endpoints are served in full.
+ */
+public final class ApiVersion {
+
+  public static final int MINIMUM_MINOR = 24;
+  public static final int ADVERTISED_MINOR = 24;
+  public static final String MINIMUM = "1." + MINIMUM_MINOR;
+  public static final String ADVERTISED = "1." + ADVERTISED_MINOR;
+
+  private static final Pattern PREFIX = Pattern.compile("v(\\d+)\\.(\\d+)");
+
+  /** A first path segment that names a version, well-formed or not, such as v1.43 or v1.x. */
+  public static final Pattern SEGMENT = Pattern.compile("v\\d[^/]*");
+
+  private ApiVersion() {}
+
+  /**
+   * Checks a path segment such as {@code v1.43}; returns an error message when the version is
+   * outside the served range, or empty when it is served.
+   */
+  public static Optional<String> check(String segment) {
+    Matcher matcher = PREFIX.matcher(segment);
+    if (!matcher.matches()) {
+      return Optional.of("invalid API version \"" + segment.substring(1) + "\"");
+    }
+    int major = Integer.parseInt(matcher.group(1));
+    int minor = Integer.parseInt(matcher.group(2));
+    String requested = major + "." + minor;
+    if (major < 1 || (major == 1 && minor < MINIMUM_MINOR)) {
+      return Optional.of(
+          "client version "
+              + requested
+              + " is too old. Minimum supported API version is "
+              + MINIMUM
+              + ", please upgrade your client to a newer version");
+    }
+    if (major > 1 || minor > ADVERTISED_MINOR) {
+      return Optional.of(
+          "client version " + requested + " is too new. Maximum supported API version is " + ADVERTISED);
+    }
+    return Optional.empty();
+  }
+
+}

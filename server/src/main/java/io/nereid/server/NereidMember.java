@@ -1,0 +1,163 @@
+package io.nereid.server;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.nereid.entity.EntitySettings;
+import io.nereid.entity.EntitySharding;
+import io.nereid.docker.DockerRoutes;
+import io.nereid.node.NodeDirectory;
+import io.nereid.server.admin.AdminRoutes;
+import io.nereid.server.admin.HealthCheck;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running Nereid member: its ActorSystem, cluster membership, the sharded entities and the
+ * admin listener.
+ */
+public final class NereidMember {
+
+  private static final Logger log = LoggerFactory.getLogger(NereidMember.class);
+  public static final String SYSTEM_NAME = "nereid";
+
+  private final ActorSystem<Void> system;
+  private final ClusterSharding sharding;
+  private final ServerBinding adminBinding;
+  private final ServerBinding dockerBinding;
+  private final ServerSettings settings;
+
+  private NereidMember(
+      ActorSystem<Void> system,
+      ClusterSharding sharding,
+      ServerBinding adminBinding,
+      ServerBinding dockerBinding,
+      ServerSettings settings) {
+    this.system = system;
+    this.sharding = sharding;
+    this.adminBinding = adminBinding;
+    this.dockerBinding = dockerBinding;
+    this.settings = settings;
+  }
+
+  /** Returns Nereid's version from the build. */
+  public static String version() {
+    try (InputStream in = NereidMember.class.getResourceAsStream("version.properties")) {
+      if (in == null) {
+        return "unknown";
+      }
+      Properties properties = new Properties();
+      properties.load(in);
+      return properties.getProperty("version", "unknown");
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+
+  /**
+   * Starts a member with {@code config} (the journal already pointing at a reachable Cassandra),
+   * joins or forms the cluster and binds the admin listener.
+   */
+  public static NereidMember start(Config config, ServerSettings settings) throws Exception {
+    Config full = clusterConfig(settings).withFallback(config).resolve();
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, full);
+    try {
+      Cluster cluster = Cluster.get(system);
+      if (settings.seedNodes().isEmpty()) {
+        cluster.manager().tell(Join.create(cluster.selfMember().address()));
+      }
+      ClusterSharding sharding = EntitySharding.init(system, EntitySettings.fromConfig(full));
+      ServerBinding admin = null;
+      ServerBinding docker = null;
+      if (settings.hasRole(EntitySharding.CONTROL_ROLE)) {
+        NodeDirectory directory = new NodeDirectory(system, sharding, settings.askTimeout());
+        AdminRoutes routes = new AdminRoutes(directory, new HealthCheck(system));
+        admin =
+            Http.get(system)
+                .newServerAt(settings.adminHost(), settings.adminPort())
+                .bind(routes.routes())
+                .toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
+        log.info("admin api listening address={}", admin.localAddress());
+        docker =
+            Http.get(system)
+                .newServerAt(settings.dockerHost(), settings.dockerPort())
+                .bind(new DockerRoutes(version()).routes())
+                .toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
+        log.info("docker api listening address={}", docker.localAddress());
+      }
+      log.info(
+          "member started address={} roles={}",
+          cluster.selfMember().address(),
+          settings.roles());
+      return new NereidMember(system, sharding, admin, docker, settings);
+    } catch (Exception e) {
+      system.terminate();
+      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      throw e;
+    }
+  }
+
+  static Config clusterConfig(ServerSettings settings) {
+    Map<String, Object> values = new HashMap<>();
+    values.put("pekko.remote.artery.canonical.hostname", settings.clusterHost());
+    values.put("pekko.remote.artery.canonical.port", settings.clusterPort());
+    values.put("pekko.cluster.roles", settings.roles());
+    List<String> seeds =
+        settings.seedNodes().stream().map(seed -> "pekko://" + SYSTEM_NAME + "@" + seed).toList();
+    values.put("pekko.cluster.seed-nodes", seeds);
+    values.put(
+        "pekko.cluster.split-brain-resolver.stable-after",
+        settings.stableAfter().toMillis() + "ms");
+    return ConfigFactory.parseMap(values);
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  public ClusterSharding sharding() {
+    return sharding;
+  }
+
+  /** Returns the admin listener's bound port, which differs from the configured one when that was 0. */
+  public int adminPort() {
+    return adminBinding == null ? -1 : adminBinding.localAddress().getPort();
+  }
+
+  /** Returns the Docker API listener's bound port, which differs from the configured one when that was 0. */
+  public int dockerPort() {
+    return dockerBinding == null ? -1 : dockerBinding.localAddress().getPort();
+  }
+
+  public ServerSettings settings() {
+    return settings;
+  }
+
+  /** Leaves the cluster and stops the ActorSystem, waiting up to {@code timeout}. */
+  public void stop(Duration timeout) {
+    log.info("member stopping address={}", Cluster.get(system).selfMember().address());
+    CoordinatedShutdown.get(system.classicSystem()).run(CoordinatedShutdown.jvmExitReason());
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      log.warn("member did not stop within {} error={}", timeout, e.toString());
+    }
+  }
+}

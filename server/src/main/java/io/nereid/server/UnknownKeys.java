@@ -1,0 +1,32 @@
+package io.nereid.server;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.nereid.persistence.InvalidConfigException;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Rejects keys under {@code nereid} that no module defines, so a misspelt setting fails at start
+ * instead of being ignored.
+ */
+final class UnknownKeys {
+
+  private UnknownKeys() {}
+
+  static void check(Config userConfig) {
+    if (!userConfig.hasPath("nereid")) {
+      return;
+    }
+    Config known = ConfigFactory.defaultReference();
+    TreeSet<String> paths = new TreeSet<>();
+    for (Map.Entry<String, ?> entry : userConfig.getConfig("nereid").entrySet()) {
+      paths.add("nereid." + entry.getKey());
+    }
+    for (String path : paths) {
+      if (!known.hasPathOrNull(path)) {
+        throw new InvalidConfigException(path, "unknown key; check its spelling");
+      }
+    }
+  }
+}
