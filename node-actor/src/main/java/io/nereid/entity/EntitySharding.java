@@ -3,6 +3,7 @@ package io.nereid.entity;
 import io.nereid.account.Account;
 import io.nereid.container.Container;
 import io.nereid.node.ComputeNode;
+import io.nereid.node.NodeObserver;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
@@ -17,10 +18,17 @@ public final class EntitySharding {
 
   private EntitySharding() {}
 
-  public static ClusterSharding init(ActorSystem<?> system, EntitySettings settings) {
+  /**
+   * Registers the entities; {@code nodeObserver} receives every new state of every compute node
+   * hosted on this member.
+   */
+  public static ClusterSharding init(
+      ActorSystem<?> system, EntitySettings settings, NodeObserver nodeObserver) {
     ClusterSharding sharding = ClusterSharding.get(system);
     sharding.init(
-        Entity.of(ComputeNode.TYPE_KEY, context -> ComputeNode.create(context.getEntityId(), settings))
+        Entity.of(
+                ComputeNode.TYPE_KEY,
+                context -> ComputeNode.create(context.getEntityId(), settings, nodeObserver))
             .withRole(CONTROL_ROLE));
     sharding.init(
         Entity.of(Container.TYPE_KEY, context -> Container.create(context.getEntityId(), settings))

@@ -5,8 +5,8 @@ import io.nereid.persistence.CborSerializable;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -14,6 +14,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
@@ -35,7 +36,9 @@ public final class ComputeNode
   // State
 
   /**
-   * @param reservations resources held per container id
+   * @param reservations what each container holds, by container id
+   * @param revision the number of events applied, so a reader can tell a newer state from an
+   *     older one that arrived late
    */
   public record State(
       String nodeId,
@@ -43,8 +46,9 @@ public final class ComputeNode
       String pool,
       Resources capacity,
       Map<String, String> labels,
-      Map<String, Resources> reservations,
-      Instant statusChangedAt)
+      Map<String, Reservation> reservations,
+      Instant statusChangedAt,
+      long revision)
       implements CborSerializable {
 
     public State {
@@ -54,13 +58,14 @@ public final class ComputeNode
 
     static State unregistered(String nodeId) {
       return new State(
-          nodeId, NodeStatus.UNREGISTERED, "", Resources.NONE, Map.of(), Map.of(), Instant.EPOCH);
+          nodeId, NodeStatus.UNREGISTERED, "", Resources.NONE, Map.of(), Map.of(), Instant.EPOCH,
+          0);
     }
 
     public Resources reserved() {
       Resources sum = Resources.NONE;
-      for (Resources each : reservations.values()) {
-        sum = sum.plus(each);
+      for (Reservation each : reservations.values()) {
+        sum = sum.plus(each.resources());
       }
       return sum;
     }
@@ -77,27 +82,31 @@ public final class ComputeNode
           event.capacity(),
           event.labels(),
           reservations,
-          event.at());
+          event.at(),
+          revision + 1);
     }
 
     State changeStatus(NodeStatusChanged event) {
-      return new State(nodeId, event.status(), pool, capacity, labels, reservations, event.at());
+      return new State(
+          nodeId, event.status(), pool, capacity, labels, reservations, event.at(), revision + 1);
     }
 
     State relabel(NodeLabelsUpdated event) {
-      return new State(nodeId, status, pool, capacity, event.labels(), reservations, statusChangedAt);
+      return new State(
+          nodeId, status, pool, capacity, event.labels(), reservations, statusChangedAt,
+          revision + 1);
     }
 
     State reserve(ResourcesReserved event) {
-      Map<String, Resources> next = new HashMap<>(reservations);
-      next.put(event.containerId(), event.resources());
-      return new State(nodeId, status, pool, capacity, labels, next, statusChangedAt);
+      Map<String, Reservation> next = new HashMap<>(reservations);
+      next.put(event.containerId(), event.reservation());
+      return new State(nodeId, status, pool, capacity, labels, next, statusChangedAt, revision + 1);
     }
 
     State release(ResourcesReleased event) {
-      Map<String, Resources> next = new HashMap<>(reservations);
+      Map<String, Reservation> next = new HashMap<>(reservations);
       next.remove(event.containerId());
-      return new State(nodeId, status, pool, capacity, labels, next, statusChangedAt);
+      return new State(nodeId, status, pool, capacity, labels, next, statusChangedAt, revision + 1);
     }
   }
 
@@ -131,7 +140,7 @@ public final class ComputeNode
    * reservation persists nothing and replies Done again.
    */
   public record Reserve(
-      String containerId, Resources resources, ActorRef<StatusReply<Done>> replyTo)
+      String containerId, Reservation reservation, ActorRef<StatusReply<Done>> replyTo)
       implements Command {}
 
   /** Gives back a container's reservation; replies Done also when there was none. */
@@ -152,7 +161,7 @@ public final class ComputeNode
 
   public record NodeLabelsUpdated(Map<String, String> labels, Instant at) implements Event {}
 
-  public record ResourcesReserved(String containerId, Resources resources, Instant at)
+  public record ResourcesReserved(String containerId, Reservation reservation, Instant at)
       implements Event {}
 
   public record ResourcesReleased(String containerId, Instant at) implements Event {}
@@ -163,18 +172,25 @@ public final class ComputeNode
       EntityTypeKey.create(Command.class, "ComputeNode");
 
   public static Behavior<Command> create(String nodeId, EntitySettings settings) {
-    return new ComputeNode(nodeId, settings);
+    return new ComputeNode(nodeId, settings, NodeObserver.NONE);
+  }
+
+  public static Behavior<Command> create(
+      String nodeId, EntitySettings settings, NodeObserver observer) {
+    return new ComputeNode(nodeId, settings, observer);
   }
 
   private final String nodeId;
   private final EntitySettings settings;
   private final Clock clock;
+  private final NodeObserver observer;
 
-  private ComputeNode(String nodeId, EntitySettings settings) {
+  private ComputeNode(String nodeId, EntitySettings settings, NodeObserver observer) {
     super(PersistenceId.of(TYPE_KEY.name(), nodeId));
     this.nodeId = nodeId;
     this.settings = settings;
     this.clock = settings.clock();
+    this.observer = observer;
   }
 
   @Override
@@ -231,11 +247,10 @@ public final class ComputeNode
       // An agent that restarts must not undo an operator's cordon or drain.
       NodeStatusChanged kept =
           new NodeStatusChanged(state.status(), "kept across re-registration", registered.at());
-      return Effect()
-          .persist(java.util.List.of(registered, kept))
+      return persistAndNotify(List.of(registered, kept))
           .thenReply(command.replyTo(), StatusReply::success);
     }
-    return Effect().persist(registered).thenReply(command.replyTo(), StatusReply::success);
+    return persistAndNotify(List.of(registered)).thenReply(command.replyTo(), StatusReply::success);
   }
 
   private ReplyEffect<Event, State> onChangeStatus(State state, ChangeStatus command) {
@@ -266,8 +281,7 @@ public final class ComputeNode
                       + state.reservations().size()
                       + " containers; drain it and remove them before decommissioning"));
     }
-    return Effect()
-        .persist(new NodeStatusChanged(target, command.reason(), clock.instant()))
+    return persistAndNotify(List.of(new NodeStatusChanged(target, command.reason(), clock.instant())))
         .thenReply(command.replyTo(), StatusReply::success);
   }
 
@@ -275,14 +289,13 @@ public final class ComputeNode
     if (state.labels().equals(command.labels())) {
       return Effect().reply(command.replyTo(), StatusReply.success(state));
     }
-    return Effect()
-        .persist(new NodeLabelsUpdated(command.labels(), clock.instant()))
+    return persistAndNotify(List.of(new NodeLabelsUpdated(command.labels(), clock.instant())))
         .thenReply(command.replyTo(), StatusReply::success);
   }
 
   private ReplyEffect<Event, State> onReserve(State state, Reserve command) {
-    Resources held = state.reservations().get(command.containerId());
-    if (command.resources().equals(held)) {
+    Reservation held = state.reservations().get(command.containerId());
+    if (command.reservation().equals(held)) {
       return Effect().reply(command.replyTo(), StatusReply.ack());
     }
     if (state.status() != NodeStatus.READY) {
@@ -292,8 +305,9 @@ public final class ComputeNode
               StatusReply.error(
                   "node " + nodeId + " is " + state.status().lowerCase() + ", not ready"));
     }
-    Resources free = state.free().plus(Objects.requireNonNullElse(held, Resources.NONE));
-    if (!command.resources().fitsWithin(free)) {
+    Resources requested = command.reservation().resources();
+    Resources free = state.free().plus(held == null ? Resources.NONE : held.resources());
+    if (!requested.fitsWithin(free)) {
       return Effect()
           .reply(
               command.replyTo(),
@@ -303,11 +317,12 @@ public final class ComputeNode
                       + " cannot hold container "
                       + command.containerId()
                       + ": "
-                      + command.resources().shortfall(free)));
+                      + requested.shortfall(free)));
     }
-    return Effect()
-        .persist(
-            new ResourcesReserved(command.containerId(), command.resources(), clock.instant()))
+    return persistAndNotify(
+            List.of(
+                new ResourcesReserved(
+                    command.containerId(), command.reservation(), clock.instant())))
         .thenReply(command.replyTo(), newState -> StatusReply.ack());
   }
 
@@ -315,9 +330,13 @@ public final class ComputeNode
     if (!state.reservations().containsKey(command.containerId())) {
       return Effect().reply(command.replyTo(), StatusReply.ack());
     }
-    return Effect()
-        .persist(new ResourcesReleased(command.containerId(), clock.instant()))
+    return persistAndNotify(List.of(new ResourcesReleased(command.containerId(), clock.instant())))
         .thenReply(command.replyTo(), newState -> StatusReply.ack());
+  }
+
+  /** Persists the events, then tells the observer the new state, before the caller's reply. */
+  private EffectBuilder<Event, State> persistAndNotify(List<Event> events) {
+    return Effect().persist(events).thenRun(observer::nodeChanged);
   }
 
   private ReplyEffect<Event, State> reject(ActorRef<StatusReply<State>> replyTo, String problem) {

@@ -11,6 +11,7 @@ import com.typesafe.config.ConfigFactory;
 import io.nereid.node.ComputeNode;
 import io.nereid.persistence.NereidConfig;
 import io.nereid.node.NodeStatus;
+import io.nereid.node.Reservation;
 import io.nereid.node.Resources;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -71,11 +72,12 @@ class JournalFormatTest {
         new ComputeNode.NodeRegistered("default", resources, Map.of("rack", "r1"), AT),
         new ComputeNode.NodeStatusChanged(NodeStatus.CORDONED, "maintenance", AT),
         new ComputeNode.NodeLabelsUpdated(Map.of("disk", "ssd"), AT),
-        new ComputeNode.ResourcesReserved("c1", resources, AT),
+        new ComputeNode.ResourcesReserved(
+            "c1", new Reservation(resources, "web", "busybox", Map.of("role", "web")), AT),
         new ComputeNode.ResourcesReleased("c1", AT),
         new ComputeNode.State(
             "n1", NodeStatus.READY, "default", resources, Map.of("rack", "r1"),
-            Map.of("c1", resources), AT),
+            Map.of("c1", Reservation.of(resources)), AT, 7),
         new Container.ContainerCreated("acct", "web", SPEC, AT),
         new Container.ContainerPlaced("n1", "bin-pack", AT),
         new Container.StartRequested(true, AT),

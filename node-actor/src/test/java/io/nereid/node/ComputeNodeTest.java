@@ -45,7 +45,7 @@ class ComputeNodeTest {
 
   private StatusReply<Done> reserve(ActorRef<ComputeNode.Command> node, String containerId, Resources amount) {
     TestProbe<StatusReply<Done>> probe = kit.testKit.createTestProbe();
-    node.tell(new ComputeNode.Reserve(containerId, amount, probe.ref()));
+    node.tell(new ComputeNode.Reserve(containerId, Reservation.of(amount), probe.ref()));
     return probe.receiveMessage();
   }
 
@@ -93,7 +93,7 @@ class ComputeNodeTest {
     assertEquals(
         "node capacity-1 cannot hold container c2: needs 3072 MiB memory, 2048 MiB free",
         rejected.getError().getMessage());
-    assertEquals(Map.of("c1", new Resources(1000, 6 * GIB, 0)), get(node).reservations());
+    assertEquals(Map.of("c1", Reservation.of(new Resources(1000, 6 * GIB, 0))), get(node).reservations());
   }
 
   @Test
@@ -121,6 +121,24 @@ class ComputeNodeTest {
     List<Object> events = kit.events("ComputeNode|retry-1");
     assertEquals(2, events.size(), () -> "events: " + events);
     assertEquals(amount, get(node).reserved());
+    assertEquals(2, get(node).revision());
+  }
+
+  @Test
+  void observerSeesEveryPersistedState() {
+    TestProbe<ComputeNode.State> observed = kit.testKit.createTestProbe();
+    ActorRef<ComputeNode.Command> node =
+        kit.testKit.spawn(ComputeNode.create("observed-1", kit.settings, observed.ref()::tell));
+
+    register(node, Map.of());
+    reserve(node, "c1", new Resources(100, GIB, 0));
+    reserve(node, "c1", new Resources(100, GIB, 0));
+
+    assertEquals(NodeStatus.READY, observed.receiveMessage().status());
+    ComputeNode.State afterReserve = observed.receiveMessage();
+    assertEquals(2, afterReserve.revision());
+    assertEquals(Map.of("c1", Reservation.of(new Resources(100, GIB, 0))), afterReserve.reservations());
+    observed.expectNoMessage(java.time.Duration.ofMillis(300));
   }
 
   @Test

@@ -6,6 +6,7 @@ import io.nereid.entity.EntitySettings;
 import io.nereid.entity.EntitySharding;
 import io.nereid.docker.DockerRoutes;
 import io.nereid.node.NodeDirectory;
+import io.nereid.node.NodeObserver;
 import io.nereid.server.admin.AdminRoutes;
 import io.nereid.server.admin.HealthCheck;
 import java.io.IOException;
@@ -81,7 +82,7 @@ public final class NereidMember {
       if (settings.seedNodes().isEmpty()) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
-      ClusterSharding sharding = EntitySharding.init(system, EntitySettings.fromConfig(full));
+      ClusterSharding sharding = EntitySharding.init(system, EntitySettings.fromConfig(full), NodeObserver.NONE);
       ServerBinding admin = null;
       ServerBinding docker = null;
       if (settings.hasRole(EntitySharding.CONTROL_ROLE)) {

@@ -11,6 +11,7 @@ import com.typesafe.config.ConfigFactory;
 import io.nereid.node.ComputeNode;
 import io.nereid.persistence.NereidConfig;
 import io.nereid.node.NodeStatus;
+import io.nereid.node.Reservation;
 import io.nereid.node.Resources;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -103,7 +104,7 @@ class DevModeTest {
           sharding
               .entityRefFor(ComputeNode.TYPE_KEY, "dev-node-1")
               .<Done>askWithStatus(
-                  replyTo -> new ComputeNode.Reserve("c1", new Resources(500, 1L << 30, 0), replyTo), TIMEOUT)
+                  replyTo -> new ComputeNode.Reserve("c1", Reservation.of(new Resources(500, 1L << 30, 0)), replyTo), TIMEOUT)
               .toCompletableFuture()
               .get(20, TimeUnit.SECONDS);
       assertEquals(Done.getInstance(), reserved);

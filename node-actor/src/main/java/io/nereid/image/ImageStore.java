@@ -1,0 +1,272 @@
+package io.nereid.image;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The images on one compute node: each image's config blob, its names, and through the
+ * {@link LayerStore} its layers. An image holds its layers as the owner {@code image-<hex>}.
+ *
+ * <p>Layout under the store directory: {@code images/<hex>.json} the names of each image,
+ * {@code configs/<hex>} its config blob, {@code layers/} the {@link LayerStore}, {@code tmp/}
+ * scratch space for archives being loaded.
+ *
+ * <p>Methods block on disk I/O; call them from an executor meant for blocking work.
+ */
+public final class ImageStore {
+
+  private static final Logger log = LoggerFactory.getLogger(ImageStore.class);
+  private static final Pattern ID_PREFIX = Pattern.compile("(sha256:)?[a-f0-9]{1,64}");
+
+  /** The names of one image, as stored in {@code images/<hex>.json}. */
+  private record ImageNames(Digest id, List<String> repoTags, List<String> repoDigests) {}
+
+  /** What {@link #remove} did. */
+  public record Removal(List<String> untagged, Optional<Digest> deleted) {}
+
+  private final Path imagesDirectory;
+  private final Path configsDirectory;
+  private final Path scratchDirectory;
+  private final LayerStore layers;
+  private final Map<Digest, Image> images = new HashMap<>();
+
+  private ImageStore(Path directory, LayerStore layers) {
+    this.imagesDirectory = directory.resolve("images");
+    this.configsDirectory = directory.resolve("configs");
+    this.scratchDirectory = directory.resolve("tmp");
+    this.layers = layers;
+  }
+
+  /** Opens the store at {@code directory}, creating it if needed. */
+  public static ImageStore open(Path directory) throws IOException {
+    Files.createDirectories(directory.resolve("images"));
+    Files.createDirectories(directory.resolve("configs"));
+    FileTrees.deleteRecursively(directory.resolve("tmp")); // left by a load that crashed
+    Files.createDirectories(directory.resolve("tmp"));
+    ImageStore store = new ImageStore(directory, LayerStore.open(directory.resolve("layers")));
+    store.loadImages();
+    return store;
+  }
+
+  public LayerStore layers() {
+    return layers;
+  }
+
+  /** Creates an empty directory on the store's file system for a caller's temporary files. */
+  public Path createScratchDirectory() throws IOException {
+    return Files.createTempDirectory(scratchDirectory, "scratch-");
+  }
+
+  /**
+   * Adds an image whose layers are already in the layer store, or adds names to it if it is
+   * there. A tag that named another image moves here, leaving that image untagged, as in Docker.
+   *
+   * @param configBlob the image config exactly as pulled or loaded; its sha256 is the image ID
+   */
+  public synchronized Image add(
+      byte[] configBlob, List<ImageReference> tags, List<ImageReference> repoDigests)
+      throws IOException {
+    Digest id = Digest.sha256(configBlob);
+    ImageConfig config = ImageConfig.parse(configBlob);
+    long size = 0;
+    for (Digest diffId : config.diffIds()) {
+      size += layers.layer(diffId).size();
+    }
+    layers.retain(owner(id), config.diffIds());
+
+    Path configPath = configsDirectory.resolve(id.hex());
+    if (!Files.exists(configPath)) {
+      Path temporary = configsDirectory.resolve(id.hex() + ".tmp");
+      Files.write(temporary, configBlob);
+      LayerStore.moveAtomically(temporary, configPath);
+    }
+
+    Image existing = images.get(id);
+    Set<String> repoTags = new LinkedHashSet<>(existing == null ? List.of() : existing.repoTags());
+    Set<String> digests = new LinkedHashSet<>(existing == null ? List.of() : existing.repoDigests());
+    for (ImageReference tag : tags) {
+      if (tag.tag() == null) {
+        throw new IllegalArgumentException("tag reference " + tag + " has no tag");
+      }
+      String name = tag.withTagOnly(tag.tag()).toString();
+      untagOthers(id, name);
+      repoTags.add(name);
+    }
+    repoDigests.forEach(reference -> digests.add(reference.toString()));
+    Image image = new Image(id, List.copyOf(repoTags), List.copyOf(digests), config, size);
+    save(image);
+    log.info("stored image {} with tags {}", id, image.repoTags());
+    return image;
+  }
+
+  /** Names {@code target}, an image reference or ID, also as {@code tag}. */
+  public synchronized Image tag(String target, ImageReference tag) throws IOException {
+    Image image = find(target).orElseThrow(() -> notFound(target));
+    String name = tag.withTagOnly(tag.tag()).toString();
+    untagOthers(image.id(), name);
+    Set<String> repoTags = new LinkedHashSet<>(image.repoTags());
+    repoTags.add(name);
+    Image tagged = new Image(image.id(), List.copyOf(repoTags), image.repoDigests(), image.config(), image.size());
+    save(tagged);
+    return tagged;
+  }
+
+  /**
+   * Finds an image by reference ({@code busybox}, {@code app@sha256:...}) or by ID, full or a
+   * unique prefix of its hex as Docker accepts.
+   */
+  public synchronized Optional<Image> find(String nameOrId) {
+    if (ID_PREFIX.matcher(nameOrId).matches()) {
+      Optional<Image> byId = findById(nameOrId.startsWith("sha256:") ? nameOrId.substring(7) : nameOrId);
+      if (byId.isPresent() || nameOrId.startsWith("sha256:")) {
+        return byId;
+      }
+    }
+    ImageReference reference;
+    try {
+      reference = ImageReference.parse(nameOrId);
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+    return findByReference(reference);
+  }
+
+  public synchronized Optional<Image> findByReference(ImageReference reference) {
+    String wanted =
+        reference.digest() != null
+            ? reference.withDigestOnly(reference.digest()).toString()
+            : reference.toString();
+    for (Image image : images.values()) {
+      List<String> names = reference.digest() != null ? image.repoDigests() : image.repoTags();
+      if (names.contains(wanted)) {
+        return Optional.of(image);
+      }
+    }
+    return Optional.empty();
+  }
+
+  private Optional<Image> findById(String hexPrefix) {
+    List<Image> matches = new ArrayList<>();
+    for (Image image : images.values()) {
+      if (image.id().hex().startsWith(hexPrefix)) {
+        matches.add(image);
+      }
+    }
+    return matches.size() == 1 ? Optional.of(matches.get(0)) : Optional.empty();
+  }
+
+  /** Returns every image, newest first. */
+  public synchronized List<Image> list() {
+    List<Image> all = new ArrayList<>(images.values());
+    all.sort(Comparator.comparing((Image image) -> image.config().created()).reversed());
+    return all;
+  }
+
+  /** Returns the image's config blob exactly as stored. */
+  public byte[] configBlob(Digest id) throws IOException {
+    return Files.readAllBytes(configsDirectory.resolve(id.hex()));
+  }
+
+  /** Returns the image's layer directories, lowest layer first. */
+  public List<Path> layerDirectories(Image image) {
+    return image.layers().stream().map(layers::directory).toList();
+  }
+
+  /**
+   * Removes a name, or a whole image when given its ID, as {@code docker rmi} does. The image is
+   * deleted once no tag or repo digest names it; its layers go once no container holds them.
+   *
+   * @throws ImageNotFoundException if nothing matches
+   */
+  public synchronized Removal remove(String nameOrId) throws IOException {
+    Image image = find(nameOrId).orElseThrow(() -> notFound(nameOrId));
+    boolean byId = ID_PREFIX.matcher(nameOrId).matches() && image.id().hex().startsWith(
+        nameOrId.startsWith("sha256:") ? nameOrId.substring(7) : nameOrId);
+    List<String> untagged = new ArrayList<>();
+    List<String> repoTags = new ArrayList<>(image.repoTags());
+    List<String> repoDigests = new ArrayList<>(image.repoDigests());
+    if (byId) {
+      untagged.addAll(repoTags);
+      untagged.addAll(repoDigests);
+      repoTags.clear();
+      repoDigests.clear();
+    } else {
+      ImageReference reference = ImageReference.parse(nameOrId);
+      String name =
+          reference.digest() != null
+              ? reference.withDigestOnly(reference.digest()).toString()
+              : reference.toString();
+      if (repoTags.remove(name) || repoDigests.remove(name)) {
+        untagged.add(name);
+      }
+      if (repoTags.isEmpty()) {
+        // Like Docker, the digests of an image go with its last tag.
+        untagged.addAll(repoDigests);
+        repoDigests.clear();
+      }
+    }
+
+    if (!repoTags.isEmpty() || !repoDigests.isEmpty()) {
+      save(new Image(image.id(), repoTags, repoDigests, image.config(), image.size()));
+      return new Removal(untagged, Optional.empty());
+    }
+    images.remove(image.id());
+    Files.deleteIfExists(imagesDirectory.resolve(image.id().hex() + ".json"));
+    Files.deleteIfExists(configsDirectory.resolve(image.id().hex()));
+    layers.release(owner(image.id()));
+    log.info("deleted image {}", image.id());
+    return new Removal(untagged, Optional.of(image.id()));
+  }
+
+  private void untagOthers(Digest keep, String name) throws IOException {
+    for (Image other : List.copyOf(images.values())) {
+      if (!other.id().equals(keep) && other.repoTags().contains(name)) {
+        List<String> remaining = new ArrayList<>(other.repoTags());
+        remaining.remove(name);
+        save(new Image(other.id(), remaining, other.repoDigests(), other.config(), other.size()));
+      }
+    }
+  }
+
+  private void save(Image image) throws IOException {
+    LayerStore.writeJsonAtomically(
+        imagesDirectory.resolve(image.id().hex() + ".json"),
+        new ImageNames(image.id(), image.repoTags(), image.repoDigests()));
+    images.put(image.id(), image);
+  }
+
+  private void loadImages() throws IOException {
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(imagesDirectory, "*.json")) {
+      for (Path file : entries) {
+        ImageNames names = ImageJson.MAPPER.readValue(file.toFile(), ImageNames.class);
+        ImageConfig config = ImageConfig.parse(configBlob(names.id()));
+        long size = 0;
+        for (Digest diffId : config.diffIds()) {
+          size += layers.layer(diffId).size();
+        }
+        images.put(names.id(), new Image(names.id(), names.repoTags(), names.repoDigests(), config, size));
+      }
+    }
+  }
+
+  private static String owner(Digest imageId) {
+    return "image-" + imageId.hex();
+  }
+
+  private static ImageNotFoundException notFound(String nameOrId) {
+    return new ImageNotFoundException("no such image: " + nameOrId);
+  }
+}

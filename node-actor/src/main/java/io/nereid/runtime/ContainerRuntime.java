@@ -1,0 +1,64 @@
+package io.nereid.runtime;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Runs containers on one compute node. Every method returns at once; the work, such as running
+ * {@code runc} or touching the disk, happens on the executor the implementation was given, and
+ * the returned stage completes when it is done. A failed stage carries a
+ * {@link ContainerException}: {@link NoSuchContainerException} for an unknown ID,
+ * {@link ContainerConflictException} for an operation the container's state does not allow.
+ *
+ * <p>Signals are named as in Docker and {@code kill -l}, with or without the {@code SIG} prefix
+ * ({@code SIGTERM}, {@code KILL}), or given as numbers ({@code 15}).
+ */
+public interface ContainerRuntime extends AutoCloseable {
+
+  /** Creates the container's root file system and starts its process; completes once it runs. */
+  CompletionStage<ContainerInfo> run(RuntimeSpec spec);
+
+  /**
+   * Sends {@code signal}, waits up to {@code timeout} for the container to exit, then sends
+   * SIGKILL. Completes with the exit status; at once if the container already exited.
+   */
+  CompletionStage<ExitStatus> stop(String id, String signal, Duration timeout);
+
+  /** Sends {@code signal} to the container's main process. */
+  CompletionStage<Void> kill(String id, String signal);
+
+  /** Freezes every process of the container. */
+  CompletionStage<Void> pause(String id);
+
+  /** Thaws a paused container. */
+  CompletionStage<Void> unpause(String id);
+
+  /**
+   * Deletes the container and its files: bundle, root file system and logs. A running container
+   * is rejected with {@link ContainerConflictException} unless {@code force}, which kills it first.
+   */
+  CompletionStage<Void> remove(String id, boolean force);
+
+  /** Runs a further process inside a running container and collects its output. */
+  CompletionStage<ExecResult> exec(String id, ExecRequest request);
+
+  /**
+   * Lists the containers this runtime holds, including those an earlier instance on the same
+   * state directory started: after an agent restart, this is how it finds what still runs.
+   */
+  CompletionStage<List<ContainerInfo>> list();
+
+  /** Returns a stage that completes when the container's main process exits. */
+  CompletionStage<ExitStatus> onExit(String id);
+
+  /** Returns the lines the container wrote so far, both streams, oldest first. */
+  CompletionStage<List<LogEntry>> logs(String id);
+
+  /**
+   * Stops watching containers without touching them: they keep running, and a new runtime on the
+   * same state directory adopts them.
+   */
+  @Override
+  void close();
+}
