@@ -39,7 +39,7 @@ public final class Container
 
   /**
    * @param nodeId the node holding the container's reservation; empty before placement
-   * @param placementReason why the scheduler chose that node
+   * @param placement why the scheduler chose that node; null before placement
    * @param restartCount restarts made by the restart policy since the user last started it
    * @param exitCode the last exit code; meaningful once the container has exited
    */
@@ -51,7 +51,7 @@ public final class Container
       String name,
       ContainerSpec spec,
       String nodeId,
-      String placementReason,
+      PlacementRecord placement,
       int exitCode,
       boolean oomKilled,
       int restartCount,
@@ -62,7 +62,7 @@ public final class Container
 
     static State empty(String containerId) {
       return new State(
-          containerId, ContainerStatus.NEW, DesiredState.STOPPED, "", "", null, "", "", 0, false,
+          containerId, ContainerStatus.NEW, DesiredState.STOPPED, "", "", null, "", null, 0, false,
           0, Instant.EPOCH, Instant.EPOCH, Instant.EPOCH);
     }
 
@@ -73,7 +73,7 @@ public final class Container
     State create(ContainerCreated event) {
       return new State(
           containerId, ContainerStatus.CREATED, DesiredState.STOPPED, event.account(),
-          event.name(), event.spec(), "", "", 0, false, 0, event.at(), startedAt, finishedAt);
+          event.name(), event.spec(), "", null, 0, false, 0, event.at(), startedAt, finishedAt);
     }
 
     State place(ContainerPlaced event) {
@@ -82,40 +82,40 @@ public final class Container
               ? ContainerStatus.PLACED
               : status;
       return new State(
-          containerId, next, desired, account, name, spec, event.nodeId(), event.reason(),
-          exitCode, oomKilled, restartCount, createdAt, startedAt, finishedAt);
+          containerId, next, desired, account, name, spec, event.placement().nodeId(),
+          event.placement(), exitCode, oomKilled, restartCount, createdAt, startedAt, finishedAt);
     }
 
     State requestStart(StartRequested event) {
       int restarts = event.byRestartPolicy() ? restartCount + 1 : 0;
       return new State(
           containerId, status, DesiredState.RUNNING, account, name, spec, nodeId,
-          placementReason, exitCode, oomKilled, restarts, createdAt, startedAt, finishedAt);
+          placement, exitCode, oomKilled, restarts, createdAt, startedAt, finishedAt);
     }
 
     State start(ContainerStarted event) {
       return new State(
           containerId, ContainerStatus.RUNNING, desired, account, name, spec, nodeId,
-          placementReason, 0, false, restartCount, createdAt, event.at(), finishedAt);
+          placement, 0, false, restartCount, createdAt, event.at(), finishedAt);
     }
 
     State exit(ContainerExited event) {
       return new State(
           containerId, ContainerStatus.EXITED, desired, account, name, spec, nodeId,
-          placementReason, event.exitCode(), event.oomKilled(), restartCount, createdAt,
+          placement, event.exitCode(), event.oomKilled(), restartCount, createdAt,
           startedAt, event.at());
     }
 
     State requestStop(StopRequested event) {
       return new State(
           containerId, status, DesiredState.STOPPED, account, name, spec, nodeId,
-          placementReason, exitCode, oomKilled, restartCount, createdAt, startedAt, finishedAt);
+          placement, exitCode, oomKilled, restartCount, createdAt, startedAt, finishedAt);
     }
 
     State remove(ContainerRemoved event) {
       return new State(
           containerId, ContainerStatus.REMOVED, DesiredState.REMOVED, account, name, spec, nodeId,
-          placementReason, exitCode, oomKilled, restartCount, createdAt, startedAt, finishedAt);
+          placement, exitCode, oomKilled, restartCount, createdAt, startedAt, finishedAt);
     }
   }
 
@@ -135,7 +135,7 @@ public final class Container
    * Records the node that holds the container's reservation and why it was chosen; replies with
    * the new state. A running container cannot move.
    */
-  public record Place(String nodeId, String reason, ActorRef<StatusReply<State>> replyTo)
+  public record Place(PlacementRecord placement, ActorRef<StatusReply<State>> replyTo)
       implements Command {}
 
   /** Marks the container as wanted running; replies with the new state. */
@@ -172,7 +172,7 @@ public final class Container
   public record ContainerCreated(String account, String name, ContainerSpec spec, Instant at)
       implements Event {}
 
-  public record ContainerPlaced(String nodeId, String reason, Instant at) implements Event {}
+  public record ContainerPlaced(PlacementRecord placement, Instant at) implements Event {}
 
   /**
    * @param byRestartPolicy true when the restart policy asked, false when the user did
@@ -269,7 +269,8 @@ public final class Container
   }
 
   private ReplyEffect<Event, State> onPlace(State state, Place command) {
-    if (state.nodeId().equals(command.nodeId())) {
+    String nodeId = command.placement().nodeId();
+    if (state.nodeId().equals(nodeId)) {
       return replyState(command.replyTo(), state);
     }
     if (state.isRunning()) {
@@ -284,7 +285,7 @@ public final class Container
                       + " and cannot move while it runs"));
     }
     return Effect()
-        .persist(new ContainerPlaced(command.nodeId(), command.reason(), clock.instant()))
+        .persist(new ContainerPlaced(command.placement(), clock.instant()))
         .thenReply(command.replyTo(), StatusReply::success);
   }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nereid.entity.JournalTestKit;
+import io.nereid.node.Resources;
 import java.util.List;
 import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -31,6 +32,11 @@ class ContainerTest {
 
   private static String id(char fill) {
     return String.valueOf(fill).repeat(64);
+  }
+
+  private static PlacementRecord on(String nodeId) {
+    return new PlacementRecord(
+        "test", nodeId, "bin-pack", "chosen by the test", Resources.NONE, List.of(), List.of());
   }
 
   private ActorRef<Container.Command> spawn(String id) {
@@ -67,7 +73,7 @@ class ContainerTest {
     Container.State created = ok(container, r -> new Container.Create("acct", "web", SPEC, r));
     assertEquals(ContainerStatus.CREATED, created.status());
 
-    Container.State placed = ok(container, r -> new Container.Place("n1", "bin-pack score 0.8", r));
+    Container.State placed = ok(container, r -> new Container.Place(on("n1"), r));
     assertEquals(ContainerStatus.PLACED, placed.status());
     assertEquals("n1", placed.nodeId());
 
@@ -96,7 +102,7 @@ class ContainerTest {
 
     for (int i = 0; i < 3; i++) {
       ok(container, r -> new Container.Create("acct", "retry", SPEC, r));
-      ok(container, r -> new Container.Place("n1", "only node", r));
+      ok(container, r -> new Container.Place(on("n1"), r));
       ok(container, Container.RequestStart::new);
       ok(container, r -> new Container.ReportStarted("n1", r));
     }
@@ -120,7 +126,7 @@ class ContainerTest {
   void reportFromOtherNodeRejected() {
     ActorRef<Container.Command> container = spawn(id('d'));
     ok(container, r -> new Container.Create("acct", "fenced", SPEC, r));
-    ok(container, r -> new Container.Place("n1", "first", r));
+    ok(container, r -> new Container.Place(on("n1"), r));
     ok(container, Container.RequestStart::new);
 
     StatusReply<Container.State> reply = ask(container, r -> new Container.ReportStarted("n2", r));
@@ -134,11 +140,11 @@ class ContainerTest {
   void runningContainerCannotMoveOrBeRemoved() {
     ActorRef<Container.Command> container = spawn(id('e'));
     ok(container, r -> new Container.Create("acct", "busy", SPEC, r));
-    ok(container, r -> new Container.Place("n1", "first", r));
+    ok(container, r -> new Container.Place(on("n1"), r));
     ok(container, Container.RequestStart::new);
     ok(container, r -> new Container.ReportStarted("n1", r));
 
-    StatusReply<Container.State> move = ask(container, r -> new Container.Place("n2", "other", r));
+    StatusReply<Container.State> move = ask(container, r -> new Container.Place(on("n2"), r));
     assertEquals(
         "container " + id('e') + " is running on node n1 and cannot move while it runs",
         move.getError().getMessage());
@@ -187,7 +193,7 @@ class ContainerTest {
     ActorRef<Container.Command> container = spawn(id('2'));
     ContainerSpec spec = SPEC.withRestartPolicy(new RestartPolicy("on-failure", 2));
     ok(container, r -> new Container.Create("acct", "flaky", spec, r));
-    ok(container, r -> new Container.Place("n1", "first", r));
+    ok(container, r -> new Container.Place(on("n1"), r));
     ok(container, Container.RequestStart::new);
 
     for (int restart = 1; restart <= 2; restart++) {
@@ -214,7 +220,7 @@ class ContainerTest {
     String id = id('3');
     ActorRef<Container.Command> container = spawn(id);
     ok(container, r -> new Container.Create("acct", "recover", SPEC.withMemory(1 << 28), r));
-    ok(container, r -> new Container.Place("n1", "first", r));
+    ok(container, r -> new Container.Place(on("n1"), r));
     for (int i = 0; i < 4; i++) {
       ok(container, Container.RequestStart::new);
       ok(container, r -> new Container.ReportStarted("n1", r));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.nereid.account.Account;
 import io.nereid.container.Container;
 import io.nereid.container.ContainerSpec;
+import io.nereid.container.PlacementRecord;
 import io.nereid.container.RestartPolicy;
 import com.typesafe.config.ConfigFactory;
 import io.nereid.node.ComputeNode;
@@ -50,6 +51,13 @@ class JournalFormatTest {
           1L << 30, new RestartPolicy("on-failure", 3), "SIGINT", 5, true, false, "host", false,
           true);
 
+  private static final PlacementRecord PLACEMENT =
+      new PlacementRecord(
+          "f".repeat(64), "n1", "bin-pack", "bin-pack score 0.5000, best of 2 candidates",
+          new Resources(500, 256L << 20, 0),
+          List.of(new PlacementRecord.Score("n1", 0.5), new PlacementRecord.Score("n2", 0.25)),
+          List.of(new PlacementRecord.Rejected("memory exhausted", 3)));
+
   private static ActorTestKit testKit;
   private static Serialization serialization;
 
@@ -79,7 +87,7 @@ class JournalFormatTest {
             "n1", NodeStatus.READY, "default", resources, Map.of("rack", "r1"),
             Map.of("c1", Reservation.of(resources)), AT, 7),
         new Container.ContainerCreated("acct", "web", SPEC, AT),
-        new Container.ContainerPlaced("n1", "bin-pack", AT),
+        new Container.ContainerPlaced(PLACEMENT, AT),
         new Container.StartRequested(true, AT),
         new Container.ContainerStarted("n1", AT),
         new Container.ContainerExited("n1", 137, true, AT),
@@ -87,7 +95,7 @@ class JournalFormatTest {
         new Container.ContainerRemoved(AT),
         new Container.State(
             "f".repeat(64), io.nereid.container.ContainerStatus.EXITED,
-            Container.DesiredState.STOPPED, "acct", "web", SPEC, "n1", "bin-pack", 3, false, 1, AT,
+            Container.DesiredState.STOPPED, "acct", "web", SPEC, "n1", PLACEMENT, 3, false, 1, AT,
             AT, AT),
         new Account.NameClaimed("web", "c1", AT),
         new Account.NameReleased("web", "c1", AT),
