@@ -1,0 +1,74 @@
+package io.nereid.scheduler;
+
+import io.nereid.container.Container;
+import io.nereid.container.ContainerSpec;
+import io.nereid.container.PlacementRecord;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+
+/**
+ * Places a created container: its pool's scheduler chooses a node and reserves there, then the
+ * container records the decision. Every step is idempotent, so a caller that timed out may call
+ * again and gets the same node.
+ */
+public final class ContainerPlacement {
+
+  /** The container label that names the pool to place in; without it the default pool is used. */
+  public static final String POOL_LABEL = "nereid.pool";
+
+  private final ClusterSharding sharding;
+  private final String defaultPool;
+  private final Duration askTimeout;
+
+  public ContainerPlacement(ClusterSharding sharding, String defaultPool, Duration askTimeout) {
+    this.sharding = sharding;
+    this.defaultPool = defaultPool;
+    this.askTimeout = askTimeout;
+  }
+
+  /** Places the container and returns its new state; fails with the scheduler's reason. */
+  public CompletionStage<Container.State> place(String containerId) {
+    return sharding
+        .entityRefFor(Container.TYPE_KEY, containerId)
+        .ask(Container.Get::new, askTimeout)
+        .thenCompose(state -> placeCreated(containerId, state));
+  }
+
+  private CompletionStage<Container.State> placeCreated(String containerId, Container.State state) {
+    if (state.spec() == null) {
+      return CompletableFuture.failedFuture(
+          new IllegalStateException("no such container: " + containerId));
+    }
+    ContainerSpec spec = state.spec();
+    String pool = spec.labels().getOrDefault(POOL_LABEL, defaultPool);
+    PlacementSpec placementSpec =
+        new PlacementSpec(
+            containerId,
+            state.name(),
+            spec.image(),
+            spec.labels(),
+            spec.env(),
+            spec.memoryBytes(),
+            cpuMillis(spec),
+            spec.diskBytes());
+    CompletionStage<PlacementRecord> decided =
+        sharding
+            .entityRefFor(PoolScheduler.TYPE_KEY, pool)
+            .askWithStatus(replyTo -> new PoolScheduler.Place(placementSpec, replyTo), askTimeout);
+    return decided.thenCompose(
+        record ->
+            sharding
+                .entityRefFor(Container.TYPE_KEY, containerId)
+                .askWithStatus(replyTo -> new Container.Place(record, replyTo), askTimeout));
+  }
+
+  /**
+   * Returns the CPU a container reserves: its CPU limit ({@code --cpus}), rounded up to whole
+   * millicores. Shares alone ({@code --cpu-shares}) are a relative weight and reserve nothing.
+   */
+  static long cpuMillis(ContainerSpec spec) {
+    return (spec.nanoCpus() + 999_999) / 1_000_000;
+  }
+}
