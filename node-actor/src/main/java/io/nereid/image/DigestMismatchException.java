@@ -7,9 +7,9 @@ public class DigestMismatchException extends IOException {
 
   private final Digest expected;
 
-  public DigestMismatchException(String what, Digest expected, String actual) {
+  public DigestMismatchException(String subject, Digest expected, String actual) {
     super(
-        what + " failed verification: expected " + expected + " but got " + actual
+        subject + " failed verification: expected " + expected + " but got " + actual
             + "; the content is corrupt or was tampered with, so it was discarded");
     this.expected = expected;
   }

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #load} reads the output of {@code docker save}: the Docker archive format, a
  * {@code manifest.json} listing each image's config, tags and layer files, and the OCI image
  * layout ({@code oci-layout}, {@code index.json}, {@code blobs/}). Docker 25 and later write both
- * in one archive; then {@code manifest.json} is used. Every layer is checked against the diff ID
+ * in one archive, and then {@code manifest.json} is used. Every layer is checked against the diff ID
  * in its image config, and OCI blobs also against their descriptors.
  *
  * <p>{@link #importRootfs} turns a root file system tarball into a one-layer image.
@@ -240,7 +240,7 @@ public final class ImageLoader {
   /**
    * The regular files of an archive, written to a staging directory, and its symbolic links,
    * kept only as a map. {@code docker save} writes a symbolic link for a layer that two images
-   * share; lookups follow such links lexically inside the archive and never on disk.
+   * share. Lookups follow such links lexically inside the archive and never on disk.
    */
   private static final class Archive {
     private final Path root;

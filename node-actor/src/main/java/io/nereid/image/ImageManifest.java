@@ -47,7 +47,7 @@ public record ImageManifest(String mediaType, Descriptor config, List<Descriptor
       type = root.path("mediaType").asText("");
     }
     if (type.isEmpty()) {
-      // OCI made mediaType optional in early versions; the shape tells index from manifest.
+      // Early OCI versions made mediaType optional, so the shape tells an index from a manifest.
       type = root.has("manifests") ? MediaTypes.OCI_INDEX : MediaTypes.OCI_MANIFEST;
     }
     if (type.equals(MediaTypes.DOCKER_SCHEMA1_MANIFEST)
@@ -72,11 +72,11 @@ public record ImageManifest(String mediaType, Descriptor config, List<Descriptor
     }
   }
 
-  static Descriptor descriptor(JsonNode node, String what) throws ManifestException {
+  static Descriptor descriptor(JsonNode node, String role) throws ManifestException {
     try {
       return ImageJson.MAPPER.treeToValue(node, Descriptor.class);
     } catch (IOException | IllegalArgumentException e) {
-      throw new ManifestException("invalid " + what + " descriptor: " + e.getMessage(), e);
+      throw new ManifestException("invalid " + role + " descriptor: " + e.getMessage(), e);
     }
   }
 }

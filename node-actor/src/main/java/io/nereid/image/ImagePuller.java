@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * blob is checked against its digest before it is kept.
  *
  * <p>For {@code docker.io} images the configured mirrors are tried first, in order, and Docker Hub
- * last, as the Docker daemon does; any failure at a mirror moves on to the next endpoint.
+ * last, as the Docker daemon does. Any failure at a mirror moves on to the next endpoint.
  */
 public final class ImagePuller {
 

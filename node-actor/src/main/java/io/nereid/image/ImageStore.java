@@ -24,12 +24,12 @@ import org.slf4j.LoggerFactory;
  * {@code configs/<hex>} its config blob, {@code layers/} the {@link LayerStore}, {@code tmp/}
  * scratch space for archives being loaded.
  *
- * <p>Methods block on disk I/O; call them from an executor meant for blocking work.
+ * <p>Methods block on disk I/O, so call them from an executor meant for blocking work.
  */
 public final class ImageStore {
 
   private static final Logger log = LoggerFactory.getLogger(ImageStore.class);
-  private static final Pattern ID_PREFIX = Pattern.compile("(sha256:)?[a-f0-9]{1,64}");
+  private static final Pattern ID_PREFIX = Pattern.compile("[a-f0-9]{1,64}");
 
   /** The names of one image, as stored in {@code images/<hex>.json}. */
   private record ImageNames(Digest id, List<String> repoTags, List<String> repoDigests) {}
@@ -126,22 +126,31 @@ public final class ImageStore {
 
   /**
    * Finds an image by reference ({@code busybox}, {@code app@sha256:...}) or by ID, full or a
-   * unique prefix of its hex as Docker accepts.
+   * unique prefix of its hex. As in Docker, a name wins over an ID prefix that spells the same.
    */
   public synchronized Optional<Image> find(String nameOrId) {
-    if (ID_PREFIX.matcher(nameOrId).matches()) {
-      Optional<Image> byId = findById(nameOrId.startsWith("sha256:") ? nameOrId.substring(7) : nameOrId);
-      if (byId.isPresent() || nameOrId.startsWith("sha256:")) {
-        return byId;
-      }
+    return match(nameOrId).map(Match::image);
+  }
+
+  /** An image found by {@link #find}, and whether the text named its ID rather than a name. */
+  private record Match(Image image, boolean byId) {}
+
+  private Optional<Match> match(String nameOrId) {
+    if (nameOrId.startsWith("sha256:")) {
+      return findById(nameOrId.substring("sha256:".length())).map(image -> new Match(image, true));
     }
-    ImageReference reference;
     try {
-      reference = ImageReference.parse(nameOrId);
-    } catch (IllegalArgumentException e) {
-      return Optional.empty();
+      Optional<Image> byName = findByReference(ImageReference.parse(nameOrId));
+      if (byName.isPresent()) {
+        return Optional.of(new Match(byName.get(), false));
+      }
+    } catch (IllegalArgumentException notAReference) {
+      // an ID prefix may still match below
     }
-    return findByReference(reference);
+    if (ID_PREFIX.matcher(nameOrId).matches()) {
+      return findById(nameOrId).map(image -> new Match(image, true));
+    }
+    return Optional.empty();
   }
 
   public synchronized Optional<Image> findByReference(ImageReference reference) {
@@ -187,14 +196,14 @@ public final class ImageStore {
 
   /**
    * Removes a name, or a whole image when given its ID, as {@code docker rmi} does. The image is
-   * deleted once no tag or repo digest names it; its layers go once no container holds them.
+   * deleted once no tag or repo digest names it, and its layers once no container holds them.
    *
    * @throws ImageNotFoundException if nothing matches
    */
   public synchronized Removal remove(String nameOrId) throws IOException {
-    Image image = find(nameOrId).orElseThrow(() -> notFound(nameOrId));
-    boolean byId = ID_PREFIX.matcher(nameOrId).matches() && image.id().hex().startsWith(
-        nameOrId.startsWith("sha256:") ? nameOrId.substring(7) : nameOrId);
+    Match match = match(nameOrId).orElseThrow(() -> notFound(nameOrId));
+    Image image = match.image();
+    boolean byId = match.byId();
     List<String> untagged = new ArrayList<>();
     List<String> repoTags = new ArrayList<>(image.repoTags());
     List<String> repoDigests = new ArrayList<>(image.repoDigests());

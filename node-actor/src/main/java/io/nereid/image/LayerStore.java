@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * {@code sha256/<hex>.json} its size, {@code owners/<owner>.json} the layers an owner holds, and
  * {@code tmp/} layers being unpacked.
  *
- * <p>Methods block on disk I/O; call them from an executor meant for blocking work.
+ * <p>Methods block on disk I/O, so call them from an executor meant for blocking work.
  */
 public final class LayerStore {
 
@@ -102,7 +102,7 @@ public final class LayerStore {
   /**
    * Unpacks a layer blob, gzip-compressed or plain tar, and stores it unless a layer with the
    * same diff ID is already there. Checks the blob against {@code expectedBlob} and the
-   * uncompressed tar against {@code expectedDiffId} when they are given; on a mismatch nothing is
+   * uncompressed tar against {@code expectedDiffId} when they are given. On a mismatch nothing is
    * stored.
    *
    * @param source what the blob is, for error messages, such as "layer sha256:... of busybox"
@@ -121,22 +121,55 @@ public final class LayerStore {
     MeasuringInputStream raw = new MeasuringInputStream(blob, blobDigest);
     MeasuringInputStream tar = new MeasuringInputStream(Compression.decompress(raw, source), Digest.newSha256());
     LayerUnpacker.Result result;
+    Digest diffId;
     try {
       result = LayerUnpacker.unpack(tar, unpacked);
       // The digests cover the whole stream, including the padding after the end-of-archive blocks.
       tar.transferTo(OutputStream.nullOutputStream());
       raw.transferTo(OutputStream.nullOutputStream());
-      verify(source, expectedBlob, raw, tar, expectedDiffId);
-    } catch (IOException | RuntimeException e) {
+      diffId = verify(source, expectedBlob, raw, tar, expectedDiffId);
+    } catch (UnsafeEntryException | DigestMismatchException e) {
+      FileTrees.deleteRecursively(unpacked);
+      throw e;
+    } catch (IOException e) {
+      FileTrees.deleteRecursively(unpacked);
+      throw blameCorruptBlob(source, expectedBlob, raw, e);
+    } catch (RuntimeException e) {
       FileTrees.deleteRecursively(unpacked);
       throw e;
     }
-
-    Digest diffId = Digest.fromSha256(tar.digest());
     return commit(diffId, unpacked, result, pin);
   }
 
-  private static void verify(
+  /**
+   * Returns the error to report when a blob could not be unpacked: a digest mismatch if the
+   * blob is not what its descriptor promised, since a truncated or forged download shows up as a
+   * broken tar or gzip stream first, else {@code failure} itself.
+   */
+  private static IOException blameCorruptBlob(
+      String source, Descriptor expectedBlob, MeasuringInputStream raw, IOException failure) {
+    if (expectedBlob == null) {
+      return failure;
+    }
+    try {
+      raw.transferTo(OutputStream.nullOutputStream());
+      byte[] blobDigest = raw.digest();
+      if (!expectedBlob.digest().matches(blobDigest)) {
+        DigestMismatchException mismatch =
+            new DigestMismatchException(
+                source, expectedBlob.digest(),
+                expectedBlob.digest().algorithm() + ":" + HexFormat.of().formatHex(blobDigest));
+        mismatch.addSuppressed(failure);
+        return mismatch;
+      }
+    } catch (IOException drainFailure) {
+      failure.addSuppressed(drainFailure);
+    }
+    return failure;
+  }
+
+  /** Checks both digests and the blob size, and returns the diff ID. */
+  private static Digest verify(
       String source, Descriptor expectedBlob, MeasuringInputStream raw, MeasuringInputStream tar,
       Digest expectedDiffId) throws DigestMismatchException {
     if (expectedBlob != null) {
@@ -152,11 +185,11 @@ public final class LayerStore {
             raw.count() + " bytes instead of " + expectedBlob.size());
       }
     }
-    byte[] tarDigest = tar.digest();
-    if (expectedDiffId != null && !expectedDiffId.matches(tarDigest)) {
-      throw new DigestMismatchException(
-          source + " (uncompressed)", expectedDiffId, Digest.fromSha256(tarDigest).toString());
+    Digest diffId = Digest.fromSha256(tar.digest());
+    if (expectedDiffId != null && !expectedDiffId.equals(diffId)) {
+      throw new DigestMismatchException(source + " (uncompressed)", expectedDiffId, diffId.toString());
     }
+    return diffId;
   }
 
   private synchronized Layer commit(
@@ -177,11 +210,11 @@ public final class LayerStore {
 
   /**
    * A hold on layers while an image is being assembled, so they are not deleted before the image
-   * owns them. Closing it deletes the held layers that no owner holds by then, which is how a
+   * owns them. Closing it deletes the heldLayers layers that no owner holds by then, which is how a
    * failed pull or load cleans up after itself.
    */
   public final class Pin implements AutoCloseable {
-    private final List<Digest> held = new ArrayList<>();
+    private final List<Digest> heldLayers = new ArrayList<>();
     private boolean closed;
 
     private Pin() {}
@@ -192,7 +225,7 @@ public final class LayerStore {
         if (closed) {
           throw new IllegalStateException("pin is closed");
         }
-        held.add(diffId);
+        heldLayers.add(diffId);
         pins.merge(diffId, 1, Integer::sum);
       }
     }
@@ -204,10 +237,10 @@ public final class LayerStore {
           return;
         }
         closed = true;
-        for (Digest diffId : held) {
+        for (Digest diffId : heldLayers) {
           pins.computeIfPresent(diffId, (key, count) -> count == 1 ? null : count - 1);
         }
-        deleteUnreferenced(held);
+        deleteUnreferenced(heldLayers);
       }
     }
   }
@@ -220,7 +253,7 @@ public final class LayerStore {
   }
 
   /**
-   * Records that {@code owner} holds {@code diffIds}, replacing what it held before. The layers
+   * Records that {@code owner} holds {@code diffIds}, replacing what it heldLayers before. The layers
    * must be in the store.
    *
    * @param owner a name such as {@code image-<hex>} or {@code container-<id>}
@@ -232,11 +265,11 @@ public final class LayerStore {
         throw new IOException("cannot retain layer " + diffId + " for " + owner + ": it is not in the store");
       }
     }
-    Set<Digest> held = new LinkedHashSet<>(diffIds);
-    writeJsonAtomically(ownersDirectory.resolve(owner + ".json"), List.copyOf(held));
-    Set<Digest> previous = owners.put(owner, held);
+    Set<Digest> heldLayers = new LinkedHashSet<>(diffIds);
+    writeJsonAtomically(ownersDirectory.resolve(owner + ".json"), List.copyOf(heldLayers));
+    Set<Digest> previous = owners.put(owner, heldLayers);
     if (previous != null) {
-      previous.removeAll(held);
+      previous.removeAll(heldLayers);
       deleteUnreferenced(previous);
     }
   }
@@ -244,18 +277,18 @@ public final class LayerStore {
   /** Drops everything {@code owner} holds and deletes the layers nothing else holds. */
   public synchronized void release(String owner) throws IOException {
     validateOwner(owner);
-    Set<Digest> held = owners.remove(owner);
+    Set<Digest> heldLayers = owners.remove(owner);
     Files.deleteIfExists(ownersDirectory.resolve(owner + ".json"));
-    if (held != null) {
-      deleteUnreferenced(held);
+    if (heldLayers != null) {
+      deleteUnreferenced(heldLayers);
     }
   }
 
   /** Returns how many owners hold {@code diffId}; pins are not counted. */
   public synchronized int references(Digest diffId) {
     int count = 0;
-    for (Set<Digest> held : owners.values()) {
-      if (held.contains(diffId)) {
+    for (Set<Digest> heldLayers : owners.values()) {
+      if (heldLayers.contains(diffId)) {
         count++;
       }
     }
@@ -301,8 +334,8 @@ public final class LayerStore {
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(ownersDirectory, "*.json")) {
       for (Path file : entries) {
         String name = file.getFileName().toString();
-        List<Digest> held = ImageJson.MAPPER.readValue(file.toFile(), new TypeReference<List<Digest>>() {});
-        owners.put(name.substring(0, name.length() - ".json".length()), new LinkedHashSet<>(held));
+        List<Digest> heldLayers = ImageJson.MAPPER.readValue(file.toFile(), new TypeReference<List<Digest>>() {});
+        owners.put(name.substring(0, name.length() - ".json".length()), new LinkedHashSet<>(heldLayers));
       }
     }
   }
@@ -381,6 +414,7 @@ public final class LayerStore {
       return false;
     }
 
+    /** Finishes the digest; call it once, since it resets the underlying MessageDigest. */
     byte[] digest() {
       return digest.digest();
     }

@@ -56,7 +56,7 @@ public final class LayerUnpacker {
 
   /**
    * Unpacks {@code tar} into {@code target}, which this creates and which must not exist yet.
-   * Reads the stream only up to the end-of-archive blocks; the caller drains the rest if it
+   * Reads the stream only up to the end-of-archive blocks. The caller drains the rest if it
    * needs the whole stream, for example to check a digest.
    */
   public static Result unpack(InputStream tar, Path target) throws IOException {
@@ -81,7 +81,7 @@ public final class LayerUnpacker {
       entries++;
       unpackEntry(entry, reader.content());
     }
-    // Directory times last, since creating children changes them; deepest first.
+    // Directory times go last, deepest first, because creating children changes them.
     for (int i = directoryTimes.size() - 1; i >= 0; i--) {
       DirectoryTime time = directoryTimes.get(i);
       Files.getFileAttributeView(time.directory(), BasicFileAttributeView.class, NOFOLLOW)
@@ -187,7 +187,7 @@ public final class LayerUnpacker {
   private void createWhiteout(TarEntry entry, Path hidden) throws IOException {
     BasicFileAttributes existing = attributesOrNull(hidden);
     if (existing != null) {
-      // The same layer already holds this path; a whiteout only hides lower layers, so the
+      // The same layer already contains this path. A whiteout only hides lower layers, so the
       // layer's own file stays, and it hides the lower one anyway.
       log.debug("whiteout {} ignored: the layer itself provides that path", entry.name());
       return;
@@ -230,7 +230,7 @@ public final class LayerUnpacker {
       throw new UnsafeEntryException(entry.name(), "symbolic link with an empty target");
     }
     if (!target.startsWith("/")) {
-      // Count how far the target climbs from the link's directory; below zero it leaves the layer.
+      // Count how far the target climbs from the link's directory. Below zero it leaves the layer.
       int depth = components.size() - 1;
       for (String component : target.split("/")) {
         if (component.equals("..")) {

@@ -31,13 +31,14 @@ import org.slf4j.LoggerFactory;
  * followed by hand, at most five, so credentials are never sent to a host other than the
  * registry.
  *
- * <p>Methods block on network I/O; call them from an executor meant for blocking work.
+ * <p>Methods block on network I/O, so call them from an executor meant for blocking work.
  */
 public final class RegistryClient {
 
   private static final Logger log = LoggerFactory.getLogger(RegistryClient.class);
   private static final int MAX_REDIRECTS = 5;
-  // containerd and Docker reject manifests above 4 MiB too; a larger one is not an image manifest.
+  // A manifest holds only descriptors, so real ones are far smaller. The cap keeps a hostile
+  // registry from filling memory.
   private static final int MAX_MANIFEST_BYTES = 4 << 20;
   private static final int MAX_CONFIG_BYTES = 8 << 20;
   private static final String MANIFEST_ACCEPT =
@@ -100,7 +101,7 @@ public final class RegistryClient {
 
   /**
    * Fetches a manifest or index by tag or digest. When {@code reference} is a digest the body must
-   * hash to it; otherwise it must hash to the {@code Docker-Content-Digest} header if the registry
+   * hash to it. Otherwise it must hash to the {@code Docker-Content-Digest} header if the registry
    * sends one.
    *
    * @throws ImageNotFoundException if the registry does not have it
@@ -154,12 +155,12 @@ public final class RegistryClient {
     return get(endpoint, repository, blobUri(endpoint, repository, digest), "*/*").body();
   }
 
-  private static void verifyDigest(String what, Digest expected, byte[] body)
+  private static void verifyDigest(String subject, Digest expected, byte[] body)
       throws DigestMismatchException {
     byte[] actual = expected.newMessageDigest().digest(body);
     if (!expected.matches(actual)) {
       throw new DigestMismatchException(
-          what, expected, expected.algorithm() + ":" + HexFormat.of().formatHex(actual));
+          subject, expected, expected.algorithm() + ":" + HexFormat.of().formatHex(actual));
     }
   }
 
@@ -282,10 +283,10 @@ public final class RegistryClient {
     if (parameters.containsKey("service")) {
       query.append("service=").append(URLEncoder.encode(parameters.get("service"), StandardCharsets.UTF_8));
     }
-    // The challenge's scope is the one the registry checks; ask for ours when it gives none.
-    String wantedScope = parameters.getOrDefault("scope", scope);
+    // The registry checks the scope named in its challenge, so ask for ours only when it names none.
+    String requestedScope = parameters.getOrDefault("scope", scope);
     query.append(query.length() > 0 ? "&" : "").append("scope=")
-        .append(URLEncoder.encode(wantedScope, StandardCharsets.UTF_8));
+        .append(URLEncoder.encode(requestedScope, StandardCharsets.UTF_8));
     URI tokenUri = URI.create(realm + (realm.contains("?") ? "&" : "?") + query);
 
     HttpRequest.Builder request = HttpRequest.newBuilder(tokenUri).GET().timeout(config.requestTimeout());
@@ -307,7 +308,7 @@ public final class RegistryClient {
     }
     // The token spec says a token lives 60 seconds unless expires_in says otherwise.
     long lifetime = body.path("expires_in").asLong(60);
-    log.debug("got a bearer token from {} for {}", realm, wantedScope);
+    log.debug("got a bearer token from {} for {}", realm, requestedScope);
     return new Token(value, clock.instant().plusSeconds(Math.max(lifetime - 5, 1)));
   }
 
@@ -359,12 +360,12 @@ public final class RegistryClient {
     return text.endsWith("/") ? URI.create(text.substring(0, text.length() - 1)) : uri;
   }
 
-  private static byte[] readLimited(HttpResponse<InputStream> response, int limit, String what)
+  private static byte[] readLimited(HttpResponse<InputStream> response, int limit, String subject)
       throws IOException {
     try (InputStream body = response.body()) {
       byte[] data = body.readNBytes(limit + 1);
       if (data.length > limit) {
-        throw new ManifestException(what + " is larger than the " + limit + " byte limit");
+        throw new ManifestException(subject + " is larger than the " + limit + " byte limit");
       }
       return data;
     }

@@ -16,7 +16,7 @@ import java.util.Map;
  * Sparse files and multi-volume archives are rejected with a {@link TarFormatException}.
  *
  * <p>Call {@link #next()} for each member and read its content from {@link #content()} before the
- * next call; unread content is skipped.
+ * next call. Unread content is skipped.
  */
 public final class TarReader {
 
@@ -71,9 +71,9 @@ public final class TarReader {
     return new InputStream() {
       @Override
       public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
+        byte[] single = new byte[1];
+        int n = read(single, 0, 1);
+        return n < 0 ? -1 : single[0] & 0xff;
       }
 
       @Override
@@ -130,7 +130,7 @@ public final class TarReader {
           }
         });
 
-    // Like Go's archive/tar, only regular members have data blocks; a size in the header of a link,
+    // Like Go's archive/tar, only regular members have data blocks. A size in the header of a link,
     // directory, device or FIFO is ignored.
     long contentSize = type == TarEntry.Type.REGULAR ? size : 0;
     remaining = contentSize;
@@ -190,20 +190,20 @@ public final class TarReader {
       unsigned += b & 0xff;
       signed += b;
     }
-    // Old Sun and some other tar programs summed signed bytes; POSIX accepts both sums.
+    // Old Sun tar and some others summed signed bytes, so readers such as Go's archive/tar accept both.
     if (expected != unsigned && expected != signed) {
       throw new TarFormatException(
           "invalid tar header checksum for '" + headerName() + "': the archive is corrupt or not a tar");
     }
   }
 
-  private byte[] readExtension(long size, String what) throws IOException {
+  private byte[] readExtension(long size, String subject) throws IOException {
     if (size < 0 || size > MAX_EXTENSION_BYTES) {
-      throw new TarFormatException(what + " of " + size + " bytes exceeds the 1 MiB maximum");
+      throw new TarFormatException(subject + " of " + size + " bytes exceeds the 1 MiB maximum");
     }
     byte[] data = in.readNBytes((int) size);
     if (data.length < size) {
-      throw new EOFException("tar archive ends inside a " + what);
+      throw new EOFException("tar archive ends inside a " + subject);
     }
     in.skipNBytes(paddingFor(size));
     return data;
@@ -232,7 +232,7 @@ public final class TarReader {
         throw new TarFormatException("invalid PAX record: no '=' between key and value");
       }
       String key = new String(data, space + 1, equals - space - 1, StandardCharsets.UTF_8);
-      // Extended attribute values are binary; every other value is UTF-8 text.
+      // Extended attribute values are binary, and every other value is UTF-8 text.
       String value =
           key.startsWith("SCHILY.xattr.")
               ? new String(data, equals + 1, end - equals - 2, StandardCharsets.ISO_8859_1)
@@ -302,7 +302,7 @@ public final class TarReader {
     return new String(data, 0, end, StandardCharsets.UTF_8);
   }
 
-  private long parseNumber(int offset, int length, String what) throws TarFormatException {
+  private long parseNumber(int offset, int length, String field) throws TarFormatException {
     if ((header[offset] & 0x80) != 0) {
       // GNU base-256: the rest of the field is a big-endian two's complement number.
       long value = header[offset] & 0x7f;
@@ -326,7 +326,7 @@ public final class TarReader {
       }
       if (b < '0' || b > '7') {
         throw new TarFormatException(
-            "invalid octal " + what + " field in the tar header of '" + field(0, 100) + "'");
+            "invalid octal " + field + " field in the tar header of '" + field(0, 100) + "'");
       }
       value = (value << 3) | (b - '0');
       digits = true;

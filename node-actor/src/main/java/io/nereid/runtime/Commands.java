@@ -12,7 +12,15 @@ import java.util.concurrent.TimeUnit;
 final class Commands {
 
   /** The output of a finished command; stdout and stderr are kept apart. */
-  record Output(int exitCode, String stdout, String stderr) {}
+  record Output(int exitCode, byte[] stdoutBytes, byte[] stderrBytes) {
+    String stdout() {
+      return new String(stdoutBytes, StandardCharsets.UTF_8);
+    }
+
+    String stderr() {
+      return new String(stderrBytes, StandardCharsets.UTF_8);
+    }
+  }
 
   private Commands() {}
 
@@ -55,10 +63,7 @@ final class Commands {
         Thread.currentThread().interrupt();
         throw new IOException("interrupted while running " + String.join(" ", command), e);
       }
-      return new Output(
-          process.exitValue(),
-          Files.readString(stdout, StandardCharsets.UTF_8),
-          Files.readString(stderr, StandardCharsets.UTF_8));
+      return new Output(process.exitValue(), Files.readAllBytes(stdout), Files.readAllBytes(stderr));
     } finally {
       Files.deleteIfExists(stdout);
       Files.deleteIfExists(stderr);

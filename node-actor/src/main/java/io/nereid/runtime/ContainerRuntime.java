@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Runs containers on one compute node. Every method returns at once; the work, such as running
+ * Runs containers on one compute node. Every method returns at once, and the work, such as running
  * {@code runc} or touching the disk, happens on the executor the implementation was given, and
  * the returned stage completes when it is done. A failed stage carries a
  * {@link ContainerException}: {@link NoSuchContainerException} for an unknown ID,
@@ -21,7 +21,7 @@ public interface ContainerRuntime extends AutoCloseable {
 
   /**
    * Sends {@code signal}, waits up to {@code timeout} for the container to exit, then sends
-   * SIGKILL. Completes with the exit status; at once if the container already exited.
+   * SIGKILL. Completes with the exit status, at once if the container already exited.
    */
   CompletionStage<ExitStatus> stop(String id, String signal, Duration timeout);
 

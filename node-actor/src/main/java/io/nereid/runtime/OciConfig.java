@@ -11,7 +11,7 @@ import java.util.List;
  * a {@link RuntimeSpec} does not set: mounts, capabilities, masked paths and device rules.
  *
  * <p>NOTE: no seccomp profile is set, so containers may use every system call that their
- * capabilities allow; Docker applies its default profile here. AppArmor is not set either.
+ * capabilities allow, where Docker applies its default profile. AppArmor is not set either.
  */
 final class OciConfig {
 
@@ -33,7 +33,7 @@ final class OciConfig {
   private static final List<String> READONLY_PATHS =
       List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
 
-  // The CFS period Docker uses, in microseconds; the quota is the share of it the container gets.
+  // The CFS period Docker uses, in microseconds. The quota is the part of it the container gets.
   static final long CPU_PERIOD_MICROS = 100_000;
 
   /** The container's process settings, after user lookup and image defaults. */
@@ -87,8 +87,8 @@ final class OciConfig {
 
     ObjectNode capabilities = node.putObject("capabilities");
     strings(capabilities.putArray("bounding"), DEFAULT_CAPABILITIES);
-    // Like Docker since 18.04, a non-root user gets the bounding set only, so it holds no
-    // capability unless a file capability grants one.
+    // As in Docker, a non-root user gets the bounding set only, so it holds no capability unless
+    // a file capability grants one.
     List<String> active = process.user().uid() == 0 ? DEFAULT_CAPABILITIES : List.of();
     strings(capabilities.putArray("effective"), active);
     strings(capabilities.putArray("permitted"), active);
@@ -154,7 +154,7 @@ final class OciConfig {
 
     if (spec.memoryBytes() > 0) {
       // NOTE: swap is left unlimited, so on a host with swap the container may swap past its
-      // limit; Docker's default caps memory plus swap at twice the limit.
+      // limit, while Docker's default caps memory plus swap at twice the limit.
       resources.putObject("memory").put("limit", spec.memoryBytes());
     }
     if (spec.nanoCpus() > 0 || spec.cpuShares() > 0) {

@@ -67,7 +67,7 @@ final class RootfsBuilder {
   }
 
   /**
-   * Makes {@code bundle/rootfs} from {@code layers}, lowest first; in overlay mode also
+   * Makes {@code bundle/rootfs} from {@code layers}, lowest first, and in overlay mode also
    * {@code bundle/upper} and {@code bundle/work}.
    */
   static void build(Mode mode, List<Path> layers, Path bundle) throws IOException {
@@ -90,7 +90,7 @@ final class RootfsBuilder {
     }
     Commands.Output output = Commands.run(List.of("umount", rootfs.toString()), null, MOUNT_TIMEOUT);
     if (output.exitCode() != 0) {
-      // Busy: a process still has it open. Detach it now; the kernel frees it when they let go.
+      // Busy: a process still has it open. Detach it now, and the kernel frees it when they let go.
       log.warn("umount {} failed ({}), detaching it lazily", rootfs, output.stderr().trim());
       Commands.check(List.of("umount", "-l", rootfs.toString()), MOUNT_TIMEOUT);
     }

@@ -42,7 +42,7 @@ public record RuntimeSpec(
     boolean readOnlyRootfs,
     NetworkMode networkMode) {
 
-  // The kernel's smallest CFS quota is 1 ms per 100 ms period, 0.01 CPU; Docker has the same floor.
+  // The kernel's smallest CFS quota is 1 ms, which is 0.01 CPU of a 100 ms period, as in Docker.
   private static final long MIN_NANO_CPUS = 10_000_000L;
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
 

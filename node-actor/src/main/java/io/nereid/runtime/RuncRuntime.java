@@ -1,0 +1,795 @@
+package io.nereid.runtime;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.nereid.image.FileTrees;
+import io.nereid.image.Image;
+import io.nereid.image.ImageConfig;
+import io.nereid.image.ImageStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs containers with {@code runc}, each from an OCI bundle under the state directory.
+ *
+ * <p>Each container runs under a small shell shim ({@link Runc#SHIM_SCRIPT}) that is not tied to
+ * the JVM: the container's stdout and stderr go to two FIFOs in its bundle, which this runtime
+ * copies to log files, and the shim records the exit code. When the JVM stops, containers keep
+ * running, and a new {@code RuncRuntime} on the same state directory adopts them in
+ * {@link #list()}: it reads their FIFOs again and sees them exit. Output written while no runtime
+ * reads waits in the pipe, 64 KiB by default on Linux, after which the container's writes block
+ * until a runtime reads again.
+ *
+ * <p>The end of both output streams is the exit signal: they close only when the shim, and so
+ * runc and the container, have exited. The runtime then reads the exit code, checks the
+ * container's memory cgroup for OOM kills, and deletes runc's record of it.
+ *
+ * <p>State directory layout: {@code runc/} is runc's {@code --root}, {@code containers/<id>/}
+ * each container's bundle (see {@link Bundle}), {@code scratch/} for probes.
+ */
+public final class RuncRuntime implements ContainerRuntime {
+
+  private static final Logger log = LoggerFactory.getLogger(RuncRuntime.class);
+  private static final Duration START_POLL = Duration.ofMillis(10);
+  private static final Duration EXIT_POLL = Duration.ofSeconds(1);
+  private static final int SIGKILL = 9;
+
+  /** How root file systems are built: overlay mounts, copies, or whichever works here. */
+  public enum RootfsMode {
+    AUTO,
+    OVERLAY,
+    COPY
+  }
+
+  /**
+   * Settings of a runtime instance.
+   *
+   * @param stateDirectory where bundles, logs and runc's state live; one per runtime instance
+   * @param runcBinary the runc executable
+   * @param cgroupParent the cgroup under which each container gets {@code <parent>/<id>}
+   * @param logMaxBytes the size at which a log file rotates
+   * @param logMaxFiles log files kept per stream, the current one included
+   * @param startTimeout how long {@link #run} waits for runc to start the process
+   */
+  public record Options(
+      Path stateDirectory,
+      Path runcBinary,
+      String cgroupParent,
+      RootfsMode rootfsMode,
+      long logMaxBytes,
+      int logMaxFiles,
+      Duration startTimeout) {
+
+    /** Defaults: runc from PATH, cgroups under {@code /nereid}, 10 MiB x 5 log files per stream. */
+    public static Options defaults(Path stateDirectory) {
+      return new Options(
+          stateDirectory, findRunc(), "/nereid", RootfsMode.AUTO, 10L << 20, 5, Duration.ofSeconds(30));
+    }
+
+    public Options withRootfsMode(RootfsMode mode) {
+      return new Options(stateDirectory, runcBinary, cgroupParent, mode, logMaxBytes, logMaxFiles, startTimeout);
+    }
+
+    public Options withLogRotation(long maxBytes, int maxFiles) {
+      return new Options(stateDirectory, runcBinary, cgroupParent, rootfsMode, maxBytes, maxFiles, startTimeout);
+    }
+
+    public Options withCgroupParent(String parent) {
+      return new Options(stateDirectory, runcBinary, parent, rootfsMode, logMaxBytes, logMaxFiles, startTimeout);
+    }
+
+    private static Path findRunc() {
+      List<String> directories = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(":")));
+      directories.addAll(List.of("/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/bin"));
+      for (String directory : directories) {
+        if (!directory.isEmpty() && Files.isExecutable(Path.of(directory, "runc"))) {
+          return Path.of(directory, "runc");
+        }
+      }
+      return Path.of("/usr/sbin/runc");
+    }
+  }
+
+  /** What Nereid records in each bundle, so that a restarted runtime can adopt the container. */
+  private record Metadata(
+      String id, String cgroupsPath, RootfsBuilder.Mode rootfsMode, String layerOwner, Instant startedAt) {}
+
+  private final Options options;
+  private final ImageStore images;
+  private final Executor executor;
+  private final Clock clock;
+  private final Runc runc;
+  private final RootfsBuilder.Mode rootfsMode;
+  private final ObjectMapper json;
+  private final Path containersDirectory;
+  private final boolean cgroupV2;
+  private final Map<String, Handle> handles = new ConcurrentHashMap<>();
+  // IDs whose bundle run() is still creating, which list() must not mistake for crash leftovers.
+  private final Set<String> starting = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
+
+  private RuncRuntime(
+      Options options, ImageStore images, Executor executor, Clock clock, RootfsBuilder.Mode rootfsMode,
+      ObjectMapper json) {
+    this.options = options;
+    this.images = images;
+    this.executor = executor;
+    this.clock = clock;
+    this.rootfsMode = rootfsMode;
+    this.json = json;
+    this.runc = new Runc(options.runcBinary(), options.stateDirectory().resolve("runc"), json);
+    this.containersDirectory = options.stateDirectory().resolve("containers");
+    this.cgroupV2 = Files.exists(Path.of("/sys/fs/cgroup/cgroup.controllers"));
+  }
+
+  /**
+   * Opens a runtime on {@code options.stateDirectory()}, checking that runc is there and that this
+   * process runs as root, which runc needs to create namespaces and cgroups. Blocks briefly.
+   *
+   * @param images the store {@link RuntimeSpec#image} names refer to, or null for rootfs-only use
+   * @param executor runs runc, mounts and file work; the calls block, so it should have threads
+   *     to spare
+   * @throws ContainerException if runc is missing or the process is not root
+   */
+  public static RuncRuntime open(Options options, ImageStore images, Executor executor, Clock clock)
+      throws ContainerException {
+    if (!Files.isExecutable(options.runcBinary())) {
+      throw new ContainerException(
+          "runc not found at " + options.runcBinary() + ": install it (Debian package runc) or set Options.runcBinary");
+    }
+    if (effectiveUid() != 0) {
+      throw new ContainerException(
+          "RuncRuntime needs root: runc creates namespaces and cgroups, and the runtime mounts overlays");
+    }
+    try {
+      Files.createDirectories(options.stateDirectory().resolve("runc"));
+      Files.createDirectories(options.stateDirectory().resolve("containers"));
+      Path scratch = Files.createDirectories(options.stateDirectory().resolve("scratch"));
+      RootfsBuilder.Mode mode =
+          switch (options.rootfsMode()) {
+            case OVERLAY -> RootfsBuilder.Mode.OVERLAY;
+            case COPY -> RootfsBuilder.Mode.COPY;
+            case AUTO -> RootfsBuilder.probe(scratch);
+          };
+      ObjectMapper json =
+          new ObjectMapper()
+              .registerModule(new JavaTimeModule())
+              .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+              .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+      log.info("runc runtime opened on {} with {} root file systems", options.stateDirectory(), mode);
+      return new RuncRuntime(options, images, executor, clock, mode, json);
+    } catch (IOException e) {
+      throw new ContainerException("failed to open the runtime state directory " + options.stateDirectory(), e);
+    }
+  }
+
+  private static long effectiveUid() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("Uid:")) {
+          return Long.parseLong(line.split("\\s+")[2]); // real, effective, saved, file system
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      log.warn("failed to read the effective UID from /proc/self/status", e);
+    }
+    return -1;
+  }
+
+  /** Returns how this runtime builds root file systems, after probing when the mode was AUTO. */
+  public RootfsMode rootfsMode() {
+    return rootfsMode == RootfsBuilder.Mode.OVERLAY ? RootfsMode.OVERLAY : RootfsMode.COPY;
+  }
+
+  // Run
+
+  @Override
+  public CompletionStage<ContainerInfo> run(RuntimeSpec spec) {
+    return submit(() -> start(spec));
+  }
+
+  private ContainerInfo start(RuntimeSpec spec) throws ContainerException, IOException {
+    Bundle bundle = new Bundle(containersDirectory.resolve(spec.id()));
+    try {
+      // Creating the bundle directory claims the ID, atomically even against a concurrent run.
+      Files.createDirectory(bundle.directory());
+    } catch (FileAlreadyExistsException e) {
+      throw new ContainerConflictException(
+          "container " + spec.id() + " already exists on this node; remove it first");
+    }
+    starting.add(spec.id());
+    try {
+      return create(spec, bundle);
+    } finally {
+      starting.remove(spec.id());
+    }
+  }
+
+  private ContainerInfo create(RuntimeSpec spec, Bundle bundle) throws ContainerException, IOException {
+    String layerOwner = null;
+    Handle handle = null;
+    try {
+      ImageConfig imageConfig = null;
+      List<Path> layers;
+      if (spec.image() != null) {
+        Image image = findImage(spec);
+        imageConfig = image.config();
+        layerOwner = "container-" + spec.id();
+        images.layers().retain(layerOwner, image.layers());
+        layers = images.layerDirectories(image);
+      } else {
+        layers = List.of(spec.rootfs());
+      }
+      RootfsBuilder.build(rootfsMode, layers, bundle.directory());
+      OciConfig.Process process = ContainerProcess.settle(spec, imageConfig, bundle.rootfs());
+      ContainerProcess.writeEtcFiles(spec, bundle.etc());
+      String cgroupsPath = options.cgroupParent() + "/" + spec.id();
+      ObjectNode config = OciConfig.build(json, spec, process, cgroupsPath, bundle.etc(), cgroupV2);
+      json.writerWithDefaultPrettyPrinter().writeValue(bundle.config().toFile(), config);
+      for (LogEntry.Stream stream : LogEntry.Stream.values()) {
+        Commands.check(List.of("mkfifo", "-m", "0600", bundle.fifo(stream).toString()), Duration.ofSeconds(10));
+      }
+      Metadata metadata = new Metadata(spec.id(), cgroupsPath, rootfsMode, layerOwner, clock.instant());
+      json.writeValue(bundle.metadata().toFile(), metadata);
+
+      handle = new Handle(spec.id(), bundle, metadata);
+      handles.put(spec.id(), handle);
+      handle.startCapture();
+      Process shim = runc.startShim(bundle.directory(), spec.id(), bundle.directory().resolve("shim.log"));
+      Files.writeString(bundle.shimPid(), Long.toString(shim.pid()));
+      Handle started = handle;
+      shim.onExit().thenRun(started::unblockCaptures);
+      waitForStart(handle);
+      handle.markStarted();
+      log.info("started container {} with pid {}", spec.id(), handle.pid);
+      return handle.info();
+    } catch (ContainerException | IOException | RuntimeException e) {
+      discardFailedStart(spec.id(), bundle, handle, layerOwner, e);
+      throw e;
+    }
+  }
+
+  private Image findImage(RuntimeSpec spec) throws ContainerException {
+    if (images == null) {
+      throw new ContainerException(
+          "container " + spec.id() + " names image " + spec.image() + " but this runtime has no image store");
+    }
+    return images
+        .find(spec.image())
+        .orElseThrow(() -> new ContainerException(
+            "image " + spec.image() + " for container " + spec.id() + " is not on this node; pull or load it first"));
+  }
+
+  /** Waits until runc has written the init PID, or the shim has exited because runc failed. */
+  private void waitForStart(Handle handle) throws ContainerException, IOException {
+    Instant deadline = Instant.now().plus(options.startTimeout());
+    Bundle bundle = handle.bundle;
+    while (true) {
+      if (Files.exists(bundle.initPid())) {
+        handle.pid = Long.parseLong(Files.readString(bundle.initPid()).trim());
+        handle.state = ContainerState.RUNNING;
+        return;
+      }
+      if (Files.exists(bundle.exitCode())) {
+        throw new ContainerException(
+            "failed to start container " + handle.id + ": " + runcErrors(bundle));
+      }
+      if (Instant.now().isAfter(deadline)) {
+        throw new ContainerException(
+            "container " + handle.id + " did not start within " + options.startTimeout() + ": " + runcErrors(bundle));
+      }
+      try {
+        Thread.sleep(START_POLL.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ContainerException("interrupted while starting container " + handle.id, e);
+      }
+    }
+  }
+
+  /** Returns the error messages runc logged for the bundle, or a pointer to the shim log. */
+  private String runcErrors(Bundle bundle) {
+    List<String> messages = new ArrayList<>();
+    try {
+      if (Files.exists(bundle.runcLog())) {
+        for (String line : Files.readAllLines(bundle.runcLog(), StandardCharsets.UTF_8)) {
+          JsonNode record = json.readTree(line);
+          if (record.path("level").asText().equals("error") || record.path("level").asText().equals("fatal")) {
+            messages.add(record.path("msg").asText());
+          }
+        }
+      }
+    } catch (IOException e) {
+      messages.add("runc's log is unreadable: " + e.getMessage());
+    }
+    return messages.isEmpty() ? "runc logged no error; see " + bundle.directory().resolve("shim.log") : String.join("; ", messages);
+  }
+
+  private void discardFailedStart(String id, Bundle bundle, Handle handle, String layerOwner, Exception cause) {
+    try {
+      if (handle != null) {
+        handles.remove(id);
+        handle.closeCaptures();
+        runc.delete(id, true);
+      }
+      RootfsBuilder.unmount(bundle.rootfs());
+      FileTrees.deleteRecursively(bundle.directory());
+      if (layerOwner != null) {
+        images.layers().release(layerOwner);
+      }
+    } catch (IOException | RuntimeException cleanup) {
+      cause.addSuppressed(cleanup);
+      log.error("failed to clean up after container {} failed to start", id, cleanup);
+    }
+  }
+
+  // Signals and state changes
+
+  @Override
+  public CompletionStage<ExitStatus> stop(String id, String signal, Duration timeout) {
+    Handle handle;
+    int number;
+    try {
+      handle = handle(id);
+      number = Signals.parse(signal);
+    } catch (ContainerException e) {
+      return CompletableFuture.failedFuture(e);
+    } catch (IllegalArgumentException e) {
+      return CompletableFuture.failedFuture(new ContainerException(e.getMessage(), e));
+    }
+    if (handle.exit.isDone()) {
+      return handle.exit.copy();
+    }
+    return submit(() -> {
+          signalIfRunning(handle, number);
+          return null;
+        })
+        .thenCompose(ignored -> {
+          if (number == SIGKILL) {
+            return handle.exit.copy();
+          }
+          Executor afterTimeout = CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS, executor);
+          afterTimeout.execute(() -> {
+            if (!handle.exit.isDone()) {
+              log.info("container {} still runs {} after signal {}, sending SIGKILL", id, timeout, signal);
+              try {
+                signalIfRunning(handle, SIGKILL);
+              } catch (IOException e) {
+                log.error("SIGKILL to container {} failed", id, e);
+              }
+            }
+          });
+          return handle.exit.copy();
+        });
+  }
+
+  /** Signals the container; a paused one is thawed afterwards so that the signal is delivered. */
+  private void signalIfRunning(Handle handle, int signal) throws IOException {
+    try {
+      runc.kill(handle.id, signal);
+      if (handle.state == ContainerState.PAUSED) {
+        runc.resume(handle.id);
+        handle.state = ContainerState.RUNNING;
+      }
+    } catch (Runc.RuncException e) {
+      if (!e.isNotRunning()) {
+        throw e;
+      }
+    }
+  }
+
+  @Override
+  public CompletionStage<Void> kill(String id, String signal) {
+    return submit(() -> {
+      runningHandle(id);
+      try {
+        runc.kill(id, Signals.parse(signal));
+      } catch (IllegalArgumentException e) {
+        throw new ContainerException(e.getMessage(), e);
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public CompletionStage<Void> pause(String id) {
+    return submit(() -> {
+      Handle handle = runningHandle(id);
+      runc.pause(id);
+      handle.state = ContainerState.PAUSED;
+      log.info("paused container {}", id);
+      return null;
+    });
+  }
+
+  @Override
+  public CompletionStage<Void> unpause(String id) {
+    return submit(() -> {
+      Handle handle = handle(id);
+      if (handle.state != ContainerState.PAUSED) {
+        throw new ContainerConflictException("container " + id + " is not paused");
+      }
+      runc.resume(id);
+      handle.state = ContainerState.RUNNING;
+      log.info("unpaused container {}", id);
+      return null;
+    });
+  }
+
+  // Remove
+
+  @Override
+  public CompletionStage<Void> remove(String id, boolean force) {
+    Handle handle;
+    try {
+      handle = handle(id);
+    } catch (ContainerException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    CompletionStage<ExitStatus> stopped;
+    if (handle.exit.isDone()) {
+      stopped = handle.exit;
+    } else if (force) {
+      stopped = stop(id, "SIGKILL", Duration.ZERO);
+    } else {
+      return CompletableFuture.failedFuture(
+          new ContainerConflictException(
+              "container " + id + " is " + handle.state.name().toLowerCase() + "; stop it first or remove it with force"));
+    }
+    return stopped.thenCompose(status -> submit(() -> {
+      delete(handle);
+      return null;
+    }));
+  }
+
+  private void delete(Handle handle) throws IOException {
+    handles.remove(handle.id);
+    handle.closeCaptures();
+    runc.delete(handle.id, true);
+    RootfsBuilder.unmount(handle.bundle.rootfs());
+    FileTrees.deleteRecursively(handle.bundle.directory());
+    if (handle.metadata.layerOwner() != null) {
+      if (images != null) {
+        images.layers().release(handle.metadata.layerOwner());
+      } else {
+        log.warn("container {} held image layers as {}, but this runtime has no image store to release them",
+            handle.id, handle.metadata.layerOwner());
+      }
+    }
+    log.info("removed container {}", handle.id);
+  }
+
+  // Exec
+
+  @Override
+  public CompletionStage<ExecResult> exec(String id, ExecRequest request) {
+    return submit(() -> {
+      Handle handle = runningHandle(id);
+      if (handle.state == ContainerState.PAUSED) {
+        throw new ContainerConflictException("container " + id + " is paused; unpause it before exec");
+      }
+      JsonNode containerProcess = json.readTree(handle.bundle.config().toFile()).path("process");
+      OciConfig.Process process = execProcess(handle, containerProcess, request);
+      Path processFile = handle.bundle.directory().resolve("exec-" + UUID.randomUUID() + ".json");
+      try {
+        json.writeValue(processFile.toFile(), OciConfig.processNode(json, process));
+        Commands.Output output = runc.exec(id, processFile, request.timeout());
+        return new ExecResult(output.exitCode(), output.stdoutBytes(), output.stderrBytes());
+      } catch (IOException e) {
+        throw new ContainerException("exec in container " + id + " failed: " + e.getMessage(), e);
+      } finally {
+        Files.deleteIfExists(processFile);
+      }
+    });
+  }
+
+  private OciConfig.Process execProcess(Handle handle, JsonNode containerProcess, ExecRequest request)
+      throws ContainerException, IOException {
+    Map<String, String> env = new LinkedHashMap<>();
+    List<String> entries = new ArrayList<>();
+    containerProcess.path("env").forEach(entry -> entries.add(entry.asText()));
+    entries.addAll(request.env());
+    for (String entry : entries) {
+      int equals = entry.indexOf('=');
+      env.put(equals < 0 ? entry : entry.substring(0, equals), entry);
+    }
+    String cwd = request.workingDir().isEmpty() ? containerProcess.path("cwd").asText("/") : request.workingDir();
+    UserResolver.ResolvedUser user;
+    if (request.user().isEmpty()) {
+      JsonNode node = containerProcess.path("user");
+      List<Long> gids = new ArrayList<>();
+      node.path("additionalGids").forEach(gid -> gids.add(gid.asLong()));
+      user = new UserResolver.ResolvedUser(node.path("uid").asLong(), node.path("gid").asLong(), gids);
+    } else {
+      // NOTE: the container runs while its /etc/passwd is read here, so it could swap the file
+      // between lookup and read. ScopedPath still keeps the read inside its root file system.
+      user = UserResolver.resolve(handle.bundle.rootfs(), request.user());
+    }
+    return new OciConfig.Process(request.args(), List.copyOf(env.values()), cwd, user);
+  }
+
+  // List, exit and logs
+
+  @Override
+  public CompletionStage<List<ContainerInfo>> list() {
+    return submit(() -> {
+      Map<String, Runc.State> states = new HashMap<>();
+      for (Runc.State state : runc.list()) {
+        states.put(state.id(), state);
+      }
+      try (DirectoryStream<Path> bundles = Files.newDirectoryStream(containersDirectory)) {
+        for (Path directory : bundles) {
+          String id = directory.getFileName().toString();
+          if (!handles.containsKey(id) && !starting.contains(id)) {
+            adopt(id, new Bundle(directory), states.get(id));
+          }
+        }
+      }
+      for (Handle handle : handles.values()) {
+        Runc.State state = states.get(handle.id);
+        if (state != null && !handle.exit.isDone()) {
+          handle.state = state.status().equals("paused") ? ContainerState.PAUSED : handle.state;
+          handle.state = state.status().equals("running") ? ContainerState.RUNNING : handle.state;
+        }
+      }
+      List<ContainerInfo> infos = new ArrayList<>();
+      handles.values().forEach(handle -> infos.add(handle.info()));
+      infos.sort(Comparator.comparing(ContainerInfo::startedAt));
+      return infos;
+    });
+  }
+
+  /**
+   * Takes over a container that an earlier runtime on this state directory started: resumes
+   * reading its output if it still runs, or records how it ended if it exited meanwhile.
+   */
+  private void adopt(String id, Bundle bundle, Runc.State state) throws IOException {
+    if (!Files.exists(bundle.metadata())) {
+      log.warn("bundle {} has no metadata, left by a crash during creation; remove it with force", bundle.directory());
+      Metadata placeholder = new Metadata(id, options.cgroupParent() + "/" + id, rootfsMode, null, Instant.EPOCH);
+      Handle handle = new Handle(id, bundle, placeholder);
+      handle.finish(new ExitStatus(ExitStatus.UNKNOWN_EXIT_CODE, false, clock.instant()));
+      handles.put(id, handle);
+      return;
+    }
+    Metadata metadata = json.readValue(bundle.metadata().toFile(), Metadata.class);
+    Handle handle = new Handle(id, bundle, metadata);
+    handle.started = true;
+    handles.put(id, handle);
+    if (Files.exists(bundle.exitStatus())) {
+      handle.finish(json.readValue(bundle.exitStatus().toFile(), ExitStatus.class));
+    } else if (state == null || state.status().equals("stopped")) {
+      finishExit(handle); // exited while no runtime watched; the shim left the exit code
+    } else {
+      handle.pid = state.pid();
+      handle.state = state.status().equals("paused") ? ContainerState.PAUSED : ContainerState.RUNNING;
+      handle.startCapture();
+      watchShim(handle);
+    }
+    log.info("adopted container {} ({})", id, handle.state.name().toLowerCase());
+  }
+
+  private void watchShim(Handle handle) throws IOException {
+    Optional<ProcessHandle> shim = Optional.empty();
+    if (Files.exists(handle.bundle.shimPid())) {
+      long pid = Long.parseLong(Files.readString(handle.bundle.shimPid()).trim());
+      shim = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+    }
+    if (shim.isPresent()) {
+      // Not our child after a restart, so the JDK polls for its exit, which can take seconds. The
+      // FIFOs' end of stream is the prompt signal, and this is the fallback.
+      shim.get().onExit().thenRun(handle::unblockCaptures);
+    } else {
+      handle.unblockCaptures();
+    }
+  }
+
+  /** Reads how the container ended, records it, and deletes runc's state. Runs on the executor. */
+  private void finishExit(Handle handle) {
+    synchronized (handle) {
+      // run() reports a failed start itself, and markStarted() calls back here if needed.
+      if (!handle.started || handle.exit.isDone() || handles.get(handle.id) != handle) {
+        return;
+      }
+      recordExit(handle);
+    }
+  }
+
+  private void recordExit(Handle handle) {
+    try {
+      Bundle bundle = handle.bundle;
+      Optional<Runc.State> state = runc.state(handle.id);
+      if (!Files.exists(bundle.exitCode()) && state.isPresent() && !state.get().status().equals("stopped")) {
+        // The shim is gone but the process lives on with its output closed, so poll for its end.
+        if (!handle.pollingForExit) {
+          handle.pollingForExit = true;
+          log.warn("container {} closed its output but still runs; polling for its exit", handle.id);
+        }
+        CompletableFuture.delayedExecutor(EXIT_POLL.toMillis(), TimeUnit.MILLISECONDS, executor)
+            .execute(() -> finishExit(handle));
+        return;
+      }
+      int exitCode =
+          Files.exists(bundle.exitCode())
+              ? Integer.parseInt(Files.readString(bundle.exitCode()).trim())
+              : ExitStatus.UNKNOWN_EXIT_CODE;
+      boolean oomKilled = state.isPresent() && CgroupMemory.oomKills(handle.metadata.cgroupsPath(), cgroupV2) > 0;
+      ExitStatus status = new ExitStatus(exitCode, oomKilled, clock.instant());
+      json.writeValue(bundle.exitStatus().toFile(), status);
+      runc.delete(handle.id, false);
+      handle.finish(status);
+      log.info("container {} exited with code {}{}", handle.id, exitCode, oomKilled ? ", OOM-killed" : "");
+    } catch (IOException | RuntimeException e) {
+      log.error("failed to record the exit of container {}", handle.id, e);
+      handle.finish(new ExitStatus(ExitStatus.UNKNOWN_EXIT_CODE, false, clock.instant()));
+    }
+  }
+
+  @Override
+  public CompletionStage<ExitStatus> onExit(String id) {
+    try {
+      return handle(id).exit.copy();
+    } catch (ContainerException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public CompletionStage<List<LogEntry>> logs(String id) {
+    return submit(() -> handle(id).logs.read());
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (Handle handle : handles.values()) {
+      handle.closeCaptures();
+    }
+    handles.clear();
+    log.info("runc runtime on {} closed; its containers keep running", options.stateDirectory());
+  }
+
+  // Helpers
+
+  private Handle handle(String id) throws ContainerException {
+    if (closed) {
+      throw new ContainerException("the runtime on " + options.stateDirectory() + " is closed");
+    }
+    Handle handle = handles.get(id);
+    if (handle == null) {
+      throw new NoSuchContainerException(id);
+    }
+    return handle;
+  }
+
+  private Handle runningHandle(String id) throws ContainerException {
+    Handle handle = handle(id);
+    if (handle.exit.isDone()) {
+      throw new ContainerConflictException("container " + id + " is not running");
+    }
+    return handle;
+  }
+
+  private interface Work<T> {
+    T call() throws Exception;
+  }
+
+  /**
+   * Runs {@code work} on the executor. The stage fails with the {@link ContainerException} itself,
+   * not a wrapper. An I/O failure, such as runc exiting non-zero, becomes one with its message.
+   */
+  private <T> CompletableFuture<T> submit(Work<T> work) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    try {
+      executor.execute(() -> {
+        try {
+          result.complete(work.call());
+        } catch (IOException | UncheckedIOException e) {
+          result.completeExceptionally(new ContainerException(e.getMessage(), e));
+        } catch (Throwable e) {
+          result.completeExceptionally(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
+        }
+      });
+    } catch (RuntimeException rejected) {
+      result.completeExceptionally(rejected);
+    }
+    return result;
+  }
+
+  /** The runtime's view of one container. */
+  private final class Handle {
+    final String id;
+    final Bundle bundle;
+    final Metadata metadata;
+    final ContainerLogs logs;
+    final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
+    final AtomicInteger openStreams = new AtomicInteger(LogEntry.Stream.values().length);
+    final List<LogCapture> captures = new ArrayList<>();
+    volatile ContainerState state = ContainerState.CREATED;
+    volatile long pid;
+    volatile boolean started;
+    volatile boolean pollingForExit;
+
+    Handle(String id, Bundle bundle, Metadata metadata) {
+      this.id = id;
+      this.bundle = bundle;
+      this.metadata = metadata;
+      this.logs = new ContainerLogs(bundle.logs(), options.logMaxBytes(), options.logMaxFiles());
+    }
+
+    void startCapture() throws IOException {
+      for (LogEntry.Stream stream : LogEntry.Stream.values()) {
+        LogCapture capture =
+            new LogCapture(id, stream, bundle.fifo(stream), logs.open(stream), clock, this::streamEnded);
+        captures.add(capture);
+        capture.start();
+      }
+    }
+
+    /** Lets the exit be recorded; if both streams already ended, records it now. */
+    void markStarted() {
+      started = true;
+      if (openStreams.get() == 0) {
+        executor.execute(() -> finishExit(this));
+      }
+    }
+
+    private void streamEnded() {
+      if (openStreams.decrementAndGet() == 0) {
+        executor.execute(() -> finishExit(this));
+      }
+    }
+
+    void unblockCaptures() {
+      captures.forEach(LogCapture::unblockOpen);
+    }
+
+    void closeCaptures() {
+      captures.forEach(LogCapture::close);
+    }
+
+    void finish(ExitStatus status) {
+      state = ContainerState.STOPPED;
+      pid = 0;
+      exit.complete(status);
+    }
+
+    ContainerInfo info() {
+      Optional<ExitStatus> status = exit.isDone() ? Optional.of(exit.join()) : Optional.empty();
+      return new ContainerInfo(id, state, pid, metadata.startedAt(), status);
+    }
+  }
+}
