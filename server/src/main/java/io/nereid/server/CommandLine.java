@@ -22,6 +22,7 @@ record CommandLine(String command, Map<String, String> options) {
         run      start one member as its configuration says (production)
         schema   create Nereid's keyspaces and tables in the configured Cassandra
         help     print this text
+        test     run the test suite (handled by the ./nereid launcher)
 
       options:
         --config FILE       HOCON file layered over the defaults
@@ -63,6 +64,10 @@ record CommandLine(String command, Map<String, String> options) {
         value = arg.substring(equals + 1);
       } else {
         name = arg.substring(2);
+        if (!allowed.contains(name)) {
+          throw new IllegalArgumentException(
+              "unknown option --" + name + " for \"" + command + "\"; run \"nereid help\"");
+        }
         if (i + 1 >= args.size()) {
           throw new IllegalArgumentException("option --" + name + " needs a value");
         }

@@ -3,6 +3,7 @@ package io.nereid.server;
 import io.nereid.persistence.CassandraSettings;
 import io.nereid.persistence.InvalidConfigException;
 import io.nereid.persistence.embedded.EmbeddedCassandra;
+import io.nereid.persistence.embedded.EmbeddedCassandraException;
 import io.nereid.persistence.embedded.EmbeddedCassandraSettings;
 import java.nio.file.Path;
 
@@ -30,6 +31,19 @@ final class EmbeddedCassandraLauncher {
     } catch (IllegalArgumentException e) {
       throw new InvalidConfigException(CassandraSettings.PATH + ".embedded", e.getMessage());
     }
-    return EmbeddedCassandra.start(launch);
+    try {
+      return EmbeddedCassandra.start(launch);
+    } catch (EmbeddedCassandraException e) {
+      throw switch (e.reason()) {
+        case PORT_IN_USE -> new Main.StartupException(
+            e.getMessage()
+                + " with nereid.cassandra.embedded.cql-port or nereid.cassandra.embedded.storage-port");
+        case DATA_DIRECTORY_IN_USE -> new Main.StartupException(
+            "data directory "
+                + dataDir
+                + " is in use by another running Nereid; stop it or choose another --data-dir");
+        default -> e;
+      };
+    }
   }
 }

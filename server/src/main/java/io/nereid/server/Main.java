@@ -46,7 +46,11 @@ public final class Main {
         out.print(CommandLine.USAGE);
         return 0;
       }
-      config = loadConfig(commandLine);
+      Config user = userConfig(commandLine);
+      if (commandLine.command().equals("up")) {
+        MemberRuntime.rejectDevOverrides(user);
+      }
+      config = loadConfig(user);
     } catch (IllegalArgumentException | InvalidConfigException e) {
       err.println("nereid: " + e.getMessage());
       return 2;
@@ -70,8 +74,8 @@ public final class Main {
     }
   }
 
-  /** Layers the command-line options over the configuration file over the defaults. */
-  static Config loadConfig(CommandLine commandLine) {
+  /** Returns the command-line options layered over the configuration file, without defaults. */
+  static Config userConfig(CommandLine commandLine) {
     Map<String, Object> overrides = new HashMap<>();
     String dataDir = commandLine.options().get("data-dir");
     if (dataDir != null) {
@@ -99,6 +103,11 @@ public final class Main {
       }
     }
     UnknownKeys.check(user);
+    return user;
+  }
+
+  /** Layers the user's configuration over Nereid's defaults and resolves it. */
+  static Config loadConfig(Config user) {
     try {
       return NereidConfig.load(user);
     } catch (ConfigException e) {
@@ -121,12 +130,16 @@ public final class Main {
     // Both properties must be set before the first logger is created.
     System.setProperty("nereid.log.file", logFile.toString());
     System.setProperty("logback.configurationFile", "nereid-logback.xml");
-    if (CassandraSettings.fromConfig(config).mode() == CassandraSettings.Mode.EMBEDDED) {
-      out.println("starting embedded Cassandra, data in " + dataDir.resolve("cassandra") + " ...");
-    }
-
-    MemberRuntime runtime = MemberRuntime.start(config, devMode);
-    Runtime.getRuntime().addShutdownHook(new Thread(runtime::close, "nereid-shutdown"));
+    MemberRuntime runtime = MemberRuntime.start(config, devMode, out::println);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  out.println("nereid: stopping");
+                  runtime.close();
+                  out.println("nereid: stopped");
+                },
+                "nereid-shutdown"));
     printEndpoints(settings, runtime, logFile);
     runtime.member().system().getWhenTerminated().toCompletableFuture().join();
     return 0;
@@ -166,9 +179,10 @@ public final class Main {
   private int schema(Config config) {
     CassandraSettings settings = CassandraSettings.fromConfig(config);
     if (settings.mode() == CassandraSettings.Mode.EMBEDDED) {
-      throw new StartupException(
-          "\"schema\" creates tables in an external Cassandra; set nereid.cassandra.mode ="
-              + " external and its contact-points (dev mode creates its schema itself)");
+      throw new InvalidConfigException(
+          "nereid.cassandra.mode",
+          "\"schema\" creates tables in an external Cassandra; set it to external with its"
+              + " contact-points (dev mode creates its schema itself)");
     }
     MemberRuntime.installSchema(settings.contactPoints(), settings);
     out.println(

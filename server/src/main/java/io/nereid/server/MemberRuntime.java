@@ -8,6 +8,7 @@ import io.nereid.entity.EntitySettings;
 import io.nereid.persistence.CassandraSessions;
 import io.nereid.persistence.CassandraSettings;
 import io.nereid.persistence.SchemaInstaller;
+import io.nereid.scheduler.SchedulerSettings;
 import io.nereid.persistence.embedded.EmbeddedCassandra;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Everything one {@code nereid} process runs: the embedded Cassandra when the configuration asks
@@ -47,6 +49,24 @@ public final class MemberRuntime implements AutoCloseable {
     this.dataDir = dataDir;
   }
 
+  /** Keys that dev mode sets itself, so a value from the user would be silently ignored. */
+  private static final List<String> DEV_MODE_KEYS =
+      List.of(
+          "nereid.cassandra.mode",
+          "nereid.cluster.roles",
+          "nereid.cluster.seed-nodes",
+          "nereid.cluster.port");
+
+  /** Rejects a user configuration that sets a key dev mode overrides. */
+  public static void rejectDevOverrides(Config user) {
+    for (String key : DEV_MODE_KEYS) {
+      if (user.hasPathOrNull(key)) {
+        throw new io.nereid.persistence.InvalidConfigException(
+            key, "dev mode (nereid up) sets this itself; remove it, or start with nereid run");
+      }
+    }
+  }
+
   /**
    * Returns the configuration of dev mode: one member with both roles that forms its own
    * cluster on an ephemeral cluster port, with the embedded Cassandra.
@@ -67,9 +87,16 @@ public final class MemberRuntime implements AutoCloseable {
    * {@link io.nereid.persistence.InvalidConfigException} with a message fit for the user.
    */
   public static MemberRuntime start(Config config, boolean devMode) throws Exception {
+    return start(config, devMode, line -> {});
+  }
+
+  /** Starts like {@link #start(Config, boolean)}, reporting slow steps to {@code progress}. */
+  public static MemberRuntime start(Config config, boolean devMode, Consumer<String> progress)
+      throws Exception {
     ServerSettings settings = ServerSettings.fromConfig(config);
     CassandraSettings cassandraSettings = CassandraSettings.fromConfig(config);
     EntitySettings.fromConfig(config);
+    SchedulerSettings.fromConfig(config);
     Path dataDir = prepareDataDir(settings.dataDir());
 
     if (settings.hasRole("control")) {
@@ -82,6 +109,7 @@ public final class MemberRuntime implements AutoCloseable {
     EmbeddedCassandra embedded = null;
     List<InetSocketAddress> contactPoints;
     if (cassandraSettings.mode() == CassandraSettings.Mode.EMBEDDED) {
+      progress.accept("starting embedded Cassandra, data in " + dataDir.resolve("cassandra") + " ...");
       embedded = EmbeddedCassandraLauncher.start(cassandraSettings, dataDir);
       contactPoints = List.of(embedded.contactPoint());
     } else {

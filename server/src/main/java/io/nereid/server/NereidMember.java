@@ -4,9 +4,12 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.nereid.entity.EntitySettings;
 import io.nereid.entity.EntitySharding;
+import io.nereid.docker.ContainerService;
 import io.nereid.docker.DockerRoutes;
+import io.nereid.scheduler.ContainerPlacement;
 import io.nereid.node.NodeDirectory;
-import io.nereid.node.NodeObserver;
+import io.nereid.scheduler.SchedulerSettings;
+import io.nereid.scheduler.SchedulerSharding;
 import io.nereid.server.admin.AdminRoutes;
 import io.nereid.server.admin.HealthCheck;
 import java.io.IOException;
@@ -36,6 +39,8 @@ public final class NereidMember {
 
   private static final Logger log = LoggerFactory.getLogger(NereidMember.class);
   public static final String SYSTEM_NAME = "nereid";
+  /** The account every Docker API request runs as, until clients are told apart by certificate. */
+  public static final String DEFAULT_ACCOUNT = "default";
 
   private final ActorSystem<Void> system;
   private final ClusterSharding sharding;
@@ -82,12 +87,17 @@ public final class NereidMember {
       if (settings.seedNodes().isEmpty()) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
-      ClusterSharding sharding = EntitySharding.init(system, EntitySettings.fromConfig(full), NodeObserver.NONE);
+      ClusterSharding sharding = ClusterSharding.get(system);
+      EntitySharding.init(
+          system, EntitySettings.fromConfig(full), SchedulerSharding.nodeObserver(sharding));
+      SchedulerSettings schedulerSettings = SchedulerSettings.fromConfig(full);
+      SchedulerSharding.init(system, sharding, schedulerSettings);
       ServerBinding admin = null;
       ServerBinding docker = null;
       if (settings.hasRole(EntitySharding.CONTROL_ROLE)) {
         NodeDirectory directory = new NodeDirectory(system, sharding, settings.askTimeout());
-        AdminRoutes routes = new AdminRoutes(directory, new HealthCheck(system));
+        AdminRoutes routes =
+            new AdminRoutes(directory, new HealthCheck(system), sharding, settings.askTimeout());
         admin =
             Http.get(system)
                 .newServerAt(settings.adminHost(), settings.adminPort())
@@ -98,7 +108,7 @@ public final class NereidMember {
         docker =
             Http.get(system)
                 .newServerAt(settings.dockerHost(), settings.dockerPort())
-                .bind(new DockerRoutes(version()).routes())
+                .bind(dockerRoutes(sharding, schedulerSettings, settings).routes())
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         log.info("docker api listening address={}", docker.localAddress());
@@ -113,6 +123,15 @@ public final class NereidMember {
       system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
       throw e;
     }
+  }
+
+  /** Docker API routes; every request runs as the one default account for now. */
+  private static DockerRoutes dockerRoutes(
+      ClusterSharding sharding, SchedulerSettings scheduler, ServerSettings settings) {
+    ContainerPlacement placement =
+        new ContainerPlacement(sharding, scheduler.defaultPool(), settings.askTimeout());
+    ContainerService containers = new ContainerService(sharding, placement, settings.askTimeout());
+    return new DockerRoutes(version(), containers, DEFAULT_ACCOUNT);
   }
 
   static Config clusterConfig(ServerSettings settings) {

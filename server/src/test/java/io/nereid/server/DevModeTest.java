@@ -8,7 +8,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.nereid.container.Container;
+import io.nereid.container.ContainerSpec;
 import io.nereid.node.ComputeNode;
+import io.nereid.scheduler.ContainerPlacement;
 import io.nereid.persistence.NereidConfig;
 import io.nereid.node.NodeStatus;
 import io.nereid.node.Reservation;
@@ -22,6 +25,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
@@ -88,6 +92,7 @@ class DevModeTest {
     int cqlPort = freePort();
     int storagePort = freePort();
     long cassandraPid;
+    String webNode;
 
     try (MemberRuntime runtime = MemberRuntime.start(config(cqlPort, storagePort), true)) {
       cassandraPid = runtime.cassandra().orElseThrow().pid();
@@ -115,6 +120,36 @@ class DevModeTest {
           .toCompletableFuture()
           .get(20, TimeUnit.SECONDS);
 
+      JsonNode pool = JSON.readTree(get(runtime, "/v1/pools/default").body());
+      assertEquals("bin-pack", pool.get("strategy").asText());
+      assertEquals(3, pool.get("nodes").size(), pool.toString());
+      assertEquals(404, get(runtime, "/v1/pools/elsewhere").statusCode());
+
+      String containerId = "e".repeat(64);
+      sharding
+          .entityRefFor(Container.TYPE_KEY, containerId)
+          .<Container.State>askWithStatus(
+              replyTo ->
+                  new Container.Create(
+                      "default", "web", ContainerSpec.of("busybox", List.of("true")).withMemory(1L << 30), replyTo),
+              TIMEOUT)
+          .toCompletableFuture()
+          .get(20, TimeUnit.SECONDS);
+      Container.State placed =
+          new ContainerPlacement(sharding, "default", TIMEOUT)
+              .place(containerId)
+              .toCompletableFuture()
+              .get(20, TimeUnit.SECONDS);
+      webNode = placed.nodeId();
+      HttpResponse<String> placement = get(runtime, "/v1/containers/" + containerId + "/placement");
+      assertEquals(200, placement.statusCode(), placement.body());
+      JsonNode decision = JSON.readTree(placement.body());
+      assertEquals(placed.nodeId(), decision.get("nodeId").asText());
+      assertEquals("bin-pack", decision.get("strategy").asText());
+      assertEquals(placed.nodeId(), decision.get("candidates").get(0).get("nodeId").asText());
+      assertEquals("not ready (cordoned)", decision.get("rejections").get(0).get("reason").asText());
+      assertEquals(404, get(runtime, "/v1/containers/" + "0".repeat(64) + "/placement").statusCode());
+
       HttpResponse<String> health = get(runtime, "/v1/health");
       assertEquals(200, health.statusCode(), health.body());
       assertEquals("up", JSON.readTree(health.body()).get("cassandra").asText());
@@ -130,9 +165,11 @@ class DevModeTest {
     try (MemberRuntime restarted = MemberRuntime.start(config(cqlPort, storagePort), true)) {
       JsonNode nodes = nodes(restarted);
       assertEquals(3, nodes.size(), nodes.toString());
+      // Bin-pack put the 1 GiB container on the node that already held c1.
+      assertEquals("dev-node-1", webNode);
       JsonNode first = node(nodes, "dev-node-1");
-      assertEquals(1, first.get("containers").asInt());
-      assertEquals(1L << 30, first.get("reserved").get("memoryBytes").asLong());
+      assertEquals(2, first.get("containers").asInt());
+      assertEquals(2L << 30, first.get("reserved").get("memoryBytes").asLong());
       assertEquals(0.5, first.get("reserved").get("cpus").asDouble());
       assertEquals("cordoned", node(nodes, "dev-node-2").get("status").asText());
       assertEquals("ready", node(nodes, "dev-node-3").get("status").asText());

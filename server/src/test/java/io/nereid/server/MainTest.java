@@ -133,6 +133,30 @@ class MainTest {
   }
 
   @Test
+  void unknownOptionWithoutValueRejected() {
+    assertOneLine(run("up", "--bogus"), 2, "nereid: unknown option --bogus for \"up\"; run \"nereid help\"");
+  }
+
+  @Test
+  void devModeKeyInConfigRejected() throws IOException {
+    Outcome outcome = runWithConfig("up", "nereid.cassandra.mode = external");
+
+    assertOneLine(
+        outcome,
+        2,
+        "nereid: invalid configuration: nereid.cassandra.mode: dev mode (nereid up) sets this itself;"
+            + " remove it, or start with nereid run");
+  }
+
+  @Test
+  void schemaWithoutExternalCassandraRejected() {
+    Outcome outcome = run("schema");
+
+    assertEquals(2, outcome.code(), outcome.err());
+    assertEquals(1, outcome.err().lines().count(), outcome.err());
+  }
+
+  @Test
   void helpPrintsUsage() {
     Outcome outcome = run("help");
 

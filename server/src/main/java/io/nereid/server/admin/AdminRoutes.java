@@ -1,8 +1,12 @@
 package io.nereid.server.admin;
 
+import io.nereid.container.Container;
+import io.nereid.container.ContainerStatus;
 import io.nereid.node.ComputeNode;
 import io.nereid.node.NodeDirectory;
 import io.nereid.node.Resources;
+import io.nereid.scheduler.PoolScheduler;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +15,9 @@ import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.slf4j.Logger;
@@ -27,10 +33,15 @@ public final class AdminRoutes extends AllDirectives {
 
   private final NodeDirectory nodes;
   private final HealthCheck health;
+  private final ClusterSharding sharding;
+  private final Duration askTimeout;
 
-  public AdminRoutes(NodeDirectory nodes, HealthCheck health) {
+  public AdminRoutes(
+      NodeDirectory nodes, HealthCheck health, ClusterSharding sharding, Duration askTimeout) {
     this.nodes = nodes;
     this.health = health;
+    this.sharding = sharding;
+    this.askTimeout = askTimeout;
   }
 
   public Route routes() {
@@ -40,7 +51,15 @@ public final class AdminRoutes extends AllDirectives {
             () ->
                 concat(
                     path("health", () -> get(this::health)),
-                    path("nodes", () -> get(this::listNodes))));
+                    path("nodes", () -> get(this::listNodes)),
+                    path(
+                        PathMatchers.segment("pools").slash(PathMatchers.segment()),
+                        pool -> get(() -> pool(pool))),
+                    path(
+                        PathMatchers.segment("containers")
+                            .slash(PathMatchers.segment())
+                            .slash("placement"),
+                        containerId -> get(() -> placement(containerId)))));
     return handleExceptions(exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> v1));
   }
 
@@ -58,6 +77,44 @@ public final class AdminRoutes extends AllDirectives {
     CompletionStage<List<Map<String, Object>>> views =
         nodes.nodes().thenApply(states -> states.stream().map(AdminRoutes::nodeView).toList());
     return onSuccess(views, list -> complete(Json.ok(list)));
+  }
+
+  /** The pool as its scheduler sees it, and which member hosts the scheduler. */
+  private Route pool(String pool) {
+    CompletionStage<PoolScheduler.PoolSummary> summary =
+        sharding.entityRefFor(PoolScheduler.TYPE_KEY, pool).ask(PoolScheduler.GetPool::new, askTimeout);
+    return onSuccess(
+        summary,
+        view -> {
+          if (view.nodes().isEmpty()) {
+            return complete(Json.error(StatusCodes.NOT_FOUND, "no such pool: " + pool));
+          }
+          Map<String, Object> body = new LinkedHashMap<>();
+          body.put("pool", view.pool());
+          body.put("strategy", view.strategy());
+          body.put("scheduler", view.member());
+          body.put("nodes", view.nodes().stream().map(AdminRoutes::nodeView).toList());
+          return complete(Json.ok(body));
+        });
+  }
+
+  /** Why the scheduler put a container where it is. */
+  private Route placement(String containerId) {
+    CompletionStage<Container.State> state =
+        sharding.entityRefFor(Container.TYPE_KEY, containerId).ask(Container.Get::new, askTimeout);
+    return onSuccess(
+        state,
+        container -> {
+          if (container.status() == ContainerStatus.NEW) {
+            return complete(Json.error(StatusCodes.NOT_FOUND, "no such container: " + containerId));
+          }
+          if (container.placement() == null) {
+            return complete(
+                Json.error(
+                    StatusCodes.NOT_FOUND, "container " + containerId + " has not been placed"));
+          }
+          return complete(Json.ok(container.placement()));
+        });
   }
 
   static Map<String, Object> nodeView(ComputeNode.State state) {

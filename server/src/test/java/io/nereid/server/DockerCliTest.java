@@ -1,0 +1,184 @@
+package io.nereid.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.nereid.node.ComputeNode;
+import io.nereid.node.Resources;
+import io.nereid.persistence.CassandraSessions;
+import io.nereid.persistence.CassandraSettings;
+import io.nereid.persistence.NereidConfig;
+import io.nereid.persistence.SchemaInstaller;
+import io.nereid.persistence.testing.SharedCassandra;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real docker CLI against a running member: create, list, inspect and remove. */
+class DockerCliTest {
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(15);
+
+  @TempDir static Path dir;
+
+  private static MemberRuntime runtime;
+  private static int dockerPort;
+
+  @BeforeAll
+  static void start() throws Exception {
+    InetSocketAddress point = SharedCassandra.get().contactPoint();
+    Config config =
+        NereidConfig.load(
+            ConfigFactory.parseString(
+                    "nereid.cassandra { mode = external, contact-points = [\""
+                        + point.getHostString()
+                        + ":"
+                        + point.getPort()
+                        + "\"], journal-keyspace = cli_journal, snapshot-keyspace = cli_snapshot }")
+                .withFallback(
+                    ConfigFactory.parseMap(
+                        Map.of(
+                            "nereid.data-dir", dir.toString(),
+                            "nereid.cluster.port", 0,
+                            "nereid.admin.port", 0,
+                            "nereid.docker.port", 0))));
+    CassandraSettings cassandra = CassandraSettings.fromConfig(config);
+    try (var session = CassandraSessions.open(List.of(point), "datacenter1", TIMEOUT)) {
+      SchemaInstaller.install(session, cassandra);
+    }
+    runtime = MemberRuntime.start(config, false);
+    dockerPort = runtime.member().dockerPort();
+    for (int i = 1; i <= 2; i++) {
+      String nodeId = "cli-n" + i;
+      runtime
+          .member()
+          .sharding()
+          .entityRefFor(ComputeNode.TYPE_KEY, nodeId)
+          .<ComputeNode.State>askWithStatus(
+              replyTo ->
+                  new ComputeNode.Register("default", new Resources(2000, 2L << 30, 10L << 30), Map.of(), replyTo),
+              TIMEOUT)
+          .toCompletableFuture()
+          .get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    runtime.close();
+  }
+
+  private record Cli(int code, String out, String err) {}
+
+  private static Cli docker(String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of("docker"));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().put("DOCKER_HOST", "tcp://127.0.0.1:" + dockerPort);
+    builder.environment().remove("DOCKER_CONTEXT");
+    builder.environment().put("DOCKER_CONFIG", dir.resolve("docker-config").toString());
+    Process process = builder.start();
+    assertTrue(process.waitFor(60, TimeUnit.SECONDS), "docker " + String.join(" ", args) + " timed out");
+    return new Cli(
+        process.exitValue(),
+        new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip(),
+        new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip());
+  }
+
+  private static HttpResponse<String> post(String path, String body) throws Exception {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + dockerPort + path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build();
+    return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void createInspectListRemove() throws Exception {
+    Cli created = docker("create", "--name", "web", "-m", "256m", "busybox", "httpd", "-f");
+    assertEquals(0, created.code(), created.err());
+    assertTrue(created.out().matches("[0-9a-f]{64}"), created.out());
+
+    Cli inspected =
+        docker("container", "inspect", "-f", "{{.Name}} {{.HostConfig.Memory}} {{.Config.Image}} {{.State.Status}}", "web");
+    assertEquals(0, inspected.code(), inspected.err());
+    assertEquals("/web 268435456 busybox created", inspected.out());
+
+    Cli byPrefix = docker("container", "inspect", "-f", "{{.Id}}", created.out().substring(0, 12));
+    assertEquals(created.out(), byPrefix.out());
+
+    Cli listed = docker("ps", "-a", "--format", "{{.Names}} {{.Image}} {{.Status}}");
+    assertEquals(0, listed.code(), listed.err());
+    assertEquals("web busybox Created", listed.out());
+    assertEquals("", docker("ps", "--format", "{{.Names}}").out(), "ps without -a lists running only");
+
+    Cli conflict = docker("create", "--name", "web", "busybox");
+    assertEquals(1, conflict.code());
+    assertTrue(conflict.err().contains("Conflict. The container name \"/web\" is already in use"), conflict.err());
+
+    Cli removed = docker("rm", "web");
+    assertEquals(0, removed.code(), removed.err());
+    assertEquals("web", removed.out());
+    assertEquals("", docker("ps", "-a", "--format", "{{.Names}}").out());
+
+    Cli missing = docker("container", "inspect", "web");
+    assertEquals(1, missing.code());
+    assertTrue(missing.err().contains("No such container: web"), missing.err());
+    assertTrue(docker("create", "--name", "web", "busybox").code() == 0, "the name is free again");
+    assertEquals(0, docker("rm", "web").code());
+  }
+
+  @Test
+  void tooLargeContainerRejected() throws Exception {
+    Cli cli = docker("create", "--name", "huge", "-m", "64g", "busybox");
+
+    assertEquals(1, cli.code());
+    assertTrue(cli.err().contains("no node fits container"), cli.err());
+    assertTrue(cli.err().contains("memory exhausted on 2 nodes"), cli.err());
+    assertEquals("", docker("ps", "-a", "--filter", "name=huge", "--format", "{{.Names}}").out());
+    assertEquals(0, docker("create", "--name", "huge", "busybox").code(), "the failed create freed its name");
+    assertEquals(0, docker("rm", "huge").code());
+  }
+
+  @Test
+  void badRequestsGetDockerErrors() throws Exception {
+    HttpResponse<String> malformed = post("/v1.24/containers/create", "{\"Image\": ");
+    assertEquals(400, malformed.statusCode());
+    assertTrue(malformed.body().startsWith("{\"message\":\"invalid JSON"), malformed.body());
+
+    HttpResponse<String> wrongType =
+        post("/v1.24/containers/create", "{\"Image\": \"busybox\", \"HostConfig\": {\"Memory\": \"lots\"}}");
+    assertEquals(400, wrongType.statusCode());
+    assertEquals("{\"message\":\"invalid JSON: Memory must be an integer\"}", wrongType.body());
+
+    HttpResponse<String> negative =
+        post("/v1.24/containers/create", "{\"Image\": \"busybox\", \"HostConfig\": {\"Memory\": -5}}");
+    assertEquals(400, negative.statusCode());
+
+    HttpResponse<String> badName = post("/v1.24/containers/create?name=bad%20name", "{\"Image\": \"busybox\"}");
+    assertEquals(400, badName.statusCode());
+    assertTrue(badName.body().contains("Invalid container name (bad name)"), badName.body());
+
+    HttpResponse<String> noImage = post("/v1.24/containers/create", "{}");
+    assertEquals(400, noImage.statusCode());
+
+    assertEquals("", docker("ps", "-a", "--format", "{{.Names}}").out(), "nothing was created");
+  }
+}
