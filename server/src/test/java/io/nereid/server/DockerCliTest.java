@@ -3,27 +3,16 @@ package io.nereid.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
-import io.nereid.node.ComputeNode;
 import io.nereid.node.Resources;
-import io.nereid.persistence.CassandraSessions;
-import io.nereid.persistence.CassandraSettings;
-import io.nereid.persistence.NereidConfig;
-import io.nereid.persistence.SchemaInstaller;
-import io.nereid.persistence.testing.SharedCassandra;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,8 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** The real docker CLI against a running member: create, list, inspect and remove. */
 class DockerCliTest {
 
-  private static final Duration TIMEOUT = Duration.ofSeconds(15);
-
   @TempDir static Path dir;
 
   private static MemberRuntime runtime;
@@ -42,40 +29,10 @@ class DockerCliTest {
 
   @BeforeAll
   static void start() throws Exception {
-    InetSocketAddress point = SharedCassandra.get().contactPoint();
-    Config config =
-        NereidConfig.load(
-            ConfigFactory.parseString(
-                    "nereid.cassandra { mode = external, contact-points = [\""
-                        + point.getHostString()
-                        + ":"
-                        + point.getPort()
-                        + "\"], journal-keyspace = cli_journal, snapshot-keyspace = cli_snapshot }")
-                .withFallback(
-                    ConfigFactory.parseMap(
-                        Map.of(
-                            "nereid.data-dir", dir.toString(),
-                            "nereid.cluster.port", 0,
-                            "nereid.admin.port", 0,
-                            "nereid.docker.port", 0))));
-    CassandraSettings cassandra = CassandraSettings.fromConfig(config);
-    try (var session = CassandraSessions.open(List.of(point), "datacenter1", TIMEOUT)) {
-      SchemaInstaller.install(session, cassandra);
-    }
-    runtime = MemberRuntime.start(config, false);
+    runtime = TestMember.start("cli", dir);
     dockerPort = runtime.member().dockerPort();
     for (int i = 1; i <= 2; i++) {
-      String nodeId = "cli-n" + i;
-      runtime
-          .member()
-          .sharding()
-          .entityRefFor(ComputeNode.TYPE_KEY, nodeId)
-          .<ComputeNode.State>askWithStatus(
-              replyTo ->
-                  new ComputeNode.Register("default", new Resources(2000, 2L << 30, 10L << 30), Map.of(), replyTo),
-              TIMEOUT)
-          .toCompletableFuture()
-          .get(30, TimeUnit.SECONDS);
+      TestMember.register(runtime, "cli-n" + i, new Resources(2000, 2L << 30, 10L << 30));
     }
   }
 

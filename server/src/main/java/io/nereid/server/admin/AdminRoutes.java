@@ -2,7 +2,10 @@ package io.nereid.server.admin;
 
 import io.nereid.container.Container;
 import io.nereid.container.ContainerStatus;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import io.nereid.node.ComputeNode;
+import io.nereid.node.NodeStatus;
 import io.nereid.node.NodeDirectory;
 import io.nereid.node.Resources;
 import io.nereid.scheduler.PoolScheduler;
@@ -10,9 +13,11 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -20,6 +25,7 @@ import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +59,17 @@ public final class AdminRoutes extends AllDirectives {
                     path("health", () -> get(this::health)),
                     path("nodes", () -> get(this::listNodes)),
                     path(
+                        PathMatchers.segment("nodes").slash(PathMatchers.segment()),
+                        nodeId -> get(() -> getNode(nodeId))),
+                    path(
+                        PathMatchers.segment("nodes")
+                            .slash(PathMatchers.segment())
+                            .slash(PathMatchers.segment()),
+                        (nodeId, action) -> post(() -> changeStatus(nodeId, action))),
+                    path(
+                        PathMatchers.segment("nodes").slash(PathMatchers.segment()).slash("labels"),
+                        nodeId -> put(() -> updateLabels(nodeId))),
+                    path(
                         PathMatchers.segment("pools").slash(PathMatchers.segment()),
                         pool -> get(() -> pool(pool))),
                     path(
@@ -77,6 +94,116 @@ public final class AdminRoutes extends AllDirectives {
     CompletionStage<List<Map<String, Object>>> views =
         nodes.nodes().thenApply(states -> states.stream().map(AdminRoutes::nodeView).toList());
     return onSuccess(views, list -> complete(Json.ok(list)));
+  }
+
+  /** Operator actions on a node and the status each one moves it to. */
+  private static final Map<String, NodeStatus> ACTIONS =
+      Map.of(
+          "cordon", NodeStatus.CORDONED,
+          "uncordon", NodeStatus.READY,
+          "drain", NodeStatus.DRAINING,
+          "lost", NodeStatus.LOST,
+          "decommission", NodeStatus.DECOMMISSIONED);
+
+  private Route getNode(String nodeId) {
+    return onSuccess(
+        nodes.node(nodeId),
+        state -> {
+          if (state.status() == NodeStatus.UNREGISTERED) {
+            return complete(Json.error(StatusCodes.NOT_FOUND, "no such node: " + nodeId));
+          }
+          Map<String, Object> view = nodeView(state);
+          Map<String, Object> reservations = new LinkedHashMap<>();
+          state
+              .reservations()
+              .forEach(
+                  (containerId, reservation) -> {
+                    Map<String, Object> entry = new LinkedHashMap<>();
+                    entry.put("name", reservation.containerName());
+                    entry.put("image", reservation.image());
+                    entry.put("reserved", resourcesView(reservation.resources()));
+                    reservations.put(containerId, entry);
+                  });
+          view.put("reservations", reservations);
+          return complete(Json.ok(view));
+        });
+  }
+
+  /**
+   * Moves a node to another status. Drain only stops new placements for now: moving the node's
+   * containers elsewhere needs the node agent.
+   */
+  private Route changeStatus(String nodeId, String action) {
+    NodeStatus target = ACTIONS.get(action);
+    if (target == null) {
+      return complete(
+          Json.error(
+              StatusCodes.NOT_FOUND,
+              "no such node action: " + action + "; use one of " + new java.util.TreeSet<>(ACTIONS.keySet())));
+    }
+    CompletionStage<Object> outcome =
+        nodes
+            .node(nodeId)
+            .thenCompose(
+                state -> {
+                  if (state.status() == NodeStatus.UNREGISTERED) {
+                    return CompletableFuture.completedFuture(
+                        Json.error(StatusCodes.NOT_FOUND, "no such node: " + nodeId));
+                  }
+                  return sharding
+                      .entityRefFor(ComputeNode.TYPE_KEY, nodeId)
+                      .<ComputeNode.State>askWithStatus(
+                          replyTo -> new ComputeNode.ChangeStatus(target, "admin " + action, replyTo),
+                          askTimeout)
+                      .<Object>thenApply(changed -> Json.ok(nodeView(changed)))
+                      .exceptionally(
+                          error ->
+                              Json.error(StatusCodes.CONFLICT, rootCause(error).getMessage()));
+                });
+    return onSuccess(outcome, response -> complete((HttpResponse) response));
+  }
+
+  private Route updateLabels(String nodeId) {
+    return entity(
+        Unmarshaller.entityToString(),
+        body -> {
+          Map<String, String> labels;
+          try {
+            labels = Json.MAPPER.readValue(body, new TypeReference<Map<String, String>>() {});
+          } catch (JsonProcessingException e) {
+            return complete(
+                Json.error(
+                    StatusCodes.BAD_REQUEST,
+                    "invalid JSON: expected an object of string labels: " + e.getOriginalMessage()));
+          }
+          CompletionStage<Object> outcome =
+              nodes
+                  .node(nodeId)
+                  .thenCompose(
+                      state -> {
+                        if (state.status() == NodeStatus.UNREGISTERED) {
+                          return CompletableFuture.completedFuture(
+                              Json.error(StatusCodes.NOT_FOUND, "no such node: " + nodeId));
+                        }
+                        return sharding
+                            .entityRefFor(ComputeNode.TYPE_KEY, nodeId)
+                            .<ComputeNode.State>askWithStatus(
+                                replyTo -> new ComputeNode.UpdateLabels(labels, replyTo), askTimeout)
+                            .<Object>thenApply(changed -> Json.ok(nodeView(changed)))
+                            .exceptionally(
+                                error ->
+                                    Json.error(StatusCodes.CONFLICT, rootCause(error).getMessage()));
+                      });
+          return onSuccess(outcome, response -> complete((HttpResponse) response));
+        });
+  }
+
+  private static Throwable rootCause(Throwable error) {
+    Throwable cause = error;
+    while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause;
   }
 
   /** The pool as its scheduler sees it, and which member hosts the scheduler. */
@@ -130,7 +257,7 @@ public final class AdminRoutes extends AllDirectives {
     return view;
   }
 
-  private static Map<String, Object> resourcesView(Resources resources) {
+  static Map<String, Object> resourcesView(Resources resources) {
     Map<String, Object> view = new LinkedHashMap<>();
     view.put("cpus", resources.cpuMillis() / 1000.0);
     view.put("memoryBytes", resources.memoryBytes());

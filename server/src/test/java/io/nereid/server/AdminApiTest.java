@@ -1,0 +1,128 @@
+package io.nereid.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nereid.node.ComputeNode;
+import io.nereid.node.Reservation;
+import io.nereid.node.Resources;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The node routes of the admin API against a running member, error cases included. */
+class AdminApiTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Resources CAPACITY = new Resources(2000, 2L << 30, 10L << 30);
+
+  @TempDir static Path dir;
+
+  private static MemberRuntime runtime;
+
+  @BeforeAll
+  static void start() throws Exception {
+    runtime = TestMember.start("admin", dir);
+  }
+
+  @AfterAll
+  static void stop() {
+    runtime.close();
+  }
+
+  private static HttpResponse<String> send(String method, String path, String body) throws Exception {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + runtime.member().adminPort() + path))
+            .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+            .header("Content-Type", "application/json")
+            .build();
+    return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String message(HttpResponse<String> response) throws Exception {
+    return JSON.readTree(response.body()).get("message").asText();
+  }
+
+  @Test
+  void cordonAndUncordon() throws Exception {
+    TestMember.register(runtime, "admin-cordon", CAPACITY);
+
+    HttpResponse<String> cordoned = send("POST", "/v1/nodes/admin-cordon/cordon", null);
+    assertEquals(200, cordoned.statusCode(), cordoned.body());
+    assertEquals("cordoned", JSON.readTree(cordoned.body()).get("status").asText());
+
+    HttpResponse<String> ready = send("POST", "/v1/nodes/admin-cordon/uncordon", null);
+    assertEquals("ready", JSON.readTree(ready.body()).get("status").asText());
+  }
+
+  @Test
+  void unknownNodeIs404() throws Exception {
+    HttpResponse<String> get = send("GET", "/v1/nodes/nowhere", null);
+    HttpResponse<String> cordon = send("POST", "/v1/nodes/nowhere/cordon", null);
+
+    assertEquals(404, get.statusCode());
+    assertEquals("no such node: nowhere", message(get));
+    assertEquals(404, cordon.statusCode());
+    assertEquals("no such node: nowhere", message(cordon));
+  }
+
+  @Test
+  void decommissionBusyNodeIs409() throws Exception {
+    TestMember.register(runtime, "admin-busy", CAPACITY);
+    runtime
+        .member()
+        .sharding()
+        .entityRefFor(ComputeNode.TYPE_KEY, "admin-busy")
+        .<Done>askWithStatus(
+            replyTo -> new ComputeNode.Reserve("c1", Reservation.of(new Resources(100, 1L << 20, 0)), replyTo),
+            TestMember.TIMEOUT)
+        .toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
+
+    HttpResponse<String> response = send("POST", "/v1/nodes/admin-busy/decommission", null);
+
+    assertEquals(409, response.statusCode(), response.body());
+    assertEquals(
+        "node admin-busy still holds 1 containers; drain it and remove them before decommissioning",
+        message(response));
+    JsonNode node = JSON.readTree(send("GET", "/v1/nodes/admin-busy", null).body());
+    assertEquals("ready", node.get("status").asText());
+    assertEquals(1, node.get("reservations").size());
+  }
+
+  @Test
+  void labelsReplacedAndInvalidJsonIs400() throws Exception {
+    TestMember.register(runtime, "admin-labels", CAPACITY);
+
+    HttpResponse<String> updated = send("PUT", "/v1/nodes/admin-labels/labels", "{\"rack\": \"r7\"}");
+    HttpResponse<String> invalid = send("PUT", "/v1/nodes/admin-labels/labels", "{\"rack\": ");
+    HttpResponse<String> wrongType = send("PUT", "/v1/nodes/admin-labels/labels", "[1, 2]");
+
+    assertEquals(200, updated.statusCode(), updated.body());
+    assertEquals("r7", JSON.readTree(updated.body()).get("labels").get("rack").asText());
+    assertEquals(400, invalid.statusCode());
+    assertEquals(400, wrongType.statusCode());
+    assertEquals("r7", JSON.readTree(send("GET", "/v1/nodes/admin-labels", null).body()).get("labels").get("rack").asText());
+  }
+
+  @Test
+  void unknownActionIs404() throws Exception {
+    TestMember.register(runtime, "admin-action", CAPACITY);
+
+    HttpResponse<String> response = send("POST", "/v1/nodes/admin-action/reboot", null);
+
+    assertEquals(404, response.statusCode());
+    assertEquals(
+        "no such node action: reboot; use one of [cordon, decommission, drain, lost, uncordon]",
+        message(response));
+  }
+}

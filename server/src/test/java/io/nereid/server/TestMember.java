@@ -1,0 +1,67 @@
+package io.nereid.server;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.nereid.node.ComputeNode;
+import io.nereid.node.Resources;
+import io.nereid.persistence.CassandraSessions;
+import io.nereid.persistence.CassandraSettings;
+import io.nereid.persistence.NereidConfig;
+import io.nereid.persistence.SchemaInstaller;
+import io.nereid.persistence.testing.SharedCassandra;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A member with both roles on free ports, journaling to the shared test Cassandra in keyspaces
+ * named after the test, with compute nodes registered directly on their entities.
+ */
+final class TestMember {
+
+  static final Duration TIMEOUT = Duration.ofSeconds(15);
+
+  private TestMember() {}
+
+  static MemberRuntime start(String keyspacePrefix, Path dataDir) throws Exception {
+    InetSocketAddress point = SharedCassandra.get().contactPoint();
+    Config config =
+        NereidConfig.load(
+            ConfigFactory.parseString(
+                    "nereid.cassandra { mode = external, contact-points = [\""
+                        + point.getHostString()
+                        + ":"
+                        + point.getPort()
+                        + "\"], journal-keyspace = "
+                        + keyspacePrefix
+                        + "_journal, snapshot-keyspace = "
+                        + keyspacePrefix
+                        + "_snapshot }")
+                .withFallback(
+                    ConfigFactory.parseMap(
+                        Map.of(
+                            "nereid.data-dir", dataDir.toString(),
+                            "nereid.cluster.port", 0,
+                            "nereid.admin.port", 0,
+                            "nereid.docker.port", 0))));
+    try (var session = CassandraSessions.open(List.of(point), "datacenter1", TIMEOUT)) {
+      SchemaInstaller.install(session, CassandraSettings.fromConfig(config));
+    }
+    return MemberRuntime.start(config, false);
+  }
+
+  static ComputeNode.State register(MemberRuntime runtime, String nodeId, Resources capacity)
+      throws Exception {
+    return runtime
+        .member()
+        .sharding()
+        .entityRefFor(ComputeNode.TYPE_KEY, nodeId)
+        .<ComputeNode.State>askWithStatus(
+            replyTo -> new ComputeNode.Register("default", capacity, Map.of(), replyTo), TIMEOUT)
+        .toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
+  }
+}
