@@ -52,6 +52,18 @@ public final class Account
     public ContainerSummary {
       labels = labels == null ? Map.of() : Map.copyOf(labels);
     }
+
+    /** Summarises a container's current state. */
+    public static ContainerSummary of(io.nereid.container.Container.State state) {
+      return new ContainerSummary(
+          state.containerId(),
+          state.name(),
+          state.spec().image(),
+          state.status().lowerCase(),
+          state.nodeId(),
+          state.spec().labels(),
+          state.createdAt());
+    }
   }
 
   /**

@@ -1,0 +1,287 @@
+package io.nereid.agent;
+
+import io.nereid.account.Account;
+import io.nereid.container.Container;
+import io.nereid.container.ContainerSpec;
+import io.nereid.persistence.CborSerializable;
+import io.nereid.runtime.ContainerInfo;
+import io.nereid.runtime.ContainerRuntime;
+import io.nereid.runtime.ExitStatus;
+import io.nereid.runtime.LogEntry;
+import io.nereid.runtime.NetworkMode;
+import io.nereid.runtime.NoSuchContainerException;
+import io.nereid.runtime.RuntimeSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.pattern.StatusReply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent of one compute node: it runs the containers placed on the node through a {@link
+ * ContainerRuntime} and reports what happens to each container's entity. Runtime calls return
+ * futures whose results come back as messages, so the actor never blocks.
+ *
+ * <p>The agent registers with the receptionist under {@link #serviceKey(String)}, so any member
+ * can find the agent of a node. At start it adopts the containers the runtime still runs and
+ * watches their exits.
+ */
+public final class NodeAgent {
+
+  private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
+
+  public interface Command {}
+
+  /** Runs a container; replies once it runs and its start is recorded. */
+  public record Start(String containerId, ContainerSpec spec, ActorRef<StatusReply<Done>> replyTo)
+      implements Command, CborSerializable {}
+
+  /**
+   * Stops a container with its stop signal, then SIGKILL after the timeout; replies once the
+   * exit is recorded.
+   */
+  public record Stop(String containerId, String signal, int timeoutSeconds, ActorRef<StatusReply<Done>> replyTo)
+      implements Command, CborSerializable {}
+
+  /** Removes a container's process, bundle and logs, killing it if it runs; replies Done. */
+  public record Remove(String containerId, ActorRef<StatusReply<Done>> replyTo)
+      implements Command, CborSerializable {}
+
+  /** Replies with the container's log lines, oldest first. */
+  public record Logs(String containerId, ActorRef<StatusReply<LogLines>> replyTo)
+      implements Command, CborSerializable {}
+
+  /** Log lines of one container; {@code stderr} tells the two streams apart. */
+  public record LogLines(List<Line> lines) implements CborSerializable {
+    public record Line(boolean stderr, Instant time, String text) implements CborSerializable {}
+  }
+
+  private record Reply(ActorRef<StatusReply<Done>> replyTo, Throwable error)
+      implements Command, NoSerializationVerificationNeeded {}
+
+  private record Exited(String containerId, ExitStatus status)
+      implements Command, NoSerializationVerificationNeeded {}
+
+  private record Adopted(List<ContainerInfo> containers, Throwable error)
+      implements Command, NoSerializationVerificationNeeded {}
+
+  public static ServiceKey<Command> serviceKey(String nodeId) {
+    return ServiceKey.create(Command.class, "node-agent-" + nodeId);
+  }
+
+  public static Behavior<Command> create(
+      String nodeId, ContainerRuntime runtime, ClusterSharding sharding, Duration askTimeout) {
+    return Behaviors.setup(
+        context -> {
+          context
+              .getSystem()
+              .receptionist()
+              .tell(Receptionist.register(serviceKey(nodeId), context.getSelf()));
+          context.pipeToSelf(runtime.list(), Adopted::new);
+          log.info("node agent started node_id={}", nodeId);
+          return new NodeAgent(context, nodeId, runtime, sharding, askTimeout).behavior();
+        });
+  }
+
+  private final ActorContext<Command> context;
+  private final String nodeId;
+  private final ContainerRuntime runtime;
+  private final ClusterSharding sharding;
+  private final Duration askTimeout;
+
+  private NodeAgent(
+      ActorContext<Command> context,
+      String nodeId,
+      ContainerRuntime runtime,
+      ClusterSharding sharding,
+      Duration askTimeout) {
+    this.context = context;
+    this.nodeId = nodeId;
+    this.runtime = runtime;
+    this.sharding = sharding;
+    this.askTimeout = askTimeout;
+  }
+
+  private Behavior<Command> behavior() {
+    return Behaviors.receive(Command.class)
+        .onMessage(Start.class, this::onStart)
+        .onMessage(Stop.class, this::onStop)
+        .onMessage(Remove.class, this::onRemove)
+        .onMessage(Logs.class, this::onLogs)
+        .onMessage(Reply.class, this::onReply)
+        .onMessage(Exited.class, this::onExited)
+        .onMessage(Adopted.class, this::onAdopted)
+        .build();
+  }
+
+  private Behavior<Command> onStart(Start command) {
+    String id = command.containerId();
+    ContainerSpec spec = command.spec();
+    RuntimeSpec runtimeSpec;
+    try {
+      List<String> args = new java.util.ArrayList<>(spec.entrypoint());
+      args.addAll(spec.cmd());
+      runtimeSpec =
+          RuntimeSpec.fromImage(id, spec.image())
+              .args(args)
+              .env(spec.env())
+              .workingDir(spec.workingDir())
+              .user(spec.user())
+              .hostname(spec.hostname().isEmpty() ? id.substring(0, 12) : spec.hostname())
+              .memoryBytes(spec.memoryBytes())
+              .nanoCpus(spec.nanoCpus())
+              .cpuShares(spec.cpuShares())
+              .readOnlyRootfs(spec.readOnlyRootfs())
+              .networkMode(NetworkMode.parse(spec.networkMode()))
+              .build();
+    } catch (IllegalArgumentException e) {
+      command.replyTo().tell(StatusReply.error(e.getMessage()));
+      return Behaviors.same();
+    }
+    log.info("container starting node_id={} container_id={} image={}", nodeId, id, spec.image());
+    var started =
+        runtime
+            .run(runtimeSpec)
+            .thenCompose(
+                info -> {
+                  watchExit(id);
+                  return containerAsk(id, replyTo -> new Container.ReportStarted(nodeId, replyTo))
+                      .thenCompose(this::recordSummary);
+                });
+    context.pipeToSelf(started, (state, error) -> new Reply(command.replyTo(), error));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onStop(Stop command) {
+    String id = command.containerId();
+    log.info("container stopping node_id={} container_id={} signal={}", nodeId, id, command.signal());
+    var stopped =
+        runtime
+            .stop(id, command.signal(), Duration.ofSeconds(command.timeoutSeconds()))
+            .thenCompose(status -> reportExit(id, status));
+    context.pipeToSelf(stopped, (state, error) -> new Reply(command.replyTo(), ignoreMissing(error)));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onRemove(Remove command) {
+    log.info("container removing node_id={} container_id={}", nodeId, command.containerId());
+    context.pipeToSelf(
+        runtime.remove(command.containerId(), true),
+        (done, error) -> new Reply(command.replyTo(), ignoreMissing(error)));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onLogs(Logs command) {
+    runtime
+        .logs(command.containerId())
+        .whenComplete(
+            (entries, error) -> {
+              if (error != null) {
+                command.replyTo().tell(StatusReply.error(unwrap(error).getMessage()));
+                return;
+              }
+              List<LogLines.Line> lines =
+                  entries.stream()
+                      .map(
+                          (LogEntry entry) ->
+                              new LogLines.Line(
+                                  entry.stream() == LogEntry.Stream.STDERR, entry.time(), entry.line()))
+                      .toList();
+              command.replyTo().tell(StatusReply.success(new LogLines(lines)));
+            });
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onReply(Reply reply) {
+    if (reply.error() == null) {
+      reply.replyTo().tell(StatusReply.ack());
+    } else {
+      Throwable cause = unwrap(reply.error());
+      log.info("node agent request failed node_id={} error={}", nodeId, cause.getMessage());
+      reply.replyTo().tell(StatusReply.error(String.valueOf(cause.getMessage())));
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onExited(Exited exited) {
+    log.info(
+        "container exited node_id={} container_id={} exit_code={} oom_killed={}",
+        nodeId,
+        exited.containerId(),
+        exited.status().exitCode(),
+        exited.status().oomKilled());
+    reportExit(exited.containerId(), exited.status());
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onAdopted(Adopted adopted) {
+    if (adopted.error() != null) {
+      log.warn("node agent could not list containers node_id={} error={}", nodeId, unwrap(adopted.error()).toString());
+      return Behaviors.same();
+    }
+    for (ContainerInfo info : adopted.containers()) {
+      watchExit(info.id());
+    }
+    log.info("node agent adopted containers node_id={} count={}", nodeId, adopted.containers().size());
+    return Behaviors.same();
+  }
+
+  private void watchExit(String containerId) {
+    context.pipeToSelf(
+        runtime.onExit(containerId),
+        (status, error) ->
+            new Exited(
+                containerId,
+                error == null ? status : new ExitStatus(ExitStatus.UNKNOWN_EXIT_CODE, false, Instant.now())));
+  }
+
+  /**
+   * Records an exit on the container and in its account's listing; a repeated report of the same
+   * exit changes nothing.
+   */
+  private java.util.concurrent.CompletionStage<Container.State> reportExit(String containerId, ExitStatus status) {
+    return containerAsk(
+            containerId,
+            replyTo -> new Container.ReportExited(nodeId, status.exitCode(), status.oomKilled(), replyTo))
+        .thenCompose(this::recordSummary);
+  }
+
+  /** Keeps the account's container listing in step with the container's new state. */
+  private java.util.concurrent.CompletionStage<Container.State> recordSummary(Container.State state) {
+    return sharding
+        .entityRefFor(Account.TYPE_KEY, state.account())
+        .<Done>askWithStatus(
+            replyTo -> new Account.RecordContainer(Account.ContainerSummary.of(state), replyTo),
+            askTimeout)
+        .thenApply(done -> state);
+  }
+
+  private java.util.concurrent.CompletionStage<Container.State> containerAsk(
+      String containerId,
+      java.util.function.Function<ActorRef<StatusReply<Container.State>>, Container.Command> command) {
+    return sharding.entityRefFor(Container.TYPE_KEY, containerId).askWithStatus(command::apply, askTimeout);
+  }
+
+  private static Throwable ignoreMissing(Throwable error) {
+    return error != null && unwrap(error) instanceof NoSuchContainerException ? null : error;
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    Throwable cause = error;
+    while (cause instanceof CompletionException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause;
+  }
+}
