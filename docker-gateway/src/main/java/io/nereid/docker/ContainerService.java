@@ -1,6 +1,7 @@
 package io.nereid.docker;
 
 import io.nereid.account.Account;
+import io.nereid.agent.NodeAgent;
 import io.nereid.container.Container;
 import io.nereid.container.ContainerSpec;
 import io.nereid.container.ContainerStatus;
@@ -17,6 +18,10 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.pattern.StatusReply;
 import org.slf4j.Logger;
@@ -38,12 +43,137 @@ public final class ContainerService {
   private final ClusterSharding sharding;
   private final ContainerPlacement placement;
   private final Duration askTimeout;
+  private final ActorSystem<?> system;
   private final SecureRandom random = new SecureRandom();
 
-  public ContainerService(ClusterSharding sharding, ContainerPlacement placement, Duration askTimeout) {
+  public ContainerService(
+      ActorSystem<?> system, ClusterSharding sharding, ContainerPlacement placement, Duration askTimeout) {
+    this.system = system;
     this.sharding = sharding;
     this.placement = placement;
     this.askTimeout = askTimeout;
+  }
+
+  /**
+   * Starts a container on its node; completes with false when it was running already, which
+   * Docker answers with 304.
+   */
+  public CompletionStage<Boolean> start(String account, String reference) {
+    return find(account, reference)
+        .thenCompose(
+            state -> {
+              if (state.status() == ContainerStatus.RUNNING) {
+                return CompletableFuture.completedFuture(false);
+              }
+              String id = state.containerId();
+              return containerAsk(id, Container.RequestStart::new)
+                  .exceptionallyCompose(error -> CompletableFuture.failedFuture(conflictOrFailure(error)))
+                  .thenCompose(
+                      wanted ->
+                          agentAsk(
+                              wanted.nodeId(),
+                              replyTo -> new NodeAgent.Start(id, wanted.spec(), replyTo)))
+                  .thenCompose(started -> refreshSummary(account, id))
+                  .thenApply(done -> true);
+            });
+  }
+
+  /**
+   * Stops a container with its stop signal, then SIGKILL after {@code timeoutSeconds} (the
+   * container's own stop timeout, or 10, when null); completes with false when it was not
+   * running, which Docker answers with 304.
+   */
+  public CompletionStage<Boolean> stop(String account, String reference, Integer timeoutSeconds) {
+    return find(account, reference)
+        .thenCompose(
+            state -> {
+              if (state.status() != ContainerStatus.RUNNING) {
+                return CompletableFuture.completedFuture(false);
+              }
+              String id = state.containerId();
+              int timeout =
+                  timeoutSeconds != null
+                      ? timeoutSeconds
+                      : state.spec().stopTimeoutSeconds() != null ? state.spec().stopTimeoutSeconds() : 10;
+              return containerAsk(id, Container.RequestStop::new)
+                  .thenCompose(
+                      wanted ->
+                          agentAsk(
+                              wanted.nodeId(),
+                              replyTo ->
+                                  new NodeAgent.Stop(id, wanted.spec().stopSignal(), timeout, replyTo)))
+                  .thenCompose(stopped -> refreshSummary(account, id))
+                  .thenApply(done -> true);
+            });
+  }
+
+  /** Returns a container's log lines, oldest first, read from its node. */
+  public CompletionStage<NodeAgent.LogLines> logs(String account, String reference) {
+    return find(account, reference)
+        .thenCompose(
+            state -> {
+              if (state.nodeId().isEmpty()) {
+                return CompletableFuture.completedFuture(new NodeAgent.LogLines(List.of()));
+              }
+              return agent(state.nodeId())
+                  .thenCompose(
+                      agent ->
+                          AskPattern.<NodeAgent.Command, StatusReply<NodeAgent.LogLines>>ask(
+                                  agent,
+                                  replyTo -> new NodeAgent.Logs(state.containerId(), replyTo),
+                                  askTimeout,
+                                  system.scheduler())
+                              .thenCompose(
+                                  reply ->
+                                      reply.isSuccess()
+                                          ? CompletableFuture.completedFuture(reply.getValue())
+                                          : CompletableFuture.<NodeAgent.LogLines>failedFuture(
+                                              new DockerApiException(
+                                                  org.apache.pekko.http.javadsl.model.StatusCodes.INTERNAL_SERVER_ERROR,
+                                                  reply.getError().getMessage()))));
+            });
+  }
+
+  private CompletionStage<Done> refreshSummary(String account, String containerId) {
+    return sharding
+        .entityRefFor(Container.TYPE_KEY, containerId)
+        .ask(Container.Get::new, askTimeout)
+        .thenCompose(state -> record(account, state));
+  }
+
+  /** Finds the agent of a node through the receptionist. */
+  private CompletionStage<ActorRef<NodeAgent.Command>> agent(String nodeId) {
+    ServiceKey<NodeAgent.Command> key = NodeAgent.serviceKey(nodeId);
+    return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
+            system.receptionist(), replyTo -> Receptionist.find(key, replyTo), askTimeout, system.scheduler())
+        .thenCompose(
+            listing -> {
+              var agents = listing.getServiceInstances(key);
+              if (agents.isEmpty()) {
+                return CompletableFuture.failedFuture(
+                    new DockerApiException(
+                        org.apache.pekko.http.javadsl.model.StatusCodes.INTERNAL_SERVER_ERROR,
+                        "no node agent serves node " + nodeId + "; is its compute member up?"));
+              }
+              return CompletableFuture.completedFuture(agents.iterator().next());
+            });
+  }
+
+  private CompletionStage<Done> agentAsk(
+      String nodeId, Function<ActorRef<StatusReply<Done>>, NodeAgent.Command> command) {
+    return agent(nodeId)
+        .thenCompose(
+            agent ->
+                AskPattern.<NodeAgent.Command, StatusReply<Done>>ask(
+                        agent, command::apply, Duration.ofMinutes(5), system.scheduler())
+                    .thenCompose(
+                        reply ->
+                            reply.isSuccess()
+                                ? CompletableFuture.completedFuture(Done.getInstance())
+                                : CompletableFuture.<Done>failedFuture(
+                                    new DockerApiException(
+                                        org.apache.pekko.http.javadsl.model.StatusCodes.INTERNAL_SERVER_ERROR,
+                                        reply.getError().getMessage()))));
   }
 
   /** Creates and places a container; returns its id. */
@@ -106,7 +236,8 @@ public final class ContainerService {
                 containerAsk(id, replyTo -> new Container.Remove(force, replyTo))
                     .exceptionallyCompose(
                         error -> CompletableFuture.failedFuture(conflictOrFailure(error)))
-                    .thenCompose(removed -> release(removed))
+                    .thenCompose(
+                        removed -> removeFromNode(removed).thenCompose(cleaned -> release(removed)))
                     .thenCompose(released -> accountAsk(account, replyTo -> new Account.ForgetContainer(id, replyTo)))
                     .thenApply(
                         done -> {
@@ -146,16 +277,25 @@ public final class ContainerService {
   }
 
   private CompletionStage<Done> record(String account, Container.State state) {
-    Account.ContainerSummary summary =
-        new Account.ContainerSummary(
-            state.containerId(),
-            state.name(),
-            state.spec().image(),
-            state.status().lowerCase(),
-            state.nodeId(),
-            state.spec().labels(),
-            state.createdAt());
+    Account.ContainerSummary summary = Account.ContainerSummary.of(state);
     return accountAsk(account, replyTo -> new Account.RecordContainer(summary, replyTo));
+  }
+
+  /** Removes the container's process and files from its node; a missing agent is skipped. */
+  private CompletionStage<Done> removeFromNode(Container.State removed) {
+    if (removed.nodeId().isEmpty()) {
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+    return agentAsk(removed.nodeId(), replyTo -> new NodeAgent.Remove(removed.containerId(), replyTo))
+        .exceptionally(
+            error -> {
+              log.warn(
+                  "container files not removed from node container_id={} node_id={} error={}",
+                  removed.containerId(),
+                  removed.nodeId(),
+                  unwrap(error).getMessage());
+              return Done.getInstance();
+            });
   }
 
   private CompletionStage<Done> release(Container.State removed) {

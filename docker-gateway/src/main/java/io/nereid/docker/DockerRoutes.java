@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nereid.container.ContainerSpec;
+import io.nereid.image.ImageLoader;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -36,20 +37,23 @@ public final class DockerRoutes extends AllDirectives {
 
   private final String nereidVersion;
   private final ContainerService containers;
+  private final ImageLoader images;
   private final String account;
 
   /** Routes that serve only {@code /_ping} and {@code /version}. */
   public DockerRoutes(String nereidVersion) {
-    this(nereidVersion, null, "");
+    this(nereidVersion, null, null, "");
   }
 
   /**
-   * Routes that also serve container create, list, inspect and remove, every request running as
-   * {@code account}.
+   * Routes that also serve the container endpoints, and {@code docker load} into {@code images}
+   * when it is not null, every request running as {@code account}.
    */
-  public DockerRoutes(String nereidVersion, ContainerService containers, String account) {
+  public DockerRoutes(
+      String nereidVersion, ContainerService containers, ImageLoader images, String account) {
     this.nereidVersion = nereidVersion;
     this.containers = containers;
+    this.images = images;
     this.account = account;
   }
 
@@ -69,6 +73,7 @@ public final class DockerRoutes extends AllDirectives {
         path("_ping", () -> concat(get(this::ping), head(this::ping))),
         path("version", () -> get(() -> complete(json(StatusCodes.OK, version())))),
         containers == null ? reject() : containerRoutes(),
+        images == null ? reject() : path(PathMatchers.segment("images").slash("load"), () -> post(this::loadImages)),
         extractRequest(
             request ->
                 complete(
@@ -90,6 +95,24 @@ public final class DockerRoutes extends AllDirectives {
                 path(
                     PathMatchers.segment().slash("json"),
                     reference -> get(() -> inspectContainer(reference))),
+                path(
+                    PathMatchers.segment().slash("start"),
+                    reference -> post(() -> answer(changed(containers.start(account, reference))))),
+                path(
+                    PathMatchers.segment().slash("stop"),
+                    reference ->
+                        post(
+                            () ->
+                                parameterOptional(
+                                    "t",
+                                    timeout ->
+                                        answer(
+                                            changed(
+                                                containers.stop(
+                                                    account, reference, seconds(timeout))))))),
+                path(
+                    PathMatchers.segment().slash("logs"),
+                    reference -> get(() -> containerLogs(reference))),
                 path(
                     PathMatchers.segment(),
                     reference -> delete(() -> removeContainer(reference)))));
@@ -146,6 +169,69 @@ public final class DockerRoutes extends AllDirectives {
                 containers
                     .remove(account, reference, isTrue(force))
                     .thenApply(done -> HttpResponse.create().withStatus(StatusCodes.NO_CONTENT))));
+  }
+
+  /** 204 when the container changed, 304 when it was already in the state asked for. */
+  private static CompletionStage<HttpResponse> changed(CompletionStage<Boolean> outcome) {
+    return outcome.thenApply(
+        changed ->
+            HttpResponse.create().withStatus(changed ? StatusCodes.NO_CONTENT : StatusCodes.NOT_MODIFIED));
+  }
+
+  private static Integer seconds(Optional<String> value) {
+    if (value.isEmpty()) {
+      return null;
+    }
+    try {
+      return Integer.parseInt(value.get());
+    } catch (NumberFormatException e) {
+      throw DockerApiException.badRequest("invalid stop timeout \"" + value.get() + "\": expected whole seconds");
+    }
+  }
+
+  /**
+   * Sends the log lines in Docker's multiplexed framing for containers without a TTY: per line
+   * an 8-byte header (stream 1 or 2, three zero bytes, the payload length as a big-endian int)
+   * and then the payload.
+   */
+  private Route containerLogs(String reference) {
+    return parameterOptional(
+        "stdout",
+        stdout ->
+            parameterOptional(
+                "stderr",
+                stderr ->
+                    parameterOptional(
+                        "timestamps",
+                        timestamps ->
+                            answer(
+                                containers
+                                    .logs(account, reference)
+                                    .thenApply(
+                                        lines ->
+                                            HttpResponse.create()
+                                                .withStatus(StatusCodes.OK)
+                                                .withEntity(
+                                                    ContentTypes.APPLICATION_OCTET_STREAM,
+                                                    LogFrames.encode(
+                                                        lines, isTrue(stdout), isTrue(stderr), isTrue(timestamps))))))));
+  }
+
+  /** Reads a {@code docker save} archive from the body into the image store. */
+  private Route loadImages() {
+    return extractMaterializer(
+        materializer ->
+            extractRequestEntity(
+                entity -> {
+                  CompletionStage<HttpResponse> loaded =
+                      ImageUploads.load(entity, materializer, images)
+                          .thenApply(
+                              names ->
+                                  HttpResponse.create()
+                                      .withStatus(StatusCodes.OK)
+                                      .withEntity(ContentTypes.APPLICATION_JSON, ImageUploads.progress(names)));
+                  return answer(loaded);
+                }));
   }
 
   /** Completes with the response, or with Docker's status code and message for a failure. */

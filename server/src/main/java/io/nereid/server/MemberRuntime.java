@@ -35,13 +35,16 @@ public final class MemberRuntime implements AutoCloseable {
   private final List<InetSocketAddress> contactPoints;
   private final List<String> virtualNodes;
   private final Path dataDir;
+  private final ComputeAgents agents;
 
   private MemberRuntime(
       NereidMember member,
       EmbeddedCassandra cassandra,
       List<InetSocketAddress> contactPoints,
       List<String> virtualNodes,
-      Path dataDir) {
+      Path dataDir,
+      ComputeAgents agents) {
+    this.agents = agents;
     this.member = member;
     this.cassandra = cassandra;
     this.contactPoints = contactPoints;
@@ -124,17 +127,21 @@ public final class MemberRuntime implements AutoCloseable {
       Config memberConfig = cassandraSettings.pluginConfig(contactPoints).withFallback(config);
       NereidMember member = NereidMember.start(memberConfig, settings);
       List<String> nodes = List.of();
+      ComputeAgents agents = null;
       if (devMode) {
         try {
           nodes =
               VirtualNodes.register(
                   member.sharding(), settings.dev(), dataDir, settings.askTimeout());
+          agents =
+              ComputeAgents.start(
+                  member.system(), member.sharding(), member.images(), nodes, dataDir, settings.askTimeout());
         } catch (Exception e) {
           member.stop(STOP_TIMEOUT);
           throw e;
         }
       }
-      return new MemberRuntime(member, embedded, contactPoints, nodes, dataDir);
+      return new MemberRuntime(member, embedded, contactPoints, nodes, dataDir, agents);
     } catch (Exception e) {
       if (embedded != null) {
         embedded.close();
@@ -166,6 +173,9 @@ public final class MemberRuntime implements AutoCloseable {
   /** Stops the member, then the embedded Cassandra if this runtime started one. */
   @Override
   public void close() {
+    if (agents != null) {
+      agents.close();
+    }
     member.stop(STOP_TIMEOUT);
     if (cassandra != null) {
       cassandra.close();

@@ -6,6 +6,9 @@ import io.nereid.entity.EntitySettings;
 import io.nereid.entity.EntitySharding;
 import io.nereid.docker.ContainerService;
 import io.nereid.docker.DockerRoutes;
+import io.nereid.image.ImageLoader;
+import io.nereid.image.ImageStore;
+import java.time.Clock;
 import io.nereid.scheduler.ContainerPlacement;
 import io.nereid.node.NodeDirectory;
 import io.nereid.scheduler.SchedulerSettings;
@@ -47,18 +50,26 @@ public final class NereidMember {
   private final ServerBinding adminBinding;
   private final ServerBinding dockerBinding;
   private final ServerSettings settings;
+  private final ImageStore images;
 
   private NereidMember(
       ActorSystem<Void> system,
       ClusterSharding sharding,
       ServerBinding adminBinding,
       ServerBinding dockerBinding,
-      ServerSettings settings) {
+      ServerSettings settings,
+      ImageStore images) {
     this.system = system;
     this.sharding = sharding;
     this.adminBinding = adminBinding;
     this.dockerBinding = dockerBinding;
     this.settings = settings;
+    this.images = images;
+  }
+
+  /** This machine's image store, under the data directory. */
+  public ImageStore images() {
+    return images;
   }
 
   /** Returns Nereid's version from the build. */
@@ -94,6 +105,7 @@ public final class NereidMember {
       SchedulerSharding.init(system, sharding, schedulerSettings);
       ServerBinding admin = null;
       ServerBinding docker = null;
+      ImageStore images = ImageStore.open(settings.dataDir().toAbsolutePath().resolve("images"));
       if (settings.hasRole(EntitySharding.CONTROL_ROLE)) {
         NodeDirectory directory = new NodeDirectory(system, sharding, settings.askTimeout());
         AdminRoutes routes =
@@ -108,7 +120,7 @@ public final class NereidMember {
         docker =
             Http.get(system)
                 .newServerAt(settings.dockerHost(), settings.dockerPort())
-                .bind(dockerRoutes(sharding, schedulerSettings, settings).routes())
+                .bind(dockerRoutes(system, sharding, schedulerSettings, settings, images).routes())
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         log.info("docker api listening address={}", docker.localAddress());
@@ -117,7 +129,7 @@ public final class NereidMember {
           "member started address={} roles={}",
           cluster.selfMember().address(),
           settings.roles());
-      return new NereidMember(system, sharding, admin, docker, settings);
+      return new NereidMember(system, sharding, admin, docker, settings, images);
     } catch (Exception e) {
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -127,12 +139,29 @@ public final class NereidMember {
 
   /** Docker API routes; every request runs as the one default account for now. */
   private static DockerRoutes dockerRoutes(
-      ClusterSharding sharding, SchedulerSettings scheduler, ServerSettings settings) {
+      ActorSystem<?> system,
+      ClusterSharding sharding,
+      SchedulerSettings scheduler,
+      ServerSettings settings,
+      ImageStore images) {
     ContainerPlacement placement =
         new ContainerPlacement(sharding, scheduler.defaultPool(), settings.askTimeout());
-    ContainerService containers = new ContainerService(sharding, placement, settings.askTimeout());
-    return new DockerRoutes(version(), containers, DEFAULT_ACCOUNT);
+    ContainerService containers =
+        new ContainerService(system, sharding, placement, settings.askTimeout());
+    // NOTE: docker load fills this member's image store only; a compute node on another machine
+    // does not see the image.
+    ImageLoader loader = new ImageLoader(images, IMAGE_WORK, Clock.systemUTC());
+    return new DockerRoutes(version(), containers, loader, DEFAULT_ACCOUNT);
   }
+
+  /** Runs the blocking file work of image loading, away from the actors' dispatcher. */
+  private static final java.util.concurrent.Executor IMAGE_WORK =
+      java.util.concurrent.Executors.newCachedThreadPool(
+          task -> {
+            Thread thread = new Thread(task, "nereid-images");
+            thread.setDaemon(true);
+            return thread;
+          });
 
   static Config clusterConfig(ServerSettings settings) {
     Map<String, Object> values = new HashMap<>();

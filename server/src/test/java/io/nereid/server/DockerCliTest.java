@@ -10,7 +10,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import io.nereid.image.ImageLoader;
+import io.nereid.image.ImageReference;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +31,8 @@ class DockerCliTest {
   private static MemberRuntime runtime;
   private static int dockerPort;
 
+  private static ComputeAgents agents;
+
   @BeforeAll
   static void start() throws Exception {
     runtime = TestMember.start("cli", dir);
@@ -34,11 +40,135 @@ class DockerCliTest {
     for (int i = 1; i <= 2; i++) {
       TestMember.register(runtime, "cli-n" + i, new Resources(2000, 2L << 30, 10L << 30));
     }
+    agents =
+        ComputeAgents.start(
+            runtime.member().system(),
+            runtime.member().sharding(),
+            runtime.member().images(),
+            List.of("cli-n1", "cli-n2"),
+            dir,
+            TestMember.TIMEOUT);
+    importBusybox();
+  }
+
+  /** Imports a root filesystem of Debian's static busybox as the image busybox:latest. */
+  private static void importBusybox() throws Exception {
+    Path rootfs = dir.resolve("busybox-rootfs");
+    Files.createDirectories(rootfs.resolve("bin"));
+    Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/busybox"));
+    for (String applet : List.of("sh", "echo", "sleep", "cat", "true")) {
+      Files.createSymbolicLink(rootfs.resolve("bin").resolve(applet), Path.of("busybox"));
+    }
+    Path tar = dir.resolve("busybox.tar");
+    Process process = new ProcessBuilder("tar", "-C", rootfs.toString(), "-cf", tar.toString(), ".").inheritIO().start();
+    assertEquals(0, process.waitFor());
+    new ImageLoader(runtime.member().images(), Runnable::run, java.time.Clock.systemUTC())
+        .importRootfs(tar, Optional.of(ImageReference.parse("busybox:latest")))
+        .toCompletableFuture()
+        .get(60, TimeUnit.SECONDS);
   }
 
   @AfterAll
-  static void stop() {
+  static void stop() throws Exception {
+    // Containers a failed test left behind would outlive the test run.
+    for (String id : docker("ps", "-aq").out().lines().toList()) {
+      docker("rm", "-f", id);
+    }
+    agents.close();
     runtime.close();
+  }
+
+  private static String awaitStatus(String name, String expected) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    String status = "";
+    while (System.nanoTime() < deadline) {
+      status = docker("container", "inspect", "-f", "{{.State.Status}}", name).out();
+      if (status.equals(expected)) {
+        return status;
+      }
+      Thread.sleep(200);
+    }
+    return status;
+  }
+
+  @Test
+  void runLogsStopRemove() throws Exception {
+    Cli ran = docker("run", "-d", "--name", "runner", "busybox", "sh", "-c", "echo hello; echo oops >&2");
+    assertEquals(0, ran.code(), ran.err());
+    assertEquals("exited", awaitStatus("runner", "exited"));
+    assertEquals("0", docker("container", "inspect", "-f", "{{.State.ExitCode}}", "runner").out());
+
+    Cli logs = docker("logs", "runner");
+    assertEquals(0, logs.code(), logs.err());
+    assertEquals("hello", logs.out());
+    assertEquals("oops", logs.err());
+
+    Cli sleeper = docker("run", "-d", "--name", "sleeper", "busybox", "sleep", "300");
+    assertEquals(0, sleeper.code(), sleeper.err());
+    assertEquals("running", awaitStatus("sleeper", "running"));
+    assertEquals("sleeper", docker("ps", "--format", "{{.Names}}").out());
+    Cli busy = docker("rm", "sleeper");
+    assertEquals(1, busy.code());
+    assertTrue(busy.err().contains("stop it first or use force"), busy.err());
+
+    Cli stopped = docker("stop", "-t", "1", "sleeper");
+    assertEquals(0, stopped.code(), stopped.err());
+    assertEquals("exited", awaitStatus("sleeper", "exited"));
+    assertEquals("137", docker("container", "inspect", "-f", "{{.State.ExitCode}}", "sleeper").out());
+
+    assertEquals(0, docker("rm", "runner", "sleeper").code());
+    assertEquals("", docker("ps", "-a", "--format", "{{.Names}}").out());
+  }
+
+  @Test
+  void loadedImageRuns() throws Exception {
+    Path archive = dockerArchive("hello:latest");
+
+    Cli loaded = docker("load", "-i", archive.toString());
+    assertEquals(0, loaded.code(), loaded.err());
+    assertEquals("Loaded image: hello:latest", loaded.out());
+
+    Cli ran = docker("run", "-d", "--name", "hello", "hello:latest", "echo", "loaded");
+    assertEquals(0, ran.code(), ran.err());
+    assertEquals("exited", awaitStatus("hello", "exited"));
+    assertEquals("loaded", docker("logs", "hello").out());
+    assertEquals(0, docker("rm", "hello").code());
+  }
+
+  /** Writes a docker save archive of the busybox root filesystem, tagged {@code tag}. */
+  private static Path dockerArchive(String tag) throws Exception {
+    Path work = Files.createDirectories(dir.resolve("archive-" + tag.replace(':', '-')));
+    Path layer = work.resolve("layer.tar");
+    Files.copy(dir.resolve("busybox.tar"), layer);
+    String diffId = "sha256:" + sha256(Files.readAllBytes(layer));
+    String config =
+        "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"sh\"]},"
+            + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + diffId + "\"]}}";
+    String configName = sha256(config.getBytes(StandardCharsets.UTF_8)) + ".json";
+    Files.writeString(work.resolve(configName), config);
+    Files.writeString(
+        work.resolve("manifest.json"),
+        "[{\"Config\":\"" + configName + "\",\"RepoTags\":[\"" + tag + "\"],\"Layers\":[\"layer.tar\"]}]");
+    Path archive = dir.resolve("archive-" + tag.replace(':', '-') + ".tar");
+    Process process =
+        new ProcessBuilder("tar", "-C", work.toString(), "-cf", archive.toString(), "manifest.json", configName, "layer.tar")
+            .inheritIO()
+            .start();
+    assertEquals(0, process.waitFor());
+    return archive;
+  }
+
+  private static String sha256(byte[] bytes) throws Exception {
+    return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+  }
+
+  @Test
+  void missingImageFailsStart() throws Exception {
+    Cli ran = docker("run", "-d", "--name", "ghost", "no-such-image");
+
+    assertEquals(125, ran.code(), ran.out());
+    assertTrue(ran.err().contains("no-such-image"), ran.err());
+    assertEquals(0, docker("rm", "ghost").code());
   }
 
   private record Cli(int code, String out, String err) {}
