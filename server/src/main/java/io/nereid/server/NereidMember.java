@@ -109,7 +109,12 @@ public final class NereidMember {
       if (settings.hasRole(EntitySharding.CONTROL_ROLE)) {
         NodeDirectory directory = new NodeDirectory(system, sharding, settings.askTimeout());
         AdminRoutes routes =
-            new AdminRoutes(directory, new HealthCheck(system), sharding, settings.askTimeout());
+            new AdminRoutes(
+                directory,
+                new HealthCheck(system),
+                sharding,
+                settings.askTimeout(),
+                settings.adminToken());
         admin =
             Http.get(system)
                 .newServerAt(settings.adminHost(), settings.adminPort())

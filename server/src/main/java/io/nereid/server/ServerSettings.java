@@ -19,6 +19,7 @@ public record ServerSettings(
     Duration stableAfter,
     String adminHost,
     int adminPort,
+    String adminToken,
     String dockerHost,
     int dockerPort,
     Dev dev,
@@ -68,10 +69,27 @@ public record ServerSettings(
         cluster.positiveDuration("stable-after"),
         admin.string("host"),
         admin.port("port"),
+        adminToken(admin),
         docker.string("host"),
         docker.port("port"),
         readDev(nereid.section("dev")),
         nereid.positiveDuration("ask-timeout"));
+  }
+
+  /**
+   * Reads the admin token; an admin API reachable beyond loopback without one would let anyone
+   * who reaches the port run the data center, so that is a configuration error.
+   */
+  private static String adminToken(ConfigReader admin) {
+    String token = admin.string("token");
+    String host = admin.string("host");
+    boolean loopback = host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
+    if (token.isEmpty() && !loopback) {
+      throw new InvalidConfigException(
+          admin.key("token"),
+          "must be set when the admin API listens on " + host + ", which is not a loopback address");
+    }
+    return token;
   }
 
   public boolean hasRole(String role) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.ConfigFactory;
 import io.nereid.node.ComputeNode;
 import io.nereid.node.Reservation;
 import io.nereid.node.Resources;
@@ -24,6 +25,7 @@ class AdminApiTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Resources CAPACITY = new Resources(2000, 2L << 30, 10L << 30);
+  private static final String TOKEN = "test-token-1234";
 
   @TempDir static Path dir;
 
@@ -31,7 +33,9 @@ class AdminApiTest {
 
   @BeforeAll
   static void start() throws Exception {
-    runtime = TestMember.start("admin", dir);
+    runtime =
+        TestMember.start(
+            "admin", dir, ConfigFactory.parseString("nereid.admin.token = \"" + TOKEN + "\""));
   }
 
   @AfterAll
@@ -40,12 +44,36 @@ class AdminApiTest {
   }
 
   private static HttpResponse<String> send(String method, String path, String body) throws Exception {
-    HttpRequest request =
+    return send(method, path, body, "Bearer " + TOKEN);
+  }
+
+  private static HttpResponse<String> send(
+      String method, String path, String body, String authorization) throws Exception {
+    HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + runtime.member().adminPort() + path))
             .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-            .header("Content-Type", "application/json")
-            .build();
-    return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+            .header("Content-Type", "application/json");
+    if (authorization != null) {
+      request.header("Authorization", authorization);
+    }
+    return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void missingTokenIs401() throws Exception {
+    HttpResponse<String> response = send("GET", "/v1/nodes", null, null);
+
+    assertEquals(401, response.statusCode());
+    assertEquals(
+        "missing bearer token; send Authorization: Bearer <nereid.admin.token>", message(response));
+  }
+
+  @Test
+  void wrongTokenIs401() throws Exception {
+    HttpResponse<String> response = send("POST", "/v1/nodes/any/cordon", null, "Bearer wrong");
+
+    assertEquals(401, response.statusCode());
+    assertEquals("invalid bearer token", message(response));
   }
 
   private static String message(HttpResponse<String> response) throws Exception {

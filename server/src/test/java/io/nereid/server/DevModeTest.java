@@ -59,6 +59,7 @@ class DevModeTest {
                 Map.of(
                     "nereid.data-dir", dataDir.toString(),
                     "nereid.admin.port", 0,
+                    "nereid.docker.port", 0,
                     "nereid.cassandra.embedded.cql-port", cqlPort,
                     "nereid.cassandra.embedded.storage-port", storagePort,
                     "nereid.dev.virtual-nodes", 3,

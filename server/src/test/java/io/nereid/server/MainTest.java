@@ -99,7 +99,7 @@ class MainTest {
     }
     String config =
         "nereid.cassandra { mode = external, contact-points = [\"127.0.0.1:" + port + "\"] }\n"
-            + "nereid.admin.port = 0\nnereid.cluster.port = 0\n";
+            + "nereid.admin.port = 0\nnereid.docker.port = 0\nnereid.cluster.port = 0\n";
 
     Outcome outcome = runWithConfig("run", config);
 
@@ -154,6 +154,17 @@ class MainTest {
 
     assertEquals(2, outcome.code(), outcome.err());
     assertEquals(1, outcome.err().lines().count(), outcome.err());
+  }
+
+  @Test
+  void adminBeyondLoopbackNeedsToken() throws IOException {
+    Outcome outcome = runWithConfig("up", "nereid.admin.host = \"0.0.0.0\"");
+
+    assertOneLine(
+        outcome,
+        2,
+        "nereid: invalid configuration: nereid.admin.token: must be set when the admin API listens"
+            + " on 0.0.0.0, which is not a loopback address");
   }
 
   @Test

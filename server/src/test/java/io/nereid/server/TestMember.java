@@ -27,10 +27,15 @@ final class TestMember {
   private TestMember() {}
 
   static MemberRuntime start(String keyspacePrefix, Path dataDir) throws Exception {
+    return start(keyspacePrefix, dataDir, ConfigFactory.empty());
+  }
+
+  /** Starts a member with {@code extra} layered over the test defaults. */
+  static MemberRuntime start(String keyspacePrefix, Path dataDir, Config extra) throws Exception {
     InetSocketAddress point = SharedCassandra.get().contactPoint();
     Config config =
         NereidConfig.load(
-            ConfigFactory.parseString(
+            extra.withFallback(ConfigFactory.parseString(
                     "nereid.cassandra { mode = external, contact-points = [\""
                         + point.getHostString()
                         + ":"
@@ -46,7 +51,7 @@ final class TestMember {
                             "nereid.data-dir", dataDir.toString(),
                             "nereid.cluster.port", 0,
                             "nereid.admin.port", 0,
-                            "nereid.docker.port", 0))));
+                            "nereid.docker.port", 0)))));
     try (var session = CassandraSessions.open(List.of(point), "datacenter1", TIMEOUT)) {
       SchemaInstaller.install(session, CassandraSettings.fromConfig(config));
     }

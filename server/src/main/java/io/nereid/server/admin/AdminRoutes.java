@@ -41,13 +41,22 @@ public final class AdminRoutes extends AllDirectives {
   private final HealthCheck health;
   private final ClusterSharding sharding;
   private final Duration askTimeout;
+  private final String token;
 
+  /**
+   * @param token the bearer token every request must carry; empty means none is required
+   */
   public AdminRoutes(
-      NodeDirectory nodes, HealthCheck health, ClusterSharding sharding, Duration askTimeout) {
+      NodeDirectory nodes,
+      HealthCheck health,
+      ClusterSharding sharding,
+      Duration askTimeout,
+      String token) {
     this.nodes = nodes;
     this.health = health;
     this.sharding = sharding;
     this.askTimeout = askTimeout;
+    this.token = token;
   }
 
   public Route routes() {
@@ -77,7 +86,32 @@ public final class AdminRoutes extends AllDirectives {
                             .slash(PathMatchers.segment())
                             .slash("placement"),
                         containerId -> get(() -> placement(containerId)))));
-    return handleExceptions(exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> v1));
+    return handleExceptions(
+        exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> authorized(v1)));
+  }
+
+  /** Lets a request through only with the configured bearer token, when one is configured. */
+  private Route authorized(Route inner) {
+    if (token.isEmpty()) {
+      return inner;
+    }
+    return optionalHeaderValueByName(
+        "Authorization",
+        header -> {
+          boolean valid =
+              header.isPresent()
+                  && java.security.MessageDigest.isEqual(
+                      header.get().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                      ("Bearer " + token).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+          if (valid) {
+            return inner;
+          }
+          String problem =
+              header.isPresent()
+                  ? "invalid bearer token"
+                  : "missing bearer token; send Authorization: Bearer <nereid.admin.token>";
+          return complete(Json.error(StatusCodes.UNAUTHORIZED, problem));
+        });
   }
 
   private Route health() {
