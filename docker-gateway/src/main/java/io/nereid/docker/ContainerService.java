@@ -5,6 +5,7 @@ import io.nereid.agent.NodeAgent;
 import io.nereid.container.Container;
 import io.nereid.container.ContainerSpec;
 import io.nereid.container.ContainerStatus;
+import io.nereid.image.ImageStore;
 import io.nereid.node.ComputeNode;
 import io.nereid.scheduler.ContainerPlacement;
 import java.security.SecureRandom;
@@ -44,11 +45,21 @@ public final class ContainerService {
   private final ContainerPlacement placement;
   private final Duration askTimeout;
   private final ActorSystem<?> system;
+  private final ImageStore images;
   private final SecureRandom random = new SecureRandom();
 
+  /**
+   * @param images the image store a create checks the image against, as the Docker daemon does;
+   *     null skips the check
+   */
   public ContainerService(
-      ActorSystem<?> system, ClusterSharding sharding, ContainerPlacement placement, Duration askTimeout) {
+      ActorSystem<?> system,
+      ClusterSharding sharding,
+      ContainerPlacement placement,
+      Duration askTimeout,
+      ImageStore images) {
     this.system = system;
+    this.images = images;
     this.sharding = sharding;
     this.placement = placement;
     this.askTimeout = askTimeout;
@@ -188,6 +199,10 @@ public final class ContainerService {
               "Invalid container name (" + requestedName + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"));
     } else {
       name = requestedName.startsWith("/") ? requestedName.substring(1) : requestedName;
+    }
+    if (images != null && images.find(spec.image()).isEmpty()) {
+      // The docker CLI reacts to this 404 by pulling the image, as it does with Docker.
+      return CompletableFuture.failedFuture(DockerApiException.notFound("No such image: " + spec.image()));
     }
     return accountAsk(account, replyTo -> new Account.ClaimName(name, id, replyTo))
         .exceptionallyCompose(error -> CompletableFuture.failedFuture(conflictOrFailure(error)))

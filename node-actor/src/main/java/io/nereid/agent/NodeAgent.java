@@ -76,6 +76,17 @@ public final class NodeAgent {
   private record Adopted(List<ContainerInfo> containers, Throwable error)
       implements Command, NoSerializationVerificationNeeded {}
 
+  /** The restart policy asked for a restart, and its back-off delay has passed. */
+  private record RestartDue(Container.State state, boolean delayed)
+      implements Command, NoSerializationVerificationNeeded {
+    RestartDue(Container.State state) {
+      this(state, false);
+    }
+  }
+
+  private record Restarted(String containerId, Throwable error)
+      implements Command, NoSerializationVerificationNeeded {}
+
   public static ServiceKey<Command> serviceKey(String nodeId) {
     return ServiceKey.create(Command.class, "node-agent-" + nodeId);
   }
@@ -122,6 +133,8 @@ public final class NodeAgent {
         .onMessage(Reply.class, this::onReply)
         .onMessage(Exited.class, this::onExited)
         .onMessage(Adopted.class, this::onAdopted)
+        .onMessage(RestartDue.class, this::onRestartDue)
+        .onMessage(Restarted.class, this::onRestarted)
         .build();
   }
 
@@ -130,37 +143,107 @@ public final class NodeAgent {
     ContainerSpec spec = command.spec();
     RuntimeSpec runtimeSpec;
     try {
-      List<String> args = new java.util.ArrayList<>(spec.entrypoint());
-      args.addAll(spec.cmd());
-      runtimeSpec =
-          RuntimeSpec.fromImage(id, spec.image())
-              .args(args)
-              .env(spec.env())
-              .workingDir(spec.workingDir())
-              .user(spec.user())
-              .hostname(spec.hostname().isEmpty() ? id.substring(0, 12) : spec.hostname())
-              .memoryBytes(spec.memoryBytes())
-              .nanoCpus(spec.nanoCpus())
-              .cpuShares(spec.cpuShares())
-              .readOnlyRootfs(spec.readOnlyRootfs())
-              .networkMode(NetworkMode.parse(spec.networkMode()))
-              .build();
+      runtimeSpec = runtimeSpec(id, spec);
     } catch (IllegalArgumentException e) {
       command.replyTo().tell(StatusReply.error(e.getMessage()));
       return Behaviors.same();
     }
     log.info("container starting node_id={} container_id={} image={}", nodeId, id, spec.image());
-    var started =
-        runtime
-            .run(runtimeSpec)
-            .thenCompose(
-                info -> {
-                  watchExit(id);
-                  return containerAsk(id, replyTo -> new Container.ReportStarted(nodeId, replyTo))
-                      .thenCompose(this::recordSummary);
-                });
+    var started = runtime.run(runtimeSpec).thenCompose(info -> reportStarted(id));
     context.pipeToSelf(started, (state, error) -> new Reply(command.replyTo(), error));
     return Behaviors.same();
+  }
+
+  private static RuntimeSpec runtimeSpec(String id, ContainerSpec spec) {
+    List<String> args = new java.util.ArrayList<>(spec.entrypoint());
+    args.addAll(spec.cmd());
+    return RuntimeSpec.fromImage(id, spec.image())
+        .args(args)
+        .env(spec.env())
+        .workingDir(spec.workingDir())
+        .user(spec.user())
+        .hostname(spec.hostname().isEmpty() ? id.substring(0, 12) : spec.hostname())
+        .memoryBytes(spec.memoryBytes())
+        .nanoCpus(spec.nanoCpus())
+        .cpuShares(spec.cpuShares())
+        .readOnlyRootfs(spec.readOnlyRootfs())
+        .networkMode(NetworkMode.parse(spec.networkMode()))
+        .build();
+  }
+
+  /**
+   * Runs the container again after its restart policy asked for it: the old process's state is
+   * removed first, because the runtime keeps one container per id.
+   */
+  private Behavior<Command> onRestartDue(RestartDue due) {
+    Container.State state = due.state();
+    if (!due.delayed()) {
+      context.scheduleOnce(
+          restartDelay(state.restartCount()), context.getSelf(), new RestartDue(state, true));
+      return Behaviors.same();
+    }
+    String id = state.containerId();
+    log.info(
+        "container restarting node_id={} container_id={} restart_count={}",
+        nodeId,
+        id,
+        state.restartCount());
+    // The user may have stopped or removed the container during the back-off delay.
+    var restarted =
+        sharding
+            .entityRefFor(Container.TYPE_KEY, id)
+            .ask(Container.Get::new, askTimeout)
+            .thenCompose(
+                current -> {
+                  if (current.desired() != Container.DesiredState.RUNNING
+                      || current.status() != io.nereid.container.ContainerStatus.EXITED) {
+                    return java.util.concurrent.CompletableFuture.completedFuture(current);
+                  }
+                  return runtime
+                      .remove(id, true)
+                      .exceptionally(error -> null)
+                      .thenCompose(removed -> runtime.run(runtimeSpec(id, state.spec())))
+                      .thenCompose(info -> reportStarted(id));
+                });
+    context.pipeToSelf(restarted, (started, error) -> new Restarted(id, error));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onRestarted(Restarted restarted) {
+    if (restarted.error() != null) {
+      log.warn(
+          "container restart failed node_id={} container_id={} error={}",
+          nodeId,
+          restarted.containerId(),
+          unwrap(restarted.error()).getMessage());
+    }
+    return Behaviors.same();
+  }
+
+  /**
+   * Records a start on the container. When the container rejects it, as after a concurrent
+   * remove, the process must not keep running unaccounted for, so it is removed again.
+   */
+  private java.util.concurrent.CompletionStage<Container.State> reportStarted(String id) {
+    watchExit(id);
+    return containerAsk(id, replyTo -> new Container.ReportStarted(nodeId, replyTo))
+        .exceptionallyCompose(
+            error ->
+                runtime
+                    .remove(id, true)
+                    .handle((removed, ignored) -> (Container.State) null)
+                    .thenCompose(
+                        ignored -> java.util.concurrent.CompletableFuture.<Container.State>failedFuture(error)))
+        .thenCompose(this::recordSummary);
+  }
+
+  /**
+   * Returns the delay before a restart: 100 ms doubled for each restart in a row, at most 10 s,
+   * as Docker backs off a container that keeps failing.
+   */
+  static Duration restartDelay(int restartCount) {
+    long millis = 100L << Math.min(Math.max(restartCount - 1, 0), 7);
+    return Duration.ofMillis(Math.min(millis, 10_000));
   }
 
   private Behavior<Command> onStop(Stop command) {
@@ -221,7 +304,15 @@ public final class NodeAgent {
         exited.containerId(),
         exited.status().exitCode(),
         exited.status().oomKilled());
-    reportExit(exited.containerId(), exited.status());
+    context.pipeToSelf(
+        reportExit(exited.containerId(), exited.status()),
+        (state, error) -> {
+          boolean restart =
+              error == null
+                  && state.status() == io.nereid.container.ContainerStatus.EXITED
+                  && state.desired() == Container.DesiredState.RUNNING;
+          return restart ? new RestartDue(state) : new Restarted(exited.containerId(), error);
+        });
     return Behaviors.same();
   }
 

@@ -99,9 +99,13 @@ public final class Container
           placement, 0, false, restartCount, createdAt, event.at(), finishedAt);
     }
 
+    /**
+     * Records the exit. The container is no longer wanted running unless a {@link
+     * StartRequested} from the restart policy follows in the same batch of events.
+     */
     State exit(ContainerExited event) {
       return new State(
-          containerId, ContainerStatus.EXITED, desired, account, name, spec, nodeId,
+          containerId, ContainerStatus.EXITED, DesiredState.STOPPED, account, name, spec, nodeId,
           placement, event.exitCode(), event.oomKilled(), restartCount, createdAt,
           startedAt, event.at());
     }

@@ -207,6 +207,7 @@ class ContainerTest {
 
     assertEquals(2, last.restartCount());
     assertEquals(ContainerStatus.EXITED, last.status());
+    assertEquals(Container.DesiredState.STOPPED, last.desired());
     List<Object> events = kit.events("Container|" + id('2'));
     long restarts =
         events.stream()

@@ -158,7 +158,7 @@ public final class Main {
               + settings.dockerHost()
               + ":"
               + dockerPort
-              + " (only /_ping and /version so far; see README)");
+              + " (what it serves: see README)");
     }
     out.println(
         "  cassandra:  "

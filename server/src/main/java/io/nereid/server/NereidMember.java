@@ -152,7 +152,7 @@ public final class NereidMember {
     ContainerPlacement placement =
         new ContainerPlacement(sharding, scheduler.defaultPool(), settings.askTimeout());
     ContainerService containers =
-        new ContainerService(system, sharding, placement, settings.askTimeout());
+        new ContainerService(system, sharding, placement, settings.askTimeout(), images);
     // NOTE: docker load fills this member's image store only; a compute node on another machine
     // does not see the image.
     ImageLoader loader = new ImageLoader(images, IMAGE_WORK, Clock.systemUTC());
