@@ -73,7 +73,7 @@ public final class DockerRoutes extends AllDirectives {
         path("_ping", () -> concat(get(this::ping), head(this::ping))),
         path("version", () -> get(() -> complete(json(StatusCodes.OK, version())))),
         containers == null ? reject() : containerRoutes(),
-        images == null ? reject() : path(PathMatchers.segment("images").slash("load"), () -> post(this::loadImages)),
+        images == null ? reject() : imageRoutes(),
         extractRequest(
             request ->
                 complete(
@@ -215,6 +215,43 @@ public final class DockerRoutes extends AllDirectives {
                                                     ContentTypes.APPLICATION_OCTET_STREAM,
                                                     LogFrames.encode(
                                                         lines, isTrue(stdout), isTrue(stderr), isTrue(timestamps))))))));
+  }
+
+  private Route imageRoutes() {
+    return pathPrefix(
+        "images",
+        () ->
+            concat(
+                path("load", () -> post(this::loadImages)),
+                path(
+                    "json",
+                    () ->
+                        get(
+                            () ->
+                                complete(
+                                    json(
+                                        StatusCodes.OK,
+                                        images.store().list().stream().map(ImageViews::listEntry).toList())))),
+                // Image names may contain slashes (user/app), so the name is everything between
+                // /images/ and /json.
+                get(
+                    () ->
+                        extractUnmatchedPath(
+                            rest -> {
+                              if (rest.length() > "/json".length() + 1 && rest.endsWith("/json")) {
+                                String name = rest.substring(1, rest.length() - "/json".length());
+                                return inspectImage(java.net.URLDecoder.decode(name, java.nio.charset.StandardCharsets.UTF_8));
+                              }
+                              return reject();
+                            }))));
+  }
+
+  private Route inspectImage(String name) {
+    return images
+        .store()
+        .find(name)
+        .map(image -> complete(json(StatusCodes.OK, ImageViews.inspect(image))))
+        .orElseGet(() -> complete(error(StatusCodes.NOT_FOUND, "No such image: " + name)));
   }
 
   /** Reads a {@code docker save} archive from the body into the image store. */

@@ -46,6 +46,11 @@ public final class ImageLoader {
   private final Clock clock;
 
   /** @param executor runs the blocking disk work */
+  /** Returns the store this loader fills. */
+  public ImageStore store() {
+    return store;
+  }
+
   public ImageLoader(ImageStore store, Executor executor, Clock clock) {
     this.store = store;
     this.executor = executor;

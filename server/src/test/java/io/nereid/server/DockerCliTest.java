@@ -143,6 +143,21 @@ class DockerCliTest {
   }
 
   @Test
+  void imagesListedAndInspected() throws Exception {
+    Cli listed = docker("images", "--format", "{{.Repository}}:{{.Tag}}");
+    assertEquals(0, listed.code(), listed.err());
+    assertTrue(listed.out().lines().toList().contains("busybox:latest"), listed.out());
+
+    Cli inspected = docker("image", "inspect", "-f", "{{.Os}} {{len .RootFS.Layers}}", "busybox");
+    assertEquals(0, inspected.code(), inspected.err());
+    assertEquals("linux 1", inspected.out());
+
+    Cli missing = docker("image", "inspect", "nosuch");
+    assertEquals(1, missing.code());
+    assertTrue(missing.err().contains("No such image: nosuch"), missing.err());
+  }
+
+  @Test
   void loadedImageRuns() throws Exception {
     Path archive = dockerArchive("hello:latest");
 

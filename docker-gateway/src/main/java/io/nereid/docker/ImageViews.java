@@ -1,0 +1,62 @@
+package io.nereid.docker;
+
+import io.nereid.image.Image;
+import io.nereid.image.ImageConfig;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The JSON documents of image list and inspect, in the Docker Engine API's field names. */
+final class ImageViews {
+
+  private ImageViews() {}
+
+  static Map<String, Object> listEntry(Image image) {
+    Map<String, Object> view = new LinkedHashMap<>();
+    view.put("Id", image.id().toString());
+    view.put("ParentId", "");
+    view.put("RepoTags", familiar(image.repoTags()));
+    view.put("RepoDigests", image.repoDigests());
+    view.put("Created", created(image).getEpochSecond());
+    view.put("Size", image.size());
+    view.put("SharedSize", -1);
+    view.put("Labels", image.config().labels());
+    view.put("Containers", -1);
+    return view;
+  }
+
+  static Map<String, Object> inspect(Image image) {
+    ImageConfig config = image.config();
+    Map<String, Object> containerConfig = new LinkedHashMap<>();
+    containerConfig.put("Env", config.env());
+    containerConfig.put("Cmd", config.cmd());
+    containerConfig.put("Entrypoint", config.entrypoint().isEmpty() ? null : config.entrypoint());
+    containerConfig.put("WorkingDir", config.workingDir());
+    containerConfig.put("User", config.user());
+    containerConfig.put("Labels", config.labels());
+    containerConfig.put("StopSignal", config.stopSignal());
+
+    Map<String, Object> view = new LinkedHashMap<>();
+    view.put("Id", image.id().toString());
+    view.put("RepoTags", familiar(image.repoTags()));
+    view.put("RepoDigests", image.repoDigests());
+    view.put("Created", created(image).toString());
+    view.put("Size", image.size());
+    view.put("Os", config.platform() == null ? "linux" : config.platform().os());
+    view.put("Architecture", config.platform() == null ? "amd64" : config.platform().architecture());
+    view.put("Config", containerConfig);
+    view.put(
+        "RootFS",
+        Map.of("Type", "layers", "Layers", config.diffIds().stream().map(Object::toString).toList()));
+    return view;
+  }
+
+  private static List<String> familiar(List<String> tags) {
+    return tags.stream().map(ImageUploads::familiar).toList();
+  }
+
+  private static Instant created(Image image) {
+    return image.config().created() == null ? Instant.EPOCH : image.config().created();
+  }
+}
