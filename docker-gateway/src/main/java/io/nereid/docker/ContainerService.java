@@ -118,6 +118,81 @@ public final class ContainerService {
             });
   }
 
+  /**
+   * Sends a signal to a running container. SIGKILL, the default, counts as a user stop, so the
+   * restart policy does not bring the container back.
+   */
+  public CompletionStage<Done> kill(String account, String reference, String signal) {
+    return find(account, reference)
+        .thenCompose(
+            state -> {
+              if (state.status() != ContainerStatus.RUNNING) {
+                return CompletableFuture.failedFuture(
+                    DockerApiException.conflict(
+                        "Container " + state.containerId() + " is not running"));
+              }
+              String id = state.containerId();
+              boolean stops = signal.equals("KILL") || signal.equals("SIGKILL") || signal.equals("9");
+              CompletionStage<Container.State> wanted =
+                  stops
+                      ? containerAsk(id, Container.RequestStop::new)
+                      : CompletableFuture.completedFuture(state);
+              return wanted.thenCompose(
+                  current -> agentAsk(current.nodeId(), replyTo -> new NodeAgent.Kill(id, signal, replyTo)));
+            });
+  }
+
+  /** Stops a container if it runs, then starts it. */
+  public CompletionStage<Done> restart(String account, String reference, Integer timeoutSeconds) {
+    return stop(account, reference, timeoutSeconds)
+        .thenCompose(stopped -> start(account, reference))
+        .thenApply(started -> Done.getInstance());
+  }
+
+  /**
+   * Waits for a container as {@code docker wait} does and returns its exit code. The condition is
+   * checked against the state at request time first, so an exit that already happened is not
+   * missed: {@code not-running} returns at once for a stopped container, {@code next-exit} waits
+   * for an exit after the request, {@code removed} for the container's removal.
+   */
+  public CompletionStage<Integer> waitFor(String account, String reference, String condition) {
+    if (!List.of("not-running", "next-exit", "removed").contains(condition)) {
+      return CompletableFuture.failedFuture(
+          DockerApiException.badRequest(
+              "invalid condition: \"" + condition + "\", use not-running, next-exit or removed"));
+    }
+    return find(account, reference)
+        .thenCompose(
+            state -> pollUntil(state.containerId(), condition, state.finishedAt()));
+  }
+
+  // NOTE: the wait polls the container entity every 100 ms; an event subscription would answer
+  // sooner and with less load, and comes with the events endpoint.
+  private CompletionStage<Integer> pollUntil(
+      String containerId, String condition, java.time.Instant finishedAtRequest) {
+    return sharding
+        .entityRefFor(Container.TYPE_KEY, containerId)
+        .ask(Container.Get::new, askTimeout)
+        .thenCompose(
+            state -> {
+              boolean done =
+                  switch (condition) {
+                    case "removed" -> state.status() == ContainerStatus.REMOVED;
+                    case "next-exit" -> state.finishedAt().isAfter(finishedAtRequest)
+                        && state.status() != ContainerStatus.RUNNING;
+                    default -> state.status() != ContainerStatus.RUNNING;
+                  };
+              if (done) {
+                return CompletableFuture.completedFuture(state.exitCode());
+              }
+              return org.apache.pekko.pattern.Patterns.after(
+                  Duration.ofMillis(100),
+                  system.classicSystem().scheduler(),
+                  system.executionContext(),
+                  () -> pollUntil(containerId, condition, finishedAtRequest));
+            });
+  }
+
   /** Returns a container's log lines, oldest first, read from its node. */
   public CompletionStage<NodeAgent.LogLines> logs(String account, String reference) {
     return find(account, reference)

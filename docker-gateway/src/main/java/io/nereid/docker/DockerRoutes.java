@@ -114,6 +114,46 @@ public final class DockerRoutes extends AllDirectives {
                     PathMatchers.segment().slash("logs"),
                     reference -> get(() -> containerLogs(reference))),
                 path(
+                    PathMatchers.segment().slash("kill"),
+                    reference ->
+                        post(
+                            () ->
+                                parameterOptional(
+                                    "signal",
+                                    signal ->
+                                        answer(
+                                            containers
+                                                .kill(account, reference, signal.orElse("KILL"))
+                                                .thenApply(done -> noContent()))))),
+                path(
+                    PathMatchers.segment().slash("restart"),
+                    reference ->
+                        post(
+                            () ->
+                                parameterOptional(
+                                    "t",
+                                    timeout ->
+                                        answer(
+                                            containers
+                                                .restart(account, reference, seconds(timeout))
+                                                .thenApply(done -> noContent()))))),
+                path(
+                    PathMatchers.segment().slash("wait"),
+                    reference ->
+                        post(
+                            () ->
+                                parameterOptional(
+                                    "condition",
+                                    condition ->
+                                        answer(
+                                            containers
+                                                .waitFor(account, reference, condition.orElse("not-running"))
+                                                .thenApply(
+                                                    code ->
+                                                        json(
+                                                            StatusCodes.OK,
+                                                            Map.of("StatusCode", code))))))),
+                path(
                     PathMatchers.segment(),
                     reference -> delete(() -> removeContainer(reference)))));
   }
@@ -169,6 +209,10 @@ public final class DockerRoutes extends AllDirectives {
                 containers
                     .remove(account, reference, isTrue(force))
                     .thenApply(done -> HttpResponse.create().withStatus(StatusCodes.NO_CONTENT))));
+  }
+
+  private static HttpResponse noContent() {
+    return HttpResponse.create().withStatus(StatusCodes.NO_CONTENT);
   }
 
   /** 204 when the container changed, 304 when it was already in the state asked for. */

@@ -54,6 +54,10 @@ public final class NodeAgent {
   public record Stop(String containerId, String signal, int timeoutSeconds, ActorRef<StatusReply<Done>> replyTo)
       implements Command, CborSerializable {}
 
+  /** Sends a signal to a container's main process; replies Done. */
+  public record Kill(String containerId, String signal, ActorRef<StatusReply<Done>> replyTo)
+      implements Command, CborSerializable {}
+
   /** Removes a container's process, bundle and logs, killing it if it runs; replies Done. */
   public record Remove(String containerId, ActorRef<StatusReply<Done>> replyTo)
       implements Command, CborSerializable {}
@@ -129,6 +133,7 @@ public final class NodeAgent {
         .onMessage(Start.class, this::onStart)
         .onMessage(Stop.class, this::onStop)
         .onMessage(Remove.class, this::onRemove)
+        .onMessage(Kill.class, this::onKill)
         .onMessage(Logs.class, this::onLogs)
         .onMessage(Reply.class, this::onReply)
         .onMessage(Exited.class, this::onExited)
@@ -149,7 +154,15 @@ public final class NodeAgent {
       return Behaviors.same();
     }
     log.info("container starting node_id={} container_id={} image={}", nodeId, id, spec.image());
-    var started = runtime.run(runtimeSpec).thenCompose(info -> reportStarted(id));
+    // A container started again after an exit still has its old runtime state, which the
+    // runtime keeps one of per id. NOTE: removing it also drops the earlier run's logs, which
+    // Docker would keep.
+    var started =
+        runtime
+            .remove(id, true)
+            .exceptionally(error -> null)
+            .thenCompose(removed -> runtime.run(runtimeSpec))
+            .thenCompose(info -> reportStarted(id));
     context.pipeToSelf(started, (state, error) -> new Reply(command.replyTo(), error));
     return Behaviors.same();
   }
@@ -254,6 +267,18 @@ public final class NodeAgent {
             .stop(id, command.signal(), Duration.ofSeconds(command.timeoutSeconds()))
             .thenCompose(status -> reportExit(id, status));
     context.pipeToSelf(stopped, (state, error) -> new Reply(command.replyTo(), ignoreMissing(error)));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onKill(Kill command) {
+    log.info(
+        "container signalled node_id={} container_id={} signal={}",
+        nodeId,
+        command.containerId(),
+        command.signal());
+    context.pipeToSelf(
+        runtime.kill(command.containerId(), command.signal()),
+        (done, error) -> new Reply(command.replyTo(), error));
     return Behaviors.same();
   }
 

@@ -143,6 +143,28 @@ class DockerCliTest {
   }
 
   @Test
+  void waitKillRestart() throws Exception {
+    assertEquals(0, docker("run", "-d", "--name", "waiter", "busybox", "sh", "-c", "sleep 1; exit 7").code());
+    Cli waited = docker("wait", "waiter");
+    assertEquals(0, waited.code(), waited.err());
+    assertEquals("7", waited.out());
+
+    assertEquals(0, docker("run", "-d", "--name", "killme", "busybox", "sleep", "300").code());
+    assertEquals("running", awaitStatus("killme", "running"));
+    Cli killed = docker("kill", "killme");
+    assertEquals(0, killed.code(), killed.err());
+    assertEquals("killme", killed.out());
+    assertEquals("exited", awaitStatus("killme", "exited"));
+    assertEquals("137", docker("container", "inspect", "-f", "{{.State.ExitCode}}", "killme").out());
+
+    Cli restarted = docker("restart", "killme");
+    assertEquals(0, restarted.code(), restarted.err());
+    assertEquals("running", awaitStatus("killme", "running"));
+
+    assertEquals(0, docker("rm", "-f", "waiter", "killme").code());
+  }
+
+  @Test
   void imagesListedAndInspected() throws Exception {
     Cli listed = docker("images", "--format", "{{.Repository}}:{{.Tag}}");
     assertEquals(0, listed.code(), listed.err());
