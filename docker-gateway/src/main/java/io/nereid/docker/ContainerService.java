@@ -66,8 +66,8 @@ public final class ContainerService {
   }
 
   /**
-   * Starts a container on its node; completes with false when it was running already, which
-   * Docker answers with 304.
+   * Starts a container on its node; completes with false when it was running already, for
+   * which Docker returns 304.
    */
   public CompletionStage<Boolean> start(String account, String reference) {
     return find(account, reference)
@@ -92,7 +92,7 @@ public final class ContainerService {
   /**
    * Stops a container with its stop signal, then SIGKILL after {@code timeoutSeconds} (the
    * container's own stop timeout, or 10, when null); completes with false when it was not
-   * running, which Docker answers with 304.
+   * running, for which Docker returns 304.
    */
   public CompletionStage<Boolean> stop(String account, String reference, Integer timeoutSeconds) {
     return find(account, reference)
@@ -166,7 +166,7 @@ public final class ContainerService {
             state -> pollUntil(state.containerId(), condition, state.finishedAt()));
   }
 
-  // NOTE: the wait polls the container entity every 100 ms; an event subscription would answer
+  // NOTE: the wait polls the container entity every 100 ms; an event subscription would return
   // sooner and with less load, and comes with the events endpoint.
   private CompletionStage<Integer> pollUntil(
       String containerId, String condition, java.time.Instant finishedAtRequest) {
