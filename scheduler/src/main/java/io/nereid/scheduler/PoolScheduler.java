@@ -127,7 +127,7 @@ public final class PoolScheduler
 
   // Events
 
-  public interface Event extends CborSerializable {}
+  public sealed interface Event extends CborSerializable permits NodeJoined, NodeLeft {}
 
   public record NodeJoined(String nodeId, Instant at) implements Event {}
 
