@@ -175,26 +175,8 @@ public final class AdminRoutes extends AllDirectives {
               StatusCodes.NOT_FOUND,
               "no such node action: " + action + "; use one of " + new java.util.TreeSet<>(ACTIONS.keySet())));
     }
-    CompletionStage<Object> outcome =
-        nodes
-            .node(nodeId)
-            .thenCompose(
-                state -> {
-                  if (state.status() == NodeStatus.UNREGISTERED) {
-                    return CompletableFuture.completedFuture(
-                        Json.error(StatusCodes.NOT_FOUND, "no such node: " + nodeId));
-                  }
-                  return sharding
-                      .entityRefFor(ComputeNode.TYPE_KEY, nodeId)
-                      .<ComputeNode.State>askWithStatus(
-                          replyTo -> new ComputeNode.ChangeStatus(target, "admin " + action, replyTo),
-                          askTimeout)
-                      .<Object>thenApply(changed -> Json.ok(nodeView(changed)))
-                      .exceptionally(
-                          error ->
-                              Json.error(StatusCodes.CONFLICT, rootCause(error).getMessage()));
-                });
-    return onSuccess(outcome, response -> complete((HttpResponse) response));
+    return changeNode(
+        nodeId, replyTo -> new ComputeNode.ChangeStatus(target, "admin " + action, replyTo));
   }
 
   private Route updateLabels(String nodeId) {
@@ -210,26 +192,38 @@ public final class AdminRoutes extends AllDirectives {
                     StatusCodes.BAD_REQUEST,
                     "invalid JSON: expected an object of string labels: " + e.getOriginalMessage()));
           }
-          CompletionStage<Object> outcome =
-              nodes
-                  .node(nodeId)
-                  .thenCompose(
-                      state -> {
-                        if (state.status() == NodeStatus.UNREGISTERED) {
-                          return CompletableFuture.completedFuture(
-                              Json.error(StatusCodes.NOT_FOUND, "no such node: " + nodeId));
-                        }
-                        return sharding
-                            .entityRefFor(ComputeNode.TYPE_KEY, nodeId)
-                            .<ComputeNode.State>askWithStatus(
-                                replyTo -> new ComputeNode.UpdateLabels(labels, replyTo), askTimeout)
-                            .<Object>thenApply(changed -> Json.ok(nodeView(changed)))
-                            .exceptionally(
-                                error ->
-                                    Json.error(StatusCodes.CONFLICT, rootCause(error).getMessage()));
-                      });
-          return onSuccess(outcome, response -> complete((HttpResponse) response));
+          return changeNode(nodeId, replyTo -> new ComputeNode.UpdateLabels(labels, replyTo));
         });
+  }
+
+  /**
+   * Sends a change to a registered node and completes with its new view: 404 for a node never
+   * registered, 409 with the entity's reason when it rejects the change.
+   */
+  private Route changeNode(
+      String nodeId,
+      java.util.function.Function<
+              org.apache.pekko.actor.typed.ActorRef<org.apache.pekko.pattern.StatusReply<ComputeNode.State>>,
+              ComputeNode.Command>
+          command) {
+    CompletionStage<HttpResponse> outcome =
+        nodes
+            .node(nodeId)
+            .thenCompose(
+                state -> {
+                  if (state.status() == NodeStatus.UNREGISTERED) {
+                    return CompletableFuture.completedFuture(
+                        Json.error(StatusCodes.NOT_FOUND, "no such node: " + nodeId));
+                  }
+                  return sharding
+                      .entityRefFor(ComputeNode.TYPE_KEY, nodeId)
+                      .<ComputeNode.State>askWithStatus(command::apply, askTimeout)
+                      .thenApply(changed -> Json.ok(nodeView(changed)))
+                      .exceptionally(
+                          error ->
+                              Json.error(StatusCodes.CONFLICT, rootCause(error).getMessage()));
+                });
+    return onSuccess(outcome, this::complete);
   }
 
   private static Throwable rootCause(Throwable error) {
