@@ -102,17 +102,20 @@ public final class ContainerService {
                 return CompletableFuture.completedFuture(false);
               }
               String id = state.containerId();
-              int timeout =
-                  timeoutSeconds != null
-                      ? timeoutSeconds
-                      : state.spec().stopTimeoutSeconds() != null ? state.spec().stopTimeoutSeconds() : 10;
+              int timeout = 10;
+              if (timeoutSeconds != null) {
+                timeout = timeoutSeconds;
+              } else if (state.spec().stopTimeoutSeconds() != null) {
+                timeout = state.spec().stopTimeoutSeconds();
+              }
+              int stopTimeout = timeout;
               return containerAsk(id, Container.RequestStop::new)
                   .thenCompose(
                       wanted ->
                           agentAsk(
                               wanted.nodeId(),
                               replyTo ->
-                                  new NodeAgent.Stop(id, wanted.spec().stopSignal(), timeout, replyTo)))
+                                  new NodeAgent.Stop(id, wanted.spec().stopSignal(), stopTimeout, replyTo)))
                   .thenCompose(stopped -> refreshSummary(account, id))
                   .thenApply(done -> true);
             });
@@ -214,9 +217,7 @@ public final class ContainerService {
                                       reply.isSuccess()
                                           ? CompletableFuture.completedFuture(reply.getValue())
                                           : CompletableFuture.<NodeAgent.LogLines>failedFuture(
-                                              new DockerApiException(
-                                                  org.apache.pekko.http.javadsl.model.StatusCodes.INTERNAL_SERVER_ERROR,
-                                                  reply.getError().getMessage()))));
+                                              DockerApiException.serverError(reply.getError().getMessage()))));
             });
   }
 
@@ -237,9 +238,7 @@ public final class ContainerService {
               var agents = listing.getServiceInstances(key);
               if (agents.isEmpty()) {
                 return CompletableFuture.failedFuture(
-                    new DockerApiException(
-                        org.apache.pekko.http.javadsl.model.StatusCodes.INTERNAL_SERVER_ERROR,
-                        "no node agent serves node " + nodeId + "; is its compute member up?"));
+                    DockerApiException.serverError("no node agent serves node " + nodeId + "; is its compute member up?"));
               }
               return CompletableFuture.completedFuture(agents.iterator().next());
             });
@@ -257,9 +256,7 @@ public final class ContainerService {
                             reply.isSuccess()
                                 ? CompletableFuture.completedFuture(Done.getInstance())
                                 : CompletableFuture.<Done>failedFuture(
-                                    new DockerApiException(
-                                        org.apache.pekko.http.javadsl.model.StatusCodes.INTERNAL_SERVER_ERROR,
-                                        reply.getError().getMessage()))));
+                                    DockerApiException.serverError(reply.getError().getMessage()))));
   }
 
   /** Creates and places a container; returns its id. */
@@ -442,8 +439,7 @@ public final class ContainerService {
       return cause;
     }
     if (cause instanceof StatusReply.ErrorMessage) {
-      return new DockerApiException(
-          org.apache.pekko.http.javadsl.model.StatusCodes.INTERNAL_SERVER_ERROR, cause.getMessage());
+      return DockerApiException.serverError(cause.getMessage());
     }
     return cause;
   }

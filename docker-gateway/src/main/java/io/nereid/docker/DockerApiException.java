@@ -25,6 +25,10 @@ public final class DockerApiException extends RuntimeException {
     return new DockerApiException(StatusCodes.NOT_FOUND, message);
   }
 
+  public static DockerApiException serverError(String message) {
+    return new DockerApiException(StatusCodes.INTERNAL_SERVER_ERROR, message);
+  }
+
   public static DockerApiException conflict(String message) {
     return new DockerApiException(StatusCodes.CONFLICT, message);
   }

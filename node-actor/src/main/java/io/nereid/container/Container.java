@@ -30,7 +30,7 @@ public final class Container
 
   // State
 
-  /** What the user last asked the container to be doing. */
+  /** The state the user last requested for the container. */
   public enum DesiredState {
     STOPPED,
     RUNNING,
@@ -153,8 +153,8 @@ public final class Container
       implements Command {}
 
   /**
-   * A node agent's report that the main process ended; replies with the new state, in which the
-   * restart policy may already have asked for a restart.
+   * A node agent's report that the main process ended; replies with the new state. That state
+   * may already request a restart, when the restart policy covers the exit.
    */
   public record ReportExited(
       String nodeId, int exitCode, boolean oomKilled, ActorRef<StatusReply<State>> replyTo)

@@ -4,8 +4,8 @@ import io.nereid.persistence.CborSerializable;
 import java.util.Map;
 
 /**
- * What one container holds on a node: its resources, plus the name, image and labels that
- * affinity rules match against.
+ * The share of a node that one container reserves: its resources, plus the name, image and
+ * labels that affinity rules match against.
  */
 public record Reservation(
     Resources resources, String containerName, String image, Map<String, String> labels)
@@ -17,7 +17,7 @@ public record Reservation(
     labels = labels == null ? Map.of() : Map.copyOf(labels);
   }
 
-  /** A reservation known only by its amount, as when the caller has no container details. */
+  /** Creates a reservation known only by its amount, for callers without container details. */
   public static Reservation of(Resources resources) {
     return new Reservation(resources, "", "", Map.of());
   }

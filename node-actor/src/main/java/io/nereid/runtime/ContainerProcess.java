@@ -38,15 +38,23 @@ final class ContainerProcess {
       throw new ContainerException("container " + spec.id() + " has no command: the spec and the image give none");
     }
 
-    String cwd = !spec.workingDir().isEmpty() ? spec.workingDir() : image != null ? image.workingDir() : "";
-    cwd = cwd.isEmpty() ? "/" : cwd;
+    String cwd = spec.workingDir();
+    if (cwd.isEmpty() && image != null) {
+      cwd = image.workingDir();
+    }
+    if (cwd.isEmpty()) {
+      cwd = "/";
+    }
     if (!cwd.startsWith("/")) {
       throw new ContainerException(
           "the working directory '" + cwd + "' of container " + spec.id() + " is invalid: it must be an absolute path");
     }
     Files.createDirectories(ScopedPath.resolve(rootfs, cwd));
 
-    String user = !spec.user().isEmpty() ? spec.user() : image != null ? image.user() : "";
+    String user = spec.user();
+    if (user.isEmpty() && image != null) {
+      user = image.user();
+    }
     UserResolver.ResolvedUser resolved = UserResolver.resolve(rootfs, user);
     return new OciConfig.Process(args, environment(spec, image), cwd, resolved);
   }

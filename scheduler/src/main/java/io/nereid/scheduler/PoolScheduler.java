@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * So no node is over-committed even when the view is stale, as after a failover.
  *
  * <p>Only the pool's membership is persisted. After a failover the entity replays it and asks each
- * member node for its state, stashing placements until every node has answered or timed out.
+ * member node for its state, stashing placements until every node has replied or timed out.
  * Nodes keep the view current afterwards by sending every new state ({@link NodeUpdated}).
  *
  * <p>A placement is idempotent per container id: a container that already holds a reservation in
@@ -98,7 +98,7 @@ public final class PoolScheduler
   public record GetPool(ActorRef<PoolSummary> replyTo) implements Command, CborSerializable {}
 
   /**
-   * The reply of {@link GetPool}: the nodes as the scheduler sees them.
+   * The reply of {@link GetPool}: the nodes in the scheduler's current view.
    *
    * @param member the address of the cluster member hosting this scheduler
    */
@@ -310,7 +310,7 @@ public final class PoolScheduler
     return Effect().none();
   }
 
-  /** Runs the engine and asks the chosen node to reserve; the reply comes back as a command. */
+  /** Runs the engine and sends the chosen node a reservation; its reply returns as a command. */
   private void place(
       PlacementSpec spec, int attempt, String lastError, ActorRef<StatusReply<PlacementRecord>> replyTo) {
     Optional<PlacementRecord> existing = existingPlacement(spec.containerId());

@@ -22,8 +22,8 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * Everything one {@code nereid} process runs: the embedded Cassandra when the configuration asks
- * for it, the member, and in dev mode the virtual compute nodes. {@link #close()} stops them in
+ * Everything one {@code nereid} process runs: the embedded Cassandra when the configuration
+ * requests it, the member, and in dev mode the virtual compute nodes. {@link #close()} stops them in
  * reverse order, so the journal has flushed before Cassandra stops.
  */
 public final class MemberRuntime implements AutoCloseable {
@@ -85,7 +85,7 @@ public final class MemberRuntime implements AutoCloseable {
   }
 
   /**
-   * Starts a member as {@code config} says; with {@code devMode} it also registers the virtual
+   * Starts a member as {@code config} describes; with {@code devMode} it also registers the virtual
    * compute nodes. Fails with {@link Main.StartupException} or
    * {@link io.nereid.persistence.InvalidConfigException} with a message fit for the user.
    */

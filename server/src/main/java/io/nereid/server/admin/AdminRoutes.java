@@ -234,7 +234,7 @@ public final class AdminRoutes extends AllDirectives {
     return cause;
   }
 
-  /** The pool as its scheduler sees it, and which member hosts the scheduler. */
+  /** Returns the pool's nodes from its scheduler's view, and the member hosting that scheduler. */
   private Route pool(String pool) {
     CompletionStage<PoolScheduler.PoolSummary> summary =
         sharding.entityRefFor(PoolScheduler.TYPE_KEY, pool).ask(PoolScheduler.GetPool::new, askTimeout);
@@ -253,7 +253,7 @@ public final class AdminRoutes extends AllDirectives {
         });
   }
 
-  /** Why the scheduler put a container where it is. */
+  /** Returns the scheduler's placement decision for a container. */
   private Route placement(String containerId) {
     CompletionStage<Container.State> state =
         sharding.entityRefFor(Container.TYPE_KEY, containerId).ask(Container.Get::new, askTimeout);
