@@ -105,7 +105,7 @@ public record NodeView(
 
   public Optional<PlacedContainer> container(String containerId) {
     for (PlacedContainer container : containers) {
-      if (container.id().equals(containerId)) {
+      if (container.hasId(containerId)) {
         return Optional.of(container);
       }
     }
