@@ -1,5 +1,6 @@
 package io.nereid.scheduler.placement;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -74,14 +75,36 @@ public final class PlacedContainer {
 
   /** Returns whether this container has the id, without formatting its own. */
   public boolean hasId(String id) {
-    if (textId != null) {
-      return textId.equals(id);
+    return find(List.of(this), id) != null;
+  }
+
+  /**
+   * Returns the first of the containers with the id, or null. The id is parsed once for the whole
+   * list, so a node with hundreds of containers costs four {@code long} comparisons per container.
+   */
+  static PlacedContainer find(List<PlacedContainer> containers, String id) {
+    if (!isLowercaseHexId(id)) {
+      for (PlacedContainer container : containers) {
+        if (id.equals(container.textId)) {
+          return container;
+        }
+      }
+      return null;
     }
-    return isLowercaseHexId(id)
-        && hexPart(id, 0) == id0
-        && hexPart(id, 1) == id1
-        && hexPart(id, 2) == id2
-        && hexPart(id, 3) == id3;
+    long part0 = hexPart(id, 0);
+    long part1 = hexPart(id, 1);
+    long part2 = hexPart(id, 2);
+    long part3 = hexPart(id, 3);
+    for (PlacedContainer container : containers) {
+      if (container.textId == null
+          && container.id0 == part0
+          && container.id1 == part1
+          && container.id2 == part2
+          && container.id3 == part3) {
+        return container;
+      }
+    }
+    return null;
   }
 
   /** Parses the given quarter of a 64-digit hex id. */

@@ -9,8 +9,8 @@ import java.util.Arrays;
 /**
  * The heap a capacity view takes, measured: used heap after {@link System#gc()} before and after
  * building a view of mixed hardware filled to 20 % to 90 % per node with workload containers, with
- * the view still referenced. The view contains what the engine needs: every node with its labels, its
- * containers (64-hex id, name, labels, reservation) and the per-dimension index.
+ * the view still referenced. The view contains what the engine needs: every node with its labels,
+ * its containers (64-hex id, name, labels, reservation) and the per-dimension index.
  */
 final class ViewHeap {
 
