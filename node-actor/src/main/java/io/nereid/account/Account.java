@@ -1,5 +1,6 @@
 package io.nereid.account;
 
+import io.nereid.container.ContainerStatus;
 import io.nereid.entity.EntitySettings;
 import io.nereid.persistence.CborSerializable;
 import java.time.Clock;
@@ -232,6 +233,11 @@ public final class Account
   private ReplyEffect<Event, State> onRecordContainer(State state, RecordContainer command) {
     ContainerSummary summary = command.summary();
     if (summary.equals(state.containers().get(summary.containerId()))) {
+      return Effect().reply(command.replyTo(), StatusReply.ack());
+    }
+    // Only ForgetContainer takes a removed container out of the listing. The exit report of a
+    // force-removed container can arrive after that, and recording it would list the container again.
+    if (summary.status().equals(ContainerStatus.REMOVED.lowerCase())) {
       return Effect().reply(command.replyTo(), StatusReply.ack());
     }
     return Effect()

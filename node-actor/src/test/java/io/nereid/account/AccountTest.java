@@ -129,6 +129,22 @@ class AccountTest {
   }
 
   @Test
+  void removedSummaryAfterForgetNotListed() {
+    ActorRef<Account.Command> account = spawn("forget-2");
+    record(account, summary("id-1", "tmp", 1));
+    TestProbe<StatusReply<Done>> probe = kit.testKit.createTestProbe();
+    account.tell(new Account.ForgetContainer("id-1", probe.ref()));
+    assertTrue(probe.receiveMessage().isSuccess());
+
+    record(
+        account,
+        new Account.ContainerSummary(
+            "id-1", "tmp", "busybox", "removed", "n1", Map.of(), Instant.ofEpochSecond(1)));
+
+    assertEquals(List.of(), list(account));
+  }
+
+  @Test
   void recoversFromJournalAndSnapshot() {
     ActorRef<Account.Command> account = spawn("recover-1");
     for (int i = 0; i < 6; i++) {
