@@ -295,6 +295,64 @@ class DockerCliTest {
   }
 
   @Test
+  void psShowsCommandStatusAndFilters() throws Exception {
+    assertEquals(0, docker("run", "-d", "--name", "psa", "--label", "tier=web", "busybox", "sleep", "300").code());
+    assertEquals(0, docker("run", "-d", "--name", "psb", "--label", "tier=db", "busybox", "sh", "-c", "exit 3").code());
+    assertEquals(0, docker("create", "--name", "psc", "busybox", "true").code());
+    assertEquals("running", awaitStatus("psa", "running"));
+    assertEquals("exited", awaitStatus("psb", "exited"));
+
+    String running = docker("ps", "--format", "{{.Names}}|{{.Command}}|{{.Status}}").out();
+    assertTrue(running.matches("psa\\|\"sleep 300\"\\|Up (Less than a second|\\d+ seconds?)"), running);
+    String exited = docker("ps", "-a", "--filter", "status=exited", "--format", "{{.Names}} {{.Status}}").out();
+    assertTrue(exited.matches("psb Exited \\(3\\) (Less than a second|\\d+ seconds?) ago"), exited);
+
+    assertEquals("psb", names("-a", "--filter", "exited=3"));
+    assertEquals("", names("-a", "--filter", "exited=0"));
+    assertEquals("psa", names("--filter", "label=tier=web"));
+    assertEquals("psb psa", names("-a", "--filter", "label=tier"));
+    assertEquals("psc psb psa", names("-a", "--filter", "name=ps"), "newest first, names match as patterns");
+    assertEquals("psc psb", names("-a", "--filter", "since=psa"));
+    assertEquals("psb psa", names("-a", "--filter", "before=psc"));
+    assertEquals("psc", names("-n", "1"));
+    assertEquals("psc", names("-l"));
+    assertEquals("psc psb psa", names("-a", "--filter", "ancestor=busybox"));
+    assertEquals("psc", names("-a", "--filter", "status=created"));
+    String psaId = docker("container", "inspect", "-f", "{{.Id}}", "psa").out();
+    assertEquals("psa", names("-a", "--filter", "id=" + psaId.substring(0, 10)));
+
+    Cli badStatus = docker("ps", "--filter", "status=sleepy");
+    assertEquals(1, badStatus.code());
+    assertTrue(badStatus.err().contains("invalid filter 'status=sleepy'"), badStatus.err());
+    Cli badKey = docker("ps", "--filter", "colour=red");
+    assertEquals(1, badKey.code());
+    assertTrue(badKey.err().contains("invalid filter 'colour'"), badKey.err());
+
+    String pid = docker("container", "inspect", "-f", "{{.State.Pid}}", "psa").out();
+    assertTrue(Long.parseLong(pid) > 0, pid);
+    assertEquals("0", docker("container", "inspect", "-f", "{{.State.Pid}}", "psb").out());
+    String imageId = docker("image", "inspect", "-f", "{{.Id}}", "busybox").out();
+    assertEquals(imageId, docker("container", "inspect", "-f", "{{.Image}}", "psa").out());
+    HttpResponse<String> listed = get("/v1.24/containers/json?filters=%7B%22name%22%3A%5B%22psa%22%5D%7D");
+    assertTrue(listed.body().contains("\"ImageID\":\"" + imageId + "\""), listed.body());
+
+    assertEquals(0, docker("rm", "-f", "psa", "psb", "psc").code());
+  }
+
+  private static String names(String... psArgs) throws Exception {
+    List<String> args = new ArrayList<>(List.of("ps", "--format", "{{.Names}}"));
+    args.addAll(List.of(psArgs));
+    Cli cli = docker(args.toArray(String[]::new));
+    assertEquals(0, cli.code(), cli.err());
+    return String.join(" ", cli.out().lines().toList());
+  }
+
+  private static HttpResponse<String> get(String path) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + dockerPort + path)).build();
+    return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
   void tooLargeContainerRejected() throws Exception {
     Cli cli = docker("create", "--name", "huge", "-m", "64g", "busybox");
 
