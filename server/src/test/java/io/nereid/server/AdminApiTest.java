@@ -13,6 +13,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
 import org.junit.jupiter.api.AfterAll;
@@ -106,15 +109,7 @@ class AdminApiTest {
   @Test
   void decommissionBusyNodeIs409() throws Exception {
     TestMember.register(runtime, "admin-busy", CAPACITY);
-    runtime
-        .member()
-        .sharding()
-        .entityRefFor(ComputeNode.TYPE_KEY, "admin-busy")
-        .<Done>askWithStatus(
-            replyTo -> new ComputeNode.Reserve("c1", Reservation.of(new Resources(100, 1L << 20, 0)), replyTo),
-            TestMember.TIMEOUT)
-        .toCompletableFuture()
-        .get(30, TimeUnit.SECONDS);
+    reserve("admin-busy", "c1", new Resources(100, 1L << 20, 0));
 
     HttpResponse<String> response = send("POST", "/v1/nodes/admin-busy/decommission", null);
 
@@ -125,6 +120,80 @@ class AdminApiTest {
     JsonNode node = JSON.readTree(send("GET", "/v1/nodes/admin-busy", null).body());
     assertEquals("ready", node.get("status").asText());
     assertEquals(1, node.get("reservations").size());
+  }
+
+  @Test
+  void nodeListFilters() throws Exception {
+    TestMember.register(runtime, "filter-a", "filters", CAPACITY, Map.of("rack", "r1", "disk", "ssd"));
+    TestMember.register(runtime, "filter-b", "filters", CAPACITY, Map.of("rack", "r2"));
+    TestMember.register(runtime, "filter-c", "filters", CAPACITY, Map.of("rack", "r1"));
+    send("POST", "/v1/nodes/filter-c/cordon", null);
+
+    assertEquals(List.of("filter-a", "filter-b", "filter-c"), nodeIds("/v1/nodes?pool=filters"));
+    assertEquals(List.of("filter-a", "filter-c"), nodeIds("/v1/nodes?pool=filters&label=rack=r1"));
+    assertEquals(
+        List.of("filter-a"), nodeIds("/v1/nodes?pool=filters&label=rack=r1&label=disk=ssd"));
+    assertEquals(List.of("filter-c"), nodeIds("/v1/nodes?pool=filters&status=cordoned"));
+    assertEquals(
+        List.of("filter-a", "filter-b", "filter-c"),
+        nodeIds("/v1/nodes?pool=filters&status=ready,cordoned"));
+    assertEquals(List.of(), nodeIds("/v1/nodes?pool=elsewhere"));
+  }
+
+  @Test
+  void nodeListInvalidFilterIs400() throws Exception {
+    HttpResponse<String> status = send("GET", "/v1/nodes?status=sleeping", null);
+    HttpResponse<String> label = send("GET", "/v1/nodes?label=rack", null);
+
+    assertEquals(400, status.statusCode());
+    assertEquals(
+        "invalid status \"sleeping\"; use one or more of [ready, cordoned, draining, lost,"
+            + " decommissioned]",
+        message(status));
+    assertEquals(400, label.statusCode());
+    assertEquals("invalid label filter \"rack\"; use label=key=value", message(label));
+  }
+
+  private static List<String> nodeIds(String path) throws Exception {
+    HttpResponse<String> response = send("GET", path, null);
+    assertEquals(200, response.statusCode(), response.body());
+    List<String> ids = new ArrayList<>();
+    JSON.readTree(response.body()).forEach(node -> ids.add(node.get("id").asText()));
+    return ids;
+  }
+
+  @Test
+  void nodeDetailsShowUtilizationAndReservations() throws Exception {
+    TestMember.register(runtime, "admin-details", CAPACITY);
+    reserve("admin-details", "c-details", new Resources(500, 1L << 30, 0));
+
+    HttpResponse<String> response = send("GET", "/v1/nodes/admin-details", null);
+
+    assertEquals(200, response.statusCode(), response.body());
+    JsonNode node = JSON.readTree(response.body());
+    assertEquals(2.0, node.get("capacity").get("cpus").asDouble());
+    JsonNode utilization = node.get("utilization");
+    assertEquals(0.25, utilization.get("cpus").get("fraction").asDouble());
+    assertEquals(0.5, utilization.get("cpus").get("reserved").asDouble());
+    assertEquals(0.5, utilization.get("memoryBytes").get("fraction").asDouble());
+    assertEquals(1L << 30, utilization.get("memoryBytes").get("reserved").asLong());
+    assertEquals(0.0, utilization.get("diskBytes").get("fraction").asDouble());
+    JsonNode reservation = node.get("reservations").get("c-details");
+    assertEquals("unknown", reservation.get("status").asText());
+    assertEquals(1L << 30, reservation.get("reserved").get("memoryBytes").asLong());
+  }
+
+  private static void reserve(String nodeId, String containerId, Resources resources)
+      throws Exception {
+    runtime
+        .member()
+        .sharding()
+        .entityRefFor(ComputeNode.TYPE_KEY, nodeId)
+        .<Done>askWithStatus(
+            replyTo -> new ComputeNode.Reserve(containerId, Reservation.of(resources), replyTo),
+            TestMember.TIMEOUT)
+        .toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
   }
 
   @Test

@@ -66,7 +66,21 @@ public final class AdminRoutes extends AllDirectives {
             () ->
                 concat(
                     path("health", () -> get(this::health)),
-                    path("nodes", () -> get(this::listNodes)),
+                    path(
+                        "nodes",
+                        () ->
+                            get(
+                                () ->
+                                    parameterOptional(
+                                        "status",
+                                        status ->
+                                            parameterOptional(
+                                                "pool",
+                                                pool ->
+                                                    parameterList(
+                                                        "label",
+                                                        labels ->
+                                                            listNodes(status, pool, labels)))))),
                     path(
                         PathMatchers.segment("nodes").slash(PathMatchers.segment()),
                         nodeId -> get(() -> getNode(nodeId))),
@@ -124,9 +138,19 @@ public final class AdminRoutes extends AllDirectives {
                     report.body())));
   }
 
-  private Route listNodes() {
+  private Route listNodes(
+      java.util.Optional<String> status, java.util.Optional<String> pool, List<String> labels) {
+    NodeFilter filter;
+    try {
+      filter = NodeFilter.parse(status, pool, labels);
+    } catch (IllegalArgumentException e) {
+      return complete(Json.error(StatusCodes.BAD_REQUEST, e.getMessage()));
+    }
     CompletionStage<List<Map<String, Object>>> views =
-        nodes.nodes().thenApply(states -> states.stream().map(AdminRoutes::nodeView).toList());
+        nodes
+            .nodes()
+            .thenApply(
+                states -> states.stream().filter(filter::matches).map(AdminRoutes::nodeView).toList());
     return onSuccess(views, list -> complete(Json.ok(list)));
   }
 
@@ -139,28 +163,28 @@ public final class AdminRoutes extends AllDirectives {
           "lost", NodeStatus.LOST,
           "decommission", NodeStatus.DECOMMISSIONED);
 
+  /** Returns a node with its utilization and every reservation with its container's status. */
   private Route getNode(String nodeId) {
-    return onSuccess(
-        nodes.node(nodeId),
-        state -> {
-          if (state.status() == NodeStatus.UNREGISTERED) {
-            return complete(Json.error(StatusCodes.NOT_FOUND, "no such node: " + nodeId));
-          }
-          Map<String, Object> view = nodeView(state);
-          Map<String, Object> reservations = new LinkedHashMap<>();
-          state
-              .reservations()
-              .forEach(
-                  (containerId, reservation) -> {
-                    Map<String, Object> entry = new LinkedHashMap<>();
-                    entry.put("name", reservation.containerName());
-                    entry.put("image", reservation.image());
-                    entry.put("reserved", resourcesView(reservation.resources()));
-                    reservations.put(containerId, entry);
-                  });
-          view.put("reservations", reservations);
-          return complete(Json.ok(view));
-        });
+    return withRegisteredNode(
+        nodeId, state -> NodeDetails.of(state, sharding, askTimeout).thenApply(Json::ok));
+  }
+
+  /** Completes with {@code respond}'s response for a registered node, or 404 for any other. */
+  private Route withRegisteredNode(
+      String nodeId,
+      java.util.function.Function<ComputeNode.State, CompletionStage<HttpResponse>> respond) {
+    CompletionStage<HttpResponse> outcome =
+        nodes
+            .node(nodeId)
+            .thenCompose(
+                state -> {
+                  if (state.status() == NodeStatus.UNREGISTERED) {
+                    return CompletableFuture.completedFuture(
+                        Json.error(StatusCodes.NOT_FOUND, "no such node: " + nodeId));
+                  }
+                  return respond.apply(state);
+                });
+    return onSuccess(outcome, this::complete);
   }
 
   /**
@@ -206,24 +230,15 @@ public final class AdminRoutes extends AllDirectives {
               org.apache.pekko.actor.typed.ActorRef<org.apache.pekko.pattern.StatusReply<ComputeNode.State>>,
               ComputeNode.Command>
           command) {
-    CompletionStage<HttpResponse> outcome =
-        nodes
-            .node(nodeId)
-            .thenCompose(
-                state -> {
-                  if (state.status() == NodeStatus.UNREGISTERED) {
-                    return CompletableFuture.completedFuture(
-                        Json.error(StatusCodes.NOT_FOUND, "no such node: " + nodeId));
-                  }
-                  return sharding
-                      .entityRefFor(ComputeNode.TYPE_KEY, nodeId)
-                      .<ComputeNode.State>askWithStatus(command::apply, askTimeout)
-                      .thenApply(changed -> Json.ok(nodeView(changed)))
-                      .exceptionally(
-                          error ->
-                              Json.error(StatusCodes.CONFLICT, rootCause(error).getMessage()));
-                });
-    return onSuccess(outcome, this::complete);
+    return withRegisteredNode(
+        nodeId,
+        state ->
+            sharding
+                .entityRefFor(ComputeNode.TYPE_KEY, nodeId)
+                .<ComputeNode.State>askWithStatus(command::apply, askTimeout)
+                .thenApply(changed -> Json.ok(nodeView(changed)))
+                .exceptionally(
+                    error -> Json.error(StatusCodes.CONFLICT, rootCause(error).getMessage())));
   }
 
   private static Throwable rootCause(Throwable error) {
