@@ -2,6 +2,10 @@ package io.nereid.server.admin;
 
 import io.nereid.container.Container;
 import io.nereid.container.ContainerStatus;
+import io.nereid.docker.ContainerService;
+import io.nereid.docker.DockerApiException;
+import io.nereid.entity.EntityIds;
+import org.apache.pekko.actor.typed.ActorSystem;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.nereid.node.ComputeNode;
@@ -42,14 +46,19 @@ public final class AdminRoutes extends AllDirectives {
   private final ClusterSharding sharding;
   private final Duration askTimeout;
   private final String token;
+  private final ContainerRoutes containerRoutes;
 
   /**
+   * @param containers the container operations the Docker API runs, so a removal here takes the
+   *     same path as {@code docker rm}
    * @param token the bearer token every request must carry; empty means none is required
    */
   public AdminRoutes(
+      ActorSystem<?> system,
       NodeDirectory nodes,
       HealthCheck health,
       ClusterSharding sharding,
+      ContainerService containers,
       Duration askTimeout,
       String token) {
     this.nodes = nodes;
@@ -57,6 +66,9 @@ public final class AdminRoutes extends AllDirectives {
     this.sharding = sharding;
     this.askTimeout = askTimeout;
     this.token = token;
+    EntityIds entityIds = new EntityIds(system);
+    ContainerDirectory directory = new ContainerDirectory(sharding, entityIds, askTimeout);
+    this.containerRoutes = new ContainerRoutes(system, directory, entityIds, containers);
   }
 
   public Route routes() {
@@ -99,7 +111,8 @@ public final class AdminRoutes extends AllDirectives {
                         PathMatchers.segment("containers")
                             .slash(PathMatchers.segment())
                             .slash("placement"),
-                        containerId -> get(() -> placement(containerId)))));
+                        containerId -> get(() -> placement(containerId))),
+                    containerRoutes.routes()));
     return handleExceptions(
         exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> authorized(v1)));
   }
@@ -309,14 +322,21 @@ public final class AdminRoutes extends AllDirectives {
   }
 
   private ExceptionHandler exceptionHandler() {
-    return ExceptionHandler.newBuilder()
-        .matchAny(
-            error -> {
-              log.warn("admin request failed error={}", error.toString());
-              return complete(
-                  Json.error(StatusCodes.SERVICE_UNAVAILABLE, "request failed: " + error.getMessage()));
-            })
-        .build();
+    return ExceptionHandler.newBuilder().matchAny(this::failed).build();
+  }
+
+  /** Completes a failed request: with the status its exception names, or 503 for any other. */
+  private Route failed(Throwable error) {
+    Throwable cause = rootCause(error);
+    if (cause instanceof AdminApiException admin) {
+      return complete(Json.error(admin.status(), admin.getMessage()));
+    }
+    if (cause instanceof DockerApiException docker) {
+      return complete(Json.error(docker.status(), docker.getMessage()));
+    }
+    log.warn("admin request failed error={}", cause.toString());
+    return complete(
+        Json.error(StatusCodes.SERVICE_UNAVAILABLE, "request failed: " + cause.getMessage()));
   }
 
   /** Pekko's default rejections, with their plain-text bodies turned into JSON messages. */
