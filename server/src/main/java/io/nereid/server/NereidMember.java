@@ -109,11 +109,15 @@ public final class NereidMember {
       ImageStore images = ImageStore.open(settings.dataDir().toAbsolutePath().resolve("images"));
       if (settings.hasRole(EntitySharding.CONTROL_ROLE)) {
         NodeDirectory directory = new NodeDirectory(system, sharding, settings.askTimeout());
+        ContainerService containers =
+            containerService(system, sharding, schedulerSettings, settings, images);
         AdminRoutes routes =
             new AdminRoutes(
+                system,
                 directory,
                 new HealthCheck(system),
                 sharding,
+                containers,
                 settings.askTimeout(),
                 settings.adminToken());
         admin =
@@ -128,7 +132,7 @@ public final class NereidMember {
                     system,
                     settings.dockerHost(),
                     settings.dockerPort(),
-                    dockerRoutes(system, sharding, schedulerSettings, settings, images).routes())
+                    dockerRoutes(containers, images).routes())
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         log.info("docker api listening address={}", docker.localAddress());
@@ -145,8 +149,8 @@ public final class NereidMember {
     }
   }
 
-  /** Docker API routes; every request runs as the one default account for now. */
-  private static DockerRoutes dockerRoutes(
+  /** Returns the container operations that the Docker API and the admin API share. */
+  private static ContainerService containerService(
       ActorSystem<?> system,
       ClusterSharding sharding,
       SchedulerSettings scheduler,
@@ -154,8 +158,11 @@ public final class NereidMember {
       ImageStore images) {
     ContainerPlacement placement =
         new ContainerPlacement(sharding, scheduler.defaultPool(), settings.askTimeout());
-    ContainerService containers =
-        new ContainerService(system, sharding, placement, settings.askTimeout(), images);
+    return new ContainerService(system, sharding, placement, settings.askTimeout(), images);
+  }
+
+  /** Docker API routes; every request runs as the one default account for now. */
+  private static DockerRoutes dockerRoutes(ContainerService containers, ImageStore images) {
     // NOTE: docker load fills this member's image store only; a compute node on another machine
     // does not see the image.
     ImageLoader loader = new ImageLoader(images, IMAGE_WORK, Clock.systemUTC());
