@@ -5,6 +5,7 @@ import io.nereid.agent.NodeAgent;
 import io.nereid.container.Container;
 import io.nereid.container.ContainerSpec;
 import io.nereid.container.ContainerStatus;
+import io.nereid.image.Image;
 import io.nereid.image.ImageStore;
 import io.nereid.node.ComputeNode;
 import io.nereid.scheduler.ContainerPlacement;
@@ -12,6 +13,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -39,6 +41,8 @@ public final class ContainerService {
 
   private static final Logger log = LoggerFactory.getLogger(ContainerService.class);
   /** Docker's rule for container names, with the optional leading slash. */
+  /** How long an inspect waits for the node's process ID before it reports 0. */
+  private static final Duration NODE_QUERY_TIMEOUT = Duration.ofSeconds(2);
   private static final Pattern NAME = Pattern.compile("/?[a-zA-Z0-9][a-zA-Z0-9_.-]+");
 
   private final ClusterSharding sharding;
@@ -204,21 +208,67 @@ public final class ContainerService {
               if (state.nodeId().isEmpty()) {
                 return CompletableFuture.completedFuture(new NodeAgent.LogLines(List.of()));
               }
-              return agent(state.nodeId())
-                  .thenCompose(
-                      agent ->
-                          AskPattern.<NodeAgent.Command, StatusReply<NodeAgent.LogLines>>ask(
-                                  agent,
-                                  replyTo -> new NodeAgent.Logs(state.containerId(), replyTo),
-                                  askTimeout,
-                                  system.scheduler())
-                              .thenCompose(
-                                  reply ->
-                                      reply.isSuccess()
-                                          ? CompletableFuture.completedFuture(reply.getValue())
-                                          : CompletableFuture.<NodeAgent.LogLines>failedFuture(
-                                              DockerApiException.serverError(reply.getError().getMessage()))));
+              return agentQuery(
+                  state.nodeId(), replyTo -> new NodeAgent.Logs(state.containerId(), replyTo), askTimeout);
             });
+  }
+
+  /**
+   * A container's state and the ID of its main process on the node.
+   *
+   * @param pid 0 when the container does not run, or when its node did not reply in time
+   */
+  public record Inspection(Container.State state, long pid) {}
+
+  /** Finds a container and, when it runs, asks its node for the main process's ID. */
+  public CompletionStage<Inspection> inspect(String account, String reference) {
+    return find(account, reference)
+        .thenCompose(
+            state -> {
+              if (!state.isRunning()) {
+                return CompletableFuture.completedFuture(new Inspection(state, 0));
+              }
+              return this.<NodeAgent.RuntimeView>agentQuery(
+                      state.nodeId(),
+                      replyTo -> new NodeAgent.Describe(state.containerId(), replyTo),
+                      NODE_QUERY_TIMEOUT)
+                  .thenApply(view -> new Inspection(state, view.pid()))
+                  .exceptionally(
+                      error -> {
+                        log.debug(
+                            "node did not describe container container_id={} node_id={} error={}",
+                            state.containerId(),
+                            state.nodeId(),
+                            unwrap(error).getMessage());
+                        return new Inspection(state, 0);
+                      });
+            });
+  }
+
+  /** Returns the ID of the image a reference names in this member's image store. */
+  public Optional<String> imageId(String reference) {
+    return images == null ? Optional.empty() : images.find(reference).map(image -> image.id().toString());
+  }
+
+  /** Returns the size of the image a reference names in this member's image store. */
+  public Optional<Long> imageSize(String reference) {
+    return images == null ? Optional.empty() : images.find(reference).map(Image::size);
+  }
+
+  /** Asks a node's agent and returns its reply, or a 500 carrying the agent's error. */
+  private <T> CompletionStage<T> agentQuery(
+      String nodeId, Function<ActorRef<StatusReply<T>>, NodeAgent.Command> command, Duration timeout) {
+    return agent(nodeId)
+        .thenCompose(
+            agent ->
+                AskPattern.<NodeAgent.Command, StatusReply<T>>ask(
+                        agent, command::apply, timeout, system.scheduler())
+                    .thenCompose(
+                        reply ->
+                            reply.isSuccess()
+                                ? CompletableFuture.completedFuture(reply.getValue())
+                                : CompletableFuture.<T>failedFuture(
+                                    DockerApiException.serverError(reply.getError().getMessage()))));
   }
 
   private CompletionStage<Done> refreshSummary(String account, String containerId) {
@@ -246,17 +296,7 @@ public final class ContainerService {
 
   private CompletionStage<Done> agentAsk(
       String nodeId, Function<ActorRef<StatusReply<Done>>, NodeAgent.Command> command) {
-    return agent(nodeId)
-        .thenCompose(
-            agent ->
-                AskPattern.<NodeAgent.Command, StatusReply<Done>>ask(
-                        agent, command::apply, Duration.ofMinutes(5), system.scheduler())
-                    .thenCompose(
-                        reply ->
-                            reply.isSuccess()
-                                ? CompletableFuture.completedFuture(Done.getInstance())
-                                : CompletableFuture.<Done>failedFuture(
-                                    DockerApiException.serverError(reply.getError().getMessage()))));
+    return agentQuery(nodeId, command, Duration.ofMinutes(5));
   }
 
   /** Creates and places a container; returns its id. */
@@ -297,16 +337,12 @@ public final class ContainerService {
         .thenCompose(stage -> stage);
   }
 
-  /** Returns the containers of the account, running ones only unless {@code all}. */
-  public CompletionStage<List<Account.ContainerSummary>> list(String account, boolean all) {
+  /** Returns the account's containers that a listing selects, newest first. */
+  public CompletionStage<List<Account.ContainerSummary>> list(String account, ContainerListing listing) {
     return sharding
         .entityRefFor(Account.TYPE_KEY, account)
         .ask(Account.ListContainers::new, askTimeout)
-        .thenApply(
-            list ->
-                list.containers().stream()
-                    .filter(summary -> all || summary.status().equals(ContainerStatus.RUNNING.lowerCase()))
-                    .toList());
+        .thenApply(list -> listing.select(list.containers()));
   }
 
   /** Finds a container by full id, unique id prefix or name, the ways the docker CLI refers to one. */

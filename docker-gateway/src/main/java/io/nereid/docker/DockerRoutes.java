@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nereid.container.ContainerSpec;
@@ -184,21 +185,61 @@ public final class DockerRoutes extends AllDirectives {
     return parameterOptional(
         "all",
         all ->
-            answer(
-                containers
-                    .list(account, isTrue(all))
-                    .thenApply(
-                        list ->
-                            json(
-                                StatusCodes.OK,
-                                list.stream().map(ContainerViews::listEntry).toList()))));
+            parameterOptional(
+                "limit",
+                limit ->
+                    parameterOptional(
+                        "size",
+                        size ->
+                            parameterOptional(
+                                "filters",
+                                filters -> {
+                                  CompletionStage<HttpResponse> listed;
+                                  try {
+                                    ContainerListing listing =
+                                        new ContainerListing(
+                                            DockerFilters.parse(filters, ContainerListing.FILTERS),
+                                            isTrue(all),
+                                            integer("limit", limit, -1),
+                                            containers::imageId);
+                                    Instant now = Instant.now();
+                                    listed =
+                                        containers
+                                            .list(account, listing)
+                                            .thenApply(
+                                                list ->
+                                                    json(
+                                                        StatusCodes.OK,
+                                                        list.stream()
+                                                            .map(
+                                                                summary ->
+                                                                    ContainerViews.listEntry(
+                                                                        summary,
+                                                                        containers.imageId(summary.image()),
+                                                                        isTrue(size)
+                                                                            ? containers.imageSize(summary.image()).orElse(0L)
+                                                                            : null,
+                                                                        now))
+                                                            .toList()));
+                                  } catch (DockerApiException e) {
+                                    listed = CompletableFuture.failedFuture(e);
+                                  }
+                                  return answer(listed);
+                                }))));
   }
 
   private Route inspectContainer(String reference) {
     return answer(
         containers
-            .find(account, reference)
-            .thenApply(state -> json(StatusCodes.OK, ContainerViews.inspect(state))));
+            .inspect(account, reference)
+            .thenApply(
+                inspection ->
+                    json(
+                        StatusCodes.OK,
+                        ContainerViews.inspect(
+                            inspection.state(),
+                            containers.imageId(inspection.state().spec().image()),
+                            inspection.pid()))));
   }
 
   private Route removeContainer(String reference) {
@@ -220,6 +261,18 @@ public final class DockerRoutes extends AllDirectives {
     return outcome.thenApply(
         changed ->
             HttpResponse.create().withStatus(changed ? StatusCodes.NO_CONTENT : StatusCodes.NOT_MODIFIED));
+  }
+
+  /** Reads a whole-number query parameter; throws a 400 naming it when it is not one. */
+  static int integer(String name, Optional<String> value, int absent) {
+    if (value.isEmpty() || value.get().isEmpty()) {
+      return absent;
+    }
+    try {
+      return Integer.parseInt(value.get());
+    } catch (NumberFormatException e) {
+      throw DockerApiException.badRequest("invalid " + name + " \"" + value.get() + "\": expected a whole number");
+    }
   }
 
   private static Integer seconds(Optional<String> value) {

@@ -36,9 +36,14 @@ public final class Account
   // State
 
   /**
-   * One line of a container listing.
+   * One line of a container listing. The fields after {@code createdAt} came later: summaries
+   * journaled before them read back with an empty command, exit code 0 and the epoch as times.
    *
    * @param status the container's status in lower case, as the Container entity names it
+   * @param command the entrypoint and command joined with spaces, as {@code docker ps} shows it
+   * @param exitCode the last exit code; meaningful once the container has exited
+   * @param startedAt the last start; the epoch when it never ran
+   * @param finishedAt the last exit; the epoch when it never exited
    */
   public record ContainerSummary(
       String containerId,
@@ -47,11 +52,18 @@ public final class Account
       String status,
       String nodeId,
       Map<String, String> labels,
-      Instant createdAt)
+      Instant createdAt,
+      String command,
+      int exitCode,
+      Instant startedAt,
+      Instant finishedAt)
       implements CborSerializable {
 
     public ContainerSummary {
       labels = labels == null ? Map.of() : Map.copyOf(labels);
+      command = command == null ? "" : command;
+      startedAt = startedAt == null ? Instant.EPOCH : startedAt;
+      finishedAt = finishedAt == null ? Instant.EPOCH : finishedAt;
     }
 
     /** Summarises a container's current state. */
@@ -63,7 +75,11 @@ public final class Account
           state.status().lowerCase(),
           state.nodeId(),
           state.spec().labels(),
-          state.createdAt());
+          state.createdAt(),
+          String.join(" ", state.spec().command()),
+          state.exitCode(),
+          state.startedAt(),
+          state.finishedAt());
     }
   }
 

@@ -66,6 +66,16 @@ public final class NodeAgent {
   public record Logs(String containerId, ActorRef<StatusReply<LogLines>> replyTo)
       implements Command, CborSerializable {}
 
+  /** Replies with the runtime's view of a container: its state and main process ID. */
+  public record Describe(String containerId, ActorRef<StatusReply<RuntimeView>> replyTo)
+      implements Command, CborSerializable {}
+
+  /**
+   * @param state the runtime state in lower case: running, paused or stopped
+   * @param pid the main process's ID on the node; 0 once it has exited
+   */
+  public record RuntimeView(String state, long pid) implements CborSerializable {}
+
   /** Log lines of one container; {@code stderr} tells the two streams apart. */
   public record LogLines(List<Line> lines) implements CborSerializable {
     public record Line(boolean stderr, Instant time, String text) implements CborSerializable {}
@@ -135,6 +145,7 @@ public final class NodeAgent {
         .onMessage(Remove.class, this::onRemove)
         .onMessage(Kill.class, this::onKill)
         .onMessage(Logs.class, this::onLogs)
+        .onMessage(Describe.class, this::onDescribe)
         .onMessage(Reply.class, this::onReply)
         .onMessage(Exited.class, this::onExited)
         .onMessage(Adopted.class, this::onAdopted)
@@ -168,10 +179,8 @@ public final class NodeAgent {
   }
 
   private static RuntimeSpec runtimeSpec(String id, ContainerSpec spec) {
-    List<String> args = new java.util.ArrayList<>(spec.entrypoint());
-    args.addAll(spec.cmd());
     return RuntimeSpec.fromImage(id, spec.image())
-        .args(args)
+        .args(spec.command())
         .env(spec.env())
         .workingDir(spec.workingDir())
         .user(spec.user())
@@ -307,6 +316,26 @@ public final class NodeAgent {
                                   entry.stream() == LogEntry.Stream.STDERR, entry.time(), entry.line()))
                       .toList();
               command.replyTo().tell(StatusReply.success(new LogLines(lines)));
+            });
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onDescribe(Describe command) {
+    runtime
+        .list()
+        .whenComplete(
+            (containers, error) -> {
+              if (error != null) {
+                command.replyTo().tell(StatusReply.error(unwrap(error).getMessage()));
+                return;
+              }
+              StatusReply<RuntimeView> reply =
+                  containers.stream()
+                      .filter(info -> info.id().equals(command.containerId()))
+                      .findFirst()
+                      .map(info -> StatusReply.success(new RuntimeView(info.state().name().toLowerCase(), info.pid())))
+                      .orElseGet(() -> StatusReply.error("no such container on node " + nodeId + ": " + command.containerId()));
+              command.replyTo().tell(reply);
             });
     return Behaviors.same();
   }

@@ -60,7 +60,8 @@ class AccountTest {
 
   private static Account.ContainerSummary summary(String id, String name, long createdSecond) {
     return new Account.ContainerSummary(
-        id, name, "busybox", "created", "n1", Map.of(), Instant.ofEpochSecond(createdSecond));
+        id, name, "busybox", "created", "n1", Map.of(), Instant.ofEpochSecond(createdSecond), "sh",
+        0, Instant.EPOCH, Instant.EPOCH);
   }
 
   @Test

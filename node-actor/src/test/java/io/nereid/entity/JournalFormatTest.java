@@ -75,7 +75,9 @@ class JournalFormatTest {
   static List<Object> samples() {
     Resources resources = new Resources(1500, 1L << 30, 10L << 30);
     Account.ContainerSummary summary =
-        new Account.ContainerSummary("f".repeat(64), "web", "busybox", "running", "n1", Map.of("a", "b"), AT);
+        new Account.ContainerSummary(
+            "f".repeat(64), "web", "busybox", "running", "n1", Map.of("a", "b"), AT,
+            "/bin/sh -c httpd", 3, AT, AT.plusSeconds(5));
     return List.of(
         new ComputeNode.NodeRegistered("default", resources, Map.of("rack", "r1"), AT),
         new ComputeNode.NodeStatusChanged(NodeStatus.CORDONED, "maintenance", AT),
@@ -102,6 +104,36 @@ class JournalFormatTest {
         new Account.ContainerRecorded(summary, AT),
         new Account.ContainerForgotten("c1", AT),
         new Account.State(Map.of("web", "c1"), Map.of("c1", summary)));
+  }
+
+  /**
+   * Committed bytes of earlier forms, each with the value it must still read as. A container
+   * summary from before the command, exit code and times were added reads with their defaults.
+   */
+  static Map<String, Object> earlierForms() {
+    Account.ContainerSummary summary =
+        new Account.ContainerSummary(
+            "f".repeat(64), "web", "busybox", "running", "n1", Map.of("a", "b"), AT, "", 0,
+            Instant.EPOCH, Instant.EPOCH);
+    return Map.of(
+        "io.nereid.account.Account$ContainerRecorded.before-summary-times.cbor",
+        new Account.ContainerRecorded(summary, AT),
+        "io.nereid.account.Account$State.before-summary-times.cbor",
+        new Account.State(Map.of("web", "c1"), Map.of("c1", summary)));
+  }
+
+  @Test
+  void earlierFormsStillRead() throws IOException {
+    for (Map.Entry<String, Object> form : earlierForms().entrySet()) {
+      Object expected = form.getValue();
+      Serializer serializer = serialization.findSerializerFor(expected);
+      String manifest = Serializers.manifestFor(serializer, expected);
+      byte[] bytes = Files.readAllBytes(GOLDEN.resolve(form.getKey()));
+
+      Object read = serialization.deserialize(bytes, serializer.identifier(), manifest).get();
+
+      assertEquals(expected, read, () -> "committed bytes of " + form.getKey());
+    }
   }
 
   @Test

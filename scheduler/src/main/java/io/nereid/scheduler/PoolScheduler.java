@@ -47,9 +47,11 @@ import org.slf4j.LoggerFactory;
  * it; the scheduler then refreshes that node and tries again, at most {@code maxAttempts} times.
  * So no node is over-committed even when the view is stale, as after a failover.
  *
- * <p>Only the pool's membership is persisted. After a failover the entity replays it and asks each
- * member node for its state, stashing placements until every node has replied or timed out.
- * Nodes keep the view current afterwards by sending every new state ({@link NodeUpdated}).
+ * <p>Only the pool's membership and its {@link PoolPolicy} (strategy and overcommit ratios) are
+ * persisted. After a failover the entity replays them and asks each member node for its state,
+ * stashing placements until every node has replied or timed out. Nodes keep the view current
+ * afterwards by sending every new state ({@link NodeUpdated}). Every reservation request carries
+ * the pool's overcommit ratios, and the node checks against them.
  *
  * <p>A placement is idempotent per container id: a container that already holds a reservation in
  * the pool gets that node again, so a retried request never reserves twice.
@@ -61,8 +63,12 @@ public final class PoolScheduler
 
   // State
 
-  /** The node ids that belong to the pool. */
-  public record State(Set<String> members) implements CborSerializable {
+  /**
+   * @param members the node ids that belong to the pool
+   * @param policy the strategy and overcommit ratios an operator set; null until one does, when
+   *     the configured defaults apply. Snapshots written before policies existed read as null.
+   */
+  public record State(Set<String> members, PoolPolicy policy) implements CborSerializable {
     public State {
       members = Set.copyOf(members);
     }
@@ -70,13 +76,17 @@ public final class PoolScheduler
     State join(NodeJoined event) {
       Set<String> next = new HashSet<>(members);
       next.add(event.nodeId());
-      return new State(next);
+      return new State(next, policy);
     }
 
     State leave(NodeLeft event) {
       Set<String> next = new HashSet<>(members);
       next.remove(event.nodeId());
-      return new State(next);
+      return new State(next, policy);
+    }
+
+    State changePolicy(PoolPolicyChanged event) {
+      return new State(members, event.policy());
     }
   }
 
@@ -98,13 +108,30 @@ public final class PoolScheduler
   public record GetPool(ActorRef<PoolSummary> replyTo) implements Command, CborSerializable {}
 
   /**
-   * The reply of {@link GetPool}: the nodes in the scheduler's current view.
+   * Changes the pool's strategy or overcommit ratios; replies with the pool's new summary, or an
+   * error naming the invalid value. Placements from then on use the new policy.
+   *
+   * @param strategy a strategy name, or null to keep the current one
+   * @param overcommit ratios by dimension ({@code cpu}, {@code memory}, {@code disk}); a
+   *     dimension not named keeps its ratio
+   */
+  public record ChangePolicy(
+      String strategy, Map<String, Double> overcommit, ActorRef<StatusReply<PoolSummary>> replyTo)
+      implements Command, CborSerializable {}
+
+  /**
+   * The reply of {@link GetPool}: the pool's policy and the nodes in the scheduler's current view.
    *
    * @param member the address of the cluster member hosting this scheduler
    */
   public record PoolSummary(
-      String pool, String strategy, String member, List<ComputeNode.State> nodes)
-      implements CborSerializable {}
+      String pool, PoolPolicy policy, String member, List<ComputeNode.State> nodes)
+      implements CborSerializable {
+
+    public String strategy() {
+      return policy.strategy();
+    }
+  }
 
   private record NodeLoaded(String nodeId, Optional<ComputeNode.State> node)
       implements Command, NoSerializationVerificationNeeded {}
@@ -127,11 +154,14 @@ public final class PoolScheduler
 
   // Events
 
-  public sealed interface Event extends CborSerializable permits NodeJoined, NodeLeft {}
+  public sealed interface Event extends CborSerializable
+      permits NodeJoined, NodeLeft, PoolPolicyChanged {}
 
   public record NodeJoined(String nodeId, Instant at) implements Event {}
 
   public record NodeLeft(String nodeId, Instant at) implements Event {}
+
+  public record PoolPolicyChanged(PoolPolicy policy, Instant at) implements Event {}
 
   // Sharding key and init
 
@@ -148,7 +178,9 @@ public final class PoolScheduler
   private final SchedulerSettings settings;
   private final ClusterSharding sharding;
   private final PlacementEngine engine = new PlacementEngine();
-  private final PoolView view;
+  /** The pool's policy in effect; replaced when an operator changes it. */
+  private PoolPolicy policy;
+  private PoolView view;
   /** The latest authoritative state of each member node. */
   private final Map<String, ComputeNode.State> nodes = new HashMap<>();
   /** Reservations requested and not yet seen in the node's state, by node id then container id. */
@@ -165,12 +197,13 @@ public final class PoolScheduler
     this.pool = pool;
     this.settings = settings;
     this.sharding = sharding;
+    this.policy = PoolPolicy.of(settings.poolSettings());
     this.view = new PoolView(settings.poolSettings());
   }
 
   @Override
   public State emptyState() {
-    return new State(Set.of());
+    return new State(Set.of(), null);
   }
 
   @Override
@@ -184,6 +217,9 @@ public final class PoolScheduler
   }
 
   private void loadMembers(State state) {
+    if (state.policy() != null) {
+      usePolicy(state.policy());
+    }
     nodesLoading = state.members().size();
     log.info("scheduler recovered pool={} members={}", pool, nodesLoading);
     for (String nodeId : state.members()) {
@@ -205,6 +241,7 @@ public final class PoolScheduler
         .onCommand(ReserveReplied.class, this::onReserveReplied)
         .onCommand(NodeRefreshed.class, this::onNodeRefreshed)
         .onCommand(GetPool.class, this::onGetPool)
+        .onCommand(ChangePolicy.class, this::onChangePolicy)
         .build();
   }
 
@@ -297,17 +334,47 @@ public final class PoolScheduler
   }
 
   private Effect<Event, State> onGetPool(State state, GetPool command) {
+    command.replyTo().tell(summary());
+    return Effect().none();
+  }
+
+  private Effect<Event, State> onChangePolicy(State state, ChangePolicy command) {
+    PoolPolicy next;
+    try {
+      next = policy.update(command.strategy(), command.overcommit());
+    } catch (IllegalArgumentException e) {
+      command.replyTo().tell(StatusReply.error(e.getMessage()));
+      return Effect().none();
+    }
+    if (next.equals(policy)) {
+      command.replyTo().tell(StatusReply.success(summary()));
+      return Effect().none();
+    }
+    log.info(
+        "pool policy changed pool={} strategy={} overcommit={}", pool, next.strategy(), next.overcommit());
+    return Effect()
+        .persist(new PoolPolicyChanged(next, Instant.now()))
+        .thenRun(
+            newState -> {
+              usePolicy(next);
+              command.replyTo().tell(StatusReply.success(summary()));
+            });
+  }
+
+  private PoolSummary summary() {
     List<ComputeNode.State> list = new ArrayList<>(nodes.values());
     list.sort((a, b) -> a.nodeId().compareTo(b.nodeId()));
-    command
-        .replyTo()
-        .tell(
-            new PoolSummary(
-                pool,
-                settings.poolSettings().strategy().displayName(),
-                Cluster.get(context.getSystem()).selfMember().address().toString(),
-                list));
-    return Effect().none();
+    return new PoolSummary(
+        pool, policy, Cluster.get(context.getSystem()).selfMember().address().toString(), list);
+  }
+
+  /** Puts a policy in effect: the view is rebuilt, because its index depends on the ratios. */
+  private void usePolicy(PoolPolicy next) {
+    policy = next;
+    view = new PoolView(next.applyTo(settings.poolSettings()));
+    for (String nodeId : nodes.keySet()) {
+      refreshView(nodeId);
+    }
   }
 
   /** Runs the engine and sends the chosen node a reservation; its reply returns as a command. */
@@ -347,7 +414,9 @@ public final class PoolScheduler
         sharding
             .entityRefFor(ComputeNode.TYPE_KEY, nodeId)
             .<Done>askWithStatus(
-                reply -> new ComputeNode.Reserve(spec.containerId(), reservation, reply),
+                reply ->
+                    new ComputeNode.Reserve(
+                        spec.containerId(), reservation, policy.overcommit(), reply),
                 settings.askTimeout()),
         (done, error) ->
             new ReserveReplied(
@@ -425,6 +494,7 @@ public final class PoolScheduler
         .forAnyState()
         .onEvent(NodeJoined.class, State::join)
         .onEvent(NodeLeft.class, State::leave)
+        .onEvent(PoolPolicyChanged.class, State::changePolicy)
         .build();
   }
 }

@@ -43,26 +43,24 @@ public record SchedulerSettings(
   }
 
   /**
-   * Reads an overcommit ratio. NOTE: only 1.0 is accepted, because the node entities check each
-   * reservation against physical capacity and would reject what an overcommitted pool chose.
+   * Reads the overcommit ratio every pool starts with, which the admin API changes per pool. The
+   * node entities check reservations against the same ratio, which the scheduler sends them.
    */
   private static double overcommit(ConfigReader reader, String name) {
     double ratio = reader.doubleAtLeast(name, 1.0);
-    if (ratio != 1.0) {
-      throw new InvalidConfigException(
-          reader.key(name), "only 1.0 is supported so far, got " + ratio);
+    if (Double.isInfinite(ratio)) {
+      throw new InvalidConfigException(reader.key(name), "must be finite, got " + ratio);
     }
     return ratio;
   }
 
   private static ScoringStrategy strategy(ConfigReader reader) {
     String value = reader.string("strategy");
-    for (ScoringStrategy strategy : ScoringStrategy.values()) {
-      if (strategy.displayName().equals(value)) {
-        return strategy;
-      }
-    }
-    throw new InvalidConfigException(
-        reader.key("strategy"), "must be bin-pack, spread, first-fit or random, got \"" + value + "\"");
+    return ScoringStrategy.fromDisplayName(value)
+        .orElseThrow(
+            () ->
+                new InvalidConfigException(
+                    reader.key("strategy"),
+                    "must be " + ScoringStrategy.displayNames() + ", got \"" + value + "\""));
   }
 }

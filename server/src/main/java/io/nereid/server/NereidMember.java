@@ -6,6 +6,7 @@ import io.nereid.entity.EntitySettings;
 import io.nereid.entity.EntitySharding;
 import io.nereid.docker.ContainerService;
 import io.nereid.docker.DockerRoutes;
+import io.nereid.docker.HttpUpgrade;
 import io.nereid.image.ImageLoader;
 import io.nereid.image.ImageStore;
 import java.time.Clock;
@@ -48,7 +49,7 @@ public final class NereidMember {
   private final ActorSystem<Void> system;
   private final ClusterSharding sharding;
   private final ServerBinding adminBinding;
-  private final ServerBinding dockerBinding;
+  private final HttpUpgrade.Listener dockerBinding;
   private final ServerSettings settings;
   private final ImageStore images;
 
@@ -56,7 +57,7 @@ public final class NereidMember {
       ActorSystem<Void> system,
       ClusterSharding sharding,
       ServerBinding adminBinding,
-      ServerBinding dockerBinding,
+      HttpUpgrade.Listener dockerBinding,
       ServerSettings settings,
       ImageStore images) {
     this.system = system;
@@ -104,15 +105,19 @@ public final class NereidMember {
       SchedulerSettings schedulerSettings = SchedulerSettings.fromConfig(full);
       SchedulerSharding.init(system, sharding, schedulerSettings);
       ServerBinding admin = null;
-      ServerBinding docker = null;
+      HttpUpgrade.Listener docker = null;
       ImageStore images = ImageStore.open(settings.dataDir().toAbsolutePath().resolve("images"));
       if (settings.hasRole(EntitySharding.CONTROL_ROLE)) {
         NodeDirectory directory = new NodeDirectory(system, sharding, settings.askTimeout());
+        ContainerService containers =
+            containerService(system, sharding, schedulerSettings, settings, images);
         AdminRoutes routes =
             new AdminRoutes(
+                system,
                 directory,
                 new HealthCheck(system),
                 sharding,
+                containers,
                 settings.askTimeout(),
                 settings.adminToken());
         admin =
@@ -123,9 +128,11 @@ public final class NereidMember {
                 .get(30, TimeUnit.SECONDS);
         log.info("admin api listening address={}", admin.localAddress());
         docker =
-            Http.get(system)
-                .newServerAt(settings.dockerHost(), settings.dockerPort())
-                .bind(dockerRoutes(system, sharding, schedulerSettings, settings, images).routes())
+            HttpUpgrade.bind(
+                    system,
+                    settings.dockerHost(),
+                    settings.dockerPort(),
+                    dockerRoutes(containers, images).routes())
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         log.info("docker api listening address={}", docker.localAddress());
@@ -142,8 +149,8 @@ public final class NereidMember {
     }
   }
 
-  /** Docker API routes; every request runs as the one default account for now. */
-  private static DockerRoutes dockerRoutes(
+  /** Returns the container operations that the Docker API and the admin API share. */
+  private static ContainerService containerService(
       ActorSystem<?> system,
       ClusterSharding sharding,
       SchedulerSettings scheduler,
@@ -151,8 +158,11 @@ public final class NereidMember {
       ImageStore images) {
     ContainerPlacement placement =
         new ContainerPlacement(sharding, scheduler.defaultPool(), settings.askTimeout());
-    ContainerService containers =
-        new ContainerService(system, sharding, placement, settings.askTimeout(), images);
+    return new ContainerService(system, sharding, placement, settings.askTimeout(), images);
+  }
+
+  /** Docker API routes; every request runs as the one default account for now. */
+  private static DockerRoutes dockerRoutes(ContainerService containers, ImageStore images) {
     // NOTE: docker load fills this member's image store only; a compute node on another machine
     // does not see the image.
     ImageLoader loader = new ImageLoader(images, IMAGE_WORK, Clock.systemUTC());

@@ -10,11 +10,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import io.nereid.image.ImageLoader;
-import io.nereid.image.ImageReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -48,24 +45,7 @@ class DockerCliTest {
             List.of("cli-n1", "cli-n2"),
             dir,
             TestMember.TIMEOUT);
-    importBusybox();
-  }
-
-  /** Imports a root filesystem of Debian's static busybox as the image busybox:latest. */
-  private static void importBusybox() throws Exception {
-    Path rootfs = dir.resolve("busybox-rootfs");
-    Files.createDirectories(rootfs.resolve("bin"));
-    Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/busybox"));
-    for (String applet : List.of("sh", "echo", "sleep", "cat", "true")) {
-      Files.createSymbolicLink(rootfs.resolve("bin").resolve(applet), Path.of("busybox"));
-    }
-    Path tar = dir.resolve("busybox.tar");
-    Process process = new ProcessBuilder("tar", "-C", rootfs.toString(), "-cf", tar.toString(), ".").inheritIO().start();
-    assertEquals(0, process.waitFor());
-    new ImageLoader(runtime.member().images(), Runnable::run, java.time.Clock.systemUTC())
-        .importRootfs(tar, Optional.of(ImageReference.parse("busybox:latest")))
-        .toCompletableFuture()
-        .get(60, TimeUnit.SECONDS);
+    TestMember.importBusybox(runtime, dir);
   }
 
   @AfterAll
@@ -292,6 +272,64 @@ class DockerCliTest {
     assertTrue(missing.err().contains("No such container: web"), missing.err());
     assertTrue(docker("create", "--name", "web", "busybox").code() == 0, "the name is free again");
     assertEquals(0, docker("rm", "web").code());
+  }
+
+  @Test
+  void psShowsCommandStatusAndFilters() throws Exception {
+    assertEquals(0, docker("run", "-d", "--name", "psa", "--label", "tier=web", "busybox", "sleep", "300").code());
+    assertEquals(0, docker("run", "-d", "--name", "psb", "--label", "tier=db", "busybox", "sh", "-c", "exit 3").code());
+    assertEquals(0, docker("create", "--name", "psc", "busybox", "true").code());
+    assertEquals("running", awaitStatus("psa", "running"));
+    assertEquals("exited", awaitStatus("psb", "exited"));
+
+    String running = docker("ps", "--format", "{{.Names}}|{{.Command}}|{{.Status}}").out();
+    assertTrue(running.matches("psa\\|\"sleep 300\"\\|Up (Less than a second|\\d+ seconds?)"), running);
+    String exited = docker("ps", "-a", "--filter", "status=exited", "--format", "{{.Names}} {{.Status}}").out();
+    assertTrue(exited.matches("psb Exited \\(3\\) (Less than a second|\\d+ seconds?) ago"), exited);
+
+    assertEquals("psb", names("-a", "--filter", "exited=3"));
+    assertEquals("", names("-a", "--filter", "exited=0"));
+    assertEquals("psa", names("--filter", "label=tier=web"));
+    assertEquals("psb psa", names("-a", "--filter", "label=tier"));
+    assertEquals("psc psb psa", names("-a", "--filter", "name=ps"), "newest first, names match as patterns");
+    assertEquals("psc psb", names("-a", "--filter", "since=psa"));
+    assertEquals("psb psa", names("-a", "--filter", "before=psc"));
+    assertEquals("psc", names("-n", "1"));
+    assertEquals("psc", names("-l"));
+    assertEquals("psc psb psa", names("-a", "--filter", "ancestor=busybox"));
+    assertEquals("psc", names("-a", "--filter", "status=created"));
+    String psaId = docker("container", "inspect", "-f", "{{.Id}}", "psa").out();
+    assertEquals("psa", names("-a", "--filter", "id=" + psaId.substring(0, 10)));
+
+    Cli badStatus = docker("ps", "--filter", "status=sleepy");
+    assertEquals(1, badStatus.code());
+    assertTrue(badStatus.err().contains("invalid filter 'status=sleepy'"), badStatus.err());
+    Cli badKey = docker("ps", "--filter", "colour=red");
+    assertEquals(1, badKey.code());
+    assertTrue(badKey.err().contains("invalid filter 'colour'"), badKey.err());
+
+    String pid = docker("container", "inspect", "-f", "{{.State.Pid}}", "psa").out();
+    assertTrue(Long.parseLong(pid) > 0, pid);
+    assertEquals("0", docker("container", "inspect", "-f", "{{.State.Pid}}", "psb").out());
+    String imageId = docker("image", "inspect", "-f", "{{.Id}}", "busybox").out();
+    assertEquals(imageId, docker("container", "inspect", "-f", "{{.Image}}", "psa").out());
+    HttpResponse<String> listed = get("/v1.24/containers/json?filters=%7B%22name%22%3A%5B%22psa%22%5D%7D");
+    assertTrue(listed.body().contains("\"ImageID\":\"" + imageId + "\""), listed.body());
+
+    assertEquals(0, docker("rm", "-f", "psa", "psb", "psc").code());
+  }
+
+  private static String names(String... psArgs) throws Exception {
+    List<String> args = new ArrayList<>(List.of("ps", "--format", "{{.Names}}"));
+    args.addAll(List.of(psArgs));
+    Cli cli = docker(args.toArray(String[]::new));
+    assertEquals(0, cli.code(), cli.err());
+    return String.join(" ", cli.out().lines().toList());
+  }
+
+  private static HttpResponse<String> get(String path) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + dockerPort + path)).build();
+    return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
   }
 
   @Test

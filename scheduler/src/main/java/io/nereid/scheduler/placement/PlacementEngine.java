@@ -4,12 +4,10 @@ import io.nereid.scheduler.placement.score.NodeScorer;
 import io.nereid.scheduler.placement.score.ScarcityWeights;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Places a container into a pool: visits the pool's nodes in the scorer's order, runs the {@link
@@ -123,40 +121,47 @@ public final class PlacementEngine {
   private static void walkByUtilization(Search search, PoolView pool, SearchOrder order) {
     ScarcityWeights weights = search.context.weights();
     ResourceVector demand = search.context.demand();
-    List<UtilizationCursor> cursors = new ArrayList<>();
-    for (Dimension dimension : Dimension.values()) {
+    Dimension[] dimensions = Dimension.values();
+    UtilizationCursor[] cursors = new UtilizationCursor[dimensions.length];
+    int cursorCount = 0;
+    for (Dimension dimension : dimensions) {
       // A dimension of weight 0 adds nothing to any score, so its order does not matter.
       if (weights.get(dimension) > 0) {
-        cursors.add(pool.cursor(dimension, demand.get(dimension), order));
+        cursors[cursorCount++] = pool.cursor(dimension, demand.get(dimension), order);
       }
     }
 
     // Round robin over the cursors. Advancing only the cursor with the largest bound term would
     // leave the other bounds loose, so the search could never prove its best candidate.
     for (int step = 0; ; step++) {
-      UtilizationCursor cursor = cursors.get(step % cursors.size());
+      UtilizationCursor cursor = cursors[step % cursorCount];
       if (!cursor.hasNext()) {
         // Every node with room in this dimension, so every node that fits, has been visited.
         return;
       }
       search.examineOnce(cursor.next());
-      if (search.stopAfter(boundsOf(cursors, order))) {
+      if (search.hasBest() && search.stopAfter(boundsOf(cursors, cursorCount, order))) {
         return;
       }
     }
   }
 
-  private static UtilizationBounds boundsOf(List<UtilizationCursor> cursors, SearchOrder order) {
+  private static UtilizationBounds boundsOf(
+      UtilizationCursor[] cursors, int cursorCount, SearchOrder order) {
     // A dimension without a cursor has weight 0, so it gets the bound that constrains nothing.
     double unbounded = order == SearchOrder.FULLEST_FIRST ? 1.0 : 0.0;
-    double[] bounds = {unbounded, unbounded, unbounded};
-    for (UtilizationCursor cursor : cursors) {
-      bounds[cursor.dimension().ordinal()] = cursor.bound();
+    double cpu = unbounded;
+    double memory = unbounded;
+    double disk = unbounded;
+    for (int i = 0; i < cursorCount; i++) {
+      UtilizationCursor cursor = cursors[i];
+      switch (cursor.dimension()) {
+        case CPU -> cpu = cursor.bound();
+        case MEMORY -> memory = cursor.bound();
+        case DISK -> disk = cursor.bound();
+      }
     }
-    return new UtilizationBounds(
-        bounds[Dimension.CPU.ordinal()],
-        bounds[Dimension.MEMORY.ordinal()],
-        bounds[Dimension.DISK.ordinal()]);
+    return new UtilizationBounds(cpu, memory, disk);
   }
 
   private record CountKey(RejectionReason reason, String subject) {}
@@ -166,7 +171,7 @@ public final class PlacementEngine {
     private final PlacementContext context;
     private final NodeScorer scorer;
     private final int candidateLimit;
-    private final Set<String> examinedIds = new HashSet<>();
+    private final VisitedNodes examined = new VisitedNodes();
     private final List<Candidate> candidates = new ArrayList<>();
     private final List<Rejection> rejections = new ArrayList<>();
     private int candidatesMeetingSoft;
@@ -182,7 +187,7 @@ public final class PlacementEngine {
 
     /** Runs the pipeline on the node unless an earlier cursor already returned it. */
     void examineOnce(NodeView node) {
-      if (!examinedIds.add(node.id())) {
+      if (!examined.add(node)) {
         return;
       }
       Optional<Rejection> rejection = pipeline.firstRejection(node, context);
@@ -199,6 +204,10 @@ public final class PlacementEngine {
           best = candidate;
         }
       }
+    }
+
+    boolean hasBest() {
+      return best != null;
     }
 
     /**
@@ -250,7 +259,7 @@ public final class PlacementEngine {
           rejections,
           rejectionCounts,
           poolSize,
-          examinedIds.size(),
+          examined.size(),
           outcome,
           maxScoreShortfall,
           context.seed());

@@ -31,11 +31,11 @@ public final class CapacityFilter implements NodeFilter {
       long free = settings.effectiveFree(node, dimension);
       if (requested > free) {
         return Optional.of(
-            new Rejection(
+            Rejection.withLazyDetail(
                 node.id(),
                 RejectionReason.exhausted(dimension),
                 "",
-                describeShortfall(node, dimension, requested, free, settings)));
+                () -> describeShortfall(node, dimension, requested, free, settings)));
       }
     }
     return Optional.empty();
