@@ -140,7 +140,8 @@ class AccountTest {
     record(
         account,
         new Account.ContainerSummary(
-            "id-1", "tmp", "busybox", "removed", "n1", Map.of(), Instant.ofEpochSecond(1)));
+            "id-1", "tmp", "busybox", "removed", "n1", Map.of(), Instant.ofEpochSecond(1), "sh",
+            0, Instant.EPOCH, Instant.EPOCH));
 
     assertEquals(List.of(), list(account));
   }
