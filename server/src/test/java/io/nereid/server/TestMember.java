@@ -60,12 +60,17 @@ final class TestMember {
 
   static ComputeNode.State register(MemberRuntime runtime, String nodeId, Resources capacity)
       throws Exception {
+    return register(runtime, nodeId, "default", capacity);
+  }
+
+  static ComputeNode.State register(
+      MemberRuntime runtime, String nodeId, String pool, Resources capacity) throws Exception {
     return runtime
         .member()
         .sharding()
         .entityRefFor(ComputeNode.TYPE_KEY, nodeId)
         .<ComputeNode.State>askWithStatus(
-            replyTo -> new ComputeNode.Register("default", capacity, Map.of(), replyTo), TIMEOUT)
+            replyTo -> new ComputeNode.Register(pool, capacity, Map.of(), replyTo), TIMEOUT)
         .toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
   }

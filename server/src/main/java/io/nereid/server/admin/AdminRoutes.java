@@ -42,6 +42,7 @@ public final class AdminRoutes extends AllDirectives {
   private final ClusterSharding sharding;
   private final Duration askTimeout;
   private final String token;
+  private final PoolRoutes pools;
 
   /**
    * @param token the bearer token every request must carry; empty means none is required
@@ -57,6 +58,7 @@ public final class AdminRoutes extends AllDirectives {
     this.sharding = sharding;
     this.askTimeout = askTimeout;
     this.token = token;
+    this.pools = new PoolRoutes(nodes, sharding, askTimeout);
   }
 
   public Route routes() {
@@ -78,9 +80,7 @@ public final class AdminRoutes extends AllDirectives {
                     path(
                         PathMatchers.segment("nodes").slash(PathMatchers.segment()).slash("labels"),
                         nodeId -> put(() -> updateLabels(nodeId))),
-                    path(
-                        PathMatchers.segment("pools").slash(PathMatchers.segment()),
-                        pool -> get(() -> pool(pool))),
+                    pools.routes(),
                     path(
                         PathMatchers.segment("containers")
                             .slash(PathMatchers.segment())
@@ -232,25 +232,6 @@ public final class AdminRoutes extends AllDirectives {
       cause = cause.getCause();
     }
     return cause;
-  }
-
-  /** Returns the pool's nodes from its scheduler's view, and the member hosting that scheduler. */
-  private Route pool(String pool) {
-    CompletionStage<PoolScheduler.PoolSummary> summary =
-        sharding.entityRefFor(PoolScheduler.TYPE_KEY, pool).ask(PoolScheduler.GetPool::new, askTimeout);
-    return onSuccess(
-        summary,
-        view -> {
-          if (view.nodes().isEmpty()) {
-            return complete(Json.error(StatusCodes.NOT_FOUND, "no such pool: " + pool));
-          }
-          Map<String, Object> body = new LinkedHashMap<>();
-          body.put("pool", view.pool());
-          body.put("strategy", view.strategy());
-          body.put("scheduler", view.member());
-          body.put("nodes", view.nodes().stream().map(AdminRoutes::nodeView).toList());
-          return complete(Json.ok(body));
-        });
   }
 
   /** Returns the scheduler's placement decision for a container. */
