@@ -68,6 +68,11 @@ final class TestMember {
   }
 
   static ComputeNode.State register(
+      MemberRuntime runtime, String nodeId, String pool, Resources capacity) throws Exception {
+    return register(runtime, nodeId, pool, capacity, Map.of());
+  }
+
+  static ComputeNode.State register(
       MemberRuntime runtime,
       String nodeId,
       String pool,

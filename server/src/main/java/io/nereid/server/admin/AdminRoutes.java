@@ -47,6 +47,7 @@ public final class AdminRoutes extends AllDirectives {
   private final Duration askTimeout;
   private final String token;
   private final ContainerRoutes containerRoutes;
+  private final PoolRoutes pools;
 
   /**
    * @param containers the container operations the Docker API runs, so a removal here takes the
@@ -69,6 +70,7 @@ public final class AdminRoutes extends AllDirectives {
     EntityIds entityIds = new EntityIds(system);
     ContainerDirectory directory = new ContainerDirectory(sharding, entityIds, askTimeout);
     this.containerRoutes = new ContainerRoutes(system, directory, entityIds, containers);
+    this.pools = new PoolRoutes(nodes, sharding, askTimeout);
   }
 
   public Route routes() {
@@ -104,9 +106,7 @@ public final class AdminRoutes extends AllDirectives {
                     path(
                         PathMatchers.segment("nodes").slash(PathMatchers.segment()).slash("labels"),
                         nodeId -> put(() -> updateLabels(nodeId))),
-                    path(
-                        PathMatchers.segment("pools").slash(PathMatchers.segment()),
-                        pool -> get(() -> pool(pool))),
+                    pools.routes(),
                     path(
                         PathMatchers.segment("containers")
                             .slash(PathMatchers.segment())
@@ -260,25 +260,6 @@ public final class AdminRoutes extends AllDirectives {
       cause = cause.getCause();
     }
     return cause;
-  }
-
-  /** Returns the pool's nodes from its scheduler's view, and the member hosting that scheduler. */
-  private Route pool(String pool) {
-    CompletionStage<PoolScheduler.PoolSummary> summary =
-        sharding.entityRefFor(PoolScheduler.TYPE_KEY, pool).ask(PoolScheduler.GetPool::new, askTimeout);
-    return onSuccess(
-        summary,
-        view -> {
-          if (view.nodes().isEmpty()) {
-            return complete(Json.error(StatusCodes.NOT_FOUND, "no such pool: " + pool));
-          }
-          Map<String, Object> body = new LinkedHashMap<>();
-          body.put("pool", view.pool());
-          body.put("strategy", view.strategy());
-          body.put("scheduler", view.member());
-          body.put("nodes", view.nodes().stream().map(AdminRoutes::nodeView).toList());
-          return complete(Json.ok(body));
-        });
   }
 
   /** Returns the scheduler's placement decision for a container. */
