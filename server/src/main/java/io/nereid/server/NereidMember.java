@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import io.nereid.entity.EntitySettings;
 import io.nereid.entity.EntitySharding;
 import io.nereid.docker.ContainerService;
+import io.nereid.docker.DockerEvents;
 import io.nereid.docker.DockerRoutes;
 import io.nereid.image.ImageLoader;
 import io.nereid.image.ImageStore;
@@ -99,8 +100,12 @@ public final class NereidMember {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
       ClusterSharding sharding = ClusterSharding.get(system);
+      DockerEvents events = DockerEvents.start(system);
       EntitySharding.init(
-          system, EntitySettings.fromConfig(full), SchedulerSharding.nodeObserver(sharding));
+          system,
+          EntitySettings.fromConfig(full),
+          SchedulerSharding.nodeObserver(sharding),
+          events.containerObserver());
       SchedulerSettings schedulerSettings = SchedulerSettings.fromConfig(full);
       SchedulerSharding.init(system, sharding, schedulerSettings);
       ServerBinding admin = null;
@@ -125,7 +130,7 @@ public final class NereidMember {
         docker =
             Http.get(system)
                 .newServerAt(settings.dockerHost(), settings.dockerPort())
-                .bind(dockerRoutes(system, sharding, schedulerSettings, settings, images).routes())
+                .bind(dockerRoutes(system, sharding, schedulerSettings, settings, images, events).routes())
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         log.info("docker api listening address={}", docker.localAddress());
@@ -148,15 +153,16 @@ public final class NereidMember {
       ClusterSharding sharding,
       SchedulerSettings scheduler,
       ServerSettings settings,
-      ImageStore images) {
+      ImageStore images,
+      DockerEvents events) {
     ContainerPlacement placement =
         new ContainerPlacement(sharding, scheduler.defaultPool(), settings.askTimeout());
     ContainerService containers =
-        new ContainerService(system, sharding, placement, settings.askTimeout(), images);
+        new ContainerService(system, sharding, placement, settings.askTimeout(), images, events);
     // NOTE: docker load fills this member's image store only; a compute node on another machine
     // does not see the image.
     ImageLoader loader = new ImageLoader(images, IMAGE_WORK, Clock.systemUTC());
-    return new DockerRoutes(version(), containers, loader, DEFAULT_ACCOUNT);
+    return new DockerRoutes(version(), containers, loader, DEFAULT_ACCOUNT, events);
   }
 
   /** Runs the blocking file work of image loading, away from the actors' dispatcher. */
