@@ -13,6 +13,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -50,19 +51,23 @@ public final class ContainerService {
   private final Duration askTimeout;
   private final ActorSystem<?> system;
   private final ImageStore images;
+  private final DockerEvents events;
   private final SecureRandom random = new SecureRandom();
 
   /**
    * @param images the image store a create checks the image against, as the Docker daemon does;
    *     null skips the check
+   * @param events where the actions that no entity persists, such as kill, are published
    */
   public ContainerService(
       ActorSystem<?> system,
       ClusterSharding sharding,
       ContainerPlacement placement,
       Duration askTimeout,
-      ImageStore images) {
+      ImageStore images,
+      DockerEvents events) {
     this.system = system;
+    this.events = events;
     this.images = images;
     this.sharding = sharding;
     this.placement = placement;
@@ -113,6 +118,7 @@ public final class ContainerService {
                 timeout = state.spec().stopTimeoutSeconds();
               }
               int stopTimeout = timeout;
+              events.publishContainerAction(state, "kill", Map.of("signal", signalNumber(state.spec().stopSignal())));
               return containerAsk(id, Container.RequestStop::new)
                   .thenCompose(
                       wanted ->
@@ -121,7 +127,11 @@ public final class ContainerService {
                               replyTo ->
                                   new NodeAgent.Stop(id, wanted.spec().stopSignal(), stopTimeout, replyTo)))
                   .thenCompose(stopped -> refreshSummary(account, id))
-                  .thenApply(done -> true);
+                  .thenApply(
+                      done -> {
+                        events.publishContainerAction(state, "stop", Map.of());
+                        return true;
+                      });
             });
   }
 
@@ -144,8 +154,14 @@ public final class ContainerService {
                   stops
                       ? containerAsk(id, Container.RequestStop::new)
                       : CompletableFuture.completedFuture(state);
-              return wanted.thenCompose(
-                  current -> agentAsk(current.nodeId(), replyTo -> new NodeAgent.Kill(id, signal, replyTo)));
+              return wanted
+                  .thenCompose(
+                      current -> agentAsk(current.nodeId(), replyTo -> new NodeAgent.Kill(id, signal, replyTo)))
+                  .thenApply(
+                      done -> {
+                        events.publishContainerAction(state, "kill", Map.of("signal", signalNumber(signal)));
+                        return done;
+                      });
             });
   }
 
@@ -269,6 +285,26 @@ public final class ContainerService {
                                 ? CompletableFuture.completedFuture(reply.getValue())
                                 : CompletableFuture.<T>failedFuture(
                                     DockerApiException.serverError(reply.getError().getMessage()))));
+  }
+
+  /**
+   * Returns a signal as the daemon's kill event names it, by number: {@code SIGTERM} and {@code
+   * TERM} become 15. A name this table lacks is returned as given.
+   */
+  static String signalNumber(String signal) {
+    String name = signal.toUpperCase().startsWith("SIG") ? signal.substring(3).toUpperCase() : signal.toUpperCase();
+    return switch (name) {
+      case "HUP" -> "1";
+      case "INT" -> "2";
+      case "QUIT" -> "3";
+      case "KILL" -> "9";
+      case "USR1" -> "10";
+      case "USR2" -> "12";
+      case "TERM" -> "15";
+      case "CONT" -> "18";
+      case "STOP" -> "19";
+      default -> signal;
+    };
   }
 
   private CompletionStage<Done> refreshSummary(String account, String containerId) {

@@ -40,22 +40,29 @@ public final class DockerRoutes extends AllDirectives {
   private final ContainerService containers;
   private final ImageLoader images;
   private final String account;
+  private final DockerEvents events;
 
   /** Routes that serve only {@code /_ping} and {@code /version}. */
   public DockerRoutes(String nereidVersion) {
-    this(nereidVersion, null, null, "");
+    this(nereidVersion, null, null, "", null);
   }
 
   /**
-   * Routes that also serve the container endpoints, and {@code docker load} into {@code images}
-   * when it is not null, every request running as {@code account}.
+   * Routes that also serve the container endpoints, {@code docker load} into {@code images} and
+   * the event stream from {@code events}, each when it is not null, every request running as
+   * {@code account}.
    */
   public DockerRoutes(
-      String nereidVersion, ContainerService containers, ImageLoader images, String account) {
+      String nereidVersion,
+      ContainerService containers,
+      ImageLoader images,
+      String account,
+      DockerEvents events) {
     this.nereidVersion = nereidVersion;
     this.containers = containers;
     this.images = images;
     this.account = account;
+    this.events = events;
   }
 
   public Route routes() {
@@ -75,6 +82,7 @@ public final class DockerRoutes extends AllDirectives {
         path("version", () -> get(() -> complete(json(StatusCodes.OK, version())))),
         containers == null ? reject() : containerRoutes(),
         images == null ? reject() : imageRoutes(),
+        events == null ? reject() : new EventRoutes(events).route(),
         extractRequest(
             request ->
                 complete(

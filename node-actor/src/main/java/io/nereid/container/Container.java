@@ -11,6 +11,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
@@ -198,18 +199,26 @@ public final class Container
       EntityTypeKey.create(Command.class, "Container");
 
   public static Behavior<Command> create(String containerId, EntitySettings settings) {
-    return new Container(containerId, settings);
+    return new Container(containerId, settings, ContainerObserver.NONE);
+  }
+
+  /** Creates the entity; {@code observer} receives its events once they are persisted. */
+  public static Behavior<Command> create(
+      String containerId, EntitySettings settings, ContainerObserver observer) {
+    return new Container(containerId, settings, observer);
   }
 
   private final String containerId;
   private final EntitySettings settings;
   private final Clock clock;
+  private final ContainerObserver observer;
 
-  private Container(String containerId, EntitySettings settings) {
+  private Container(String containerId, EntitySettings settings, ContainerObserver observer) {
     super(PersistenceId.of(TYPE_KEY.name(), containerId));
     this.containerId = containerId;
     this.settings = settings;
     this.clock = settings.clock();
+    this.observer = observer;
   }
 
   @Override
@@ -252,8 +261,7 @@ public final class Container
   }
 
   private ReplyEffect<Event, State> onCreate(State state, Create command) {
-    return Effect()
-        .persist(
+    return persist(
             new ContainerCreated(command.account(), command.name(), command.spec(), clock.instant()))
         .thenReply(command.replyTo(), StatusReply::success);
   }
@@ -288,8 +296,7 @@ public final class Container
                       + state.nodeId()
                       + " and cannot move while it runs"));
     }
-    return Effect()
-        .persist(new ContainerPlaced(command.placement(), clock.instant()))
+    return persist(new ContainerPlaced(command.placement(), clock.instant()))
         .thenReply(command.replyTo(), StatusReply::success);
   }
 
@@ -303,8 +310,7 @@ public final class Container
     if (state.desired() == DesiredState.RUNNING) {
       return replyState(command.replyTo(), state);
     }
-    return Effect()
-        .persist(new StartRequested(false, clock.instant()))
+    return persist(new StartRequested(false, clock.instant()))
         .thenReply(command.replyTo(), StatusReply::success);
   }
 
@@ -312,8 +318,7 @@ public final class Container
     if (state.desired() == DesiredState.STOPPED) {
       return replyState(command.replyTo(), state);
     }
-    return Effect()
-        .persist(new StopRequested(clock.instant()))
+    return persist(new StopRequested(clock.instant()))
         .thenReply(command.replyTo(), StatusReply::success);
   }
 
@@ -324,8 +329,7 @@ public final class Container
     if (state.isRunning()) {
       return replyState(command.replyTo(), state);
     }
-    return Effect()
-        .persist(new ContainerStarted(command.nodeId(), clock.instant()))
+    return persist(new ContainerStarted(command.nodeId(), clock.instant()))
         .thenReply(command.replyTo(), StatusReply::success);
   }
 
@@ -345,7 +349,7 @@ public final class Container
             && state.spec().restartPolicy().restartsAfter(command.exitCode(), state.restartCount());
     List<Event> events =
         restart ? List.of(exited, new StartRequested(true, now)) : List.of(exited);
-    return Effect().persist(events).thenReply(command.replyTo(), StatusReply::success);
+    return persist(events).thenReply(command.replyTo(), StatusReply::success);
   }
 
   private ReplyEffect<Event, State> onRemove(State state, Remove command) {
@@ -358,9 +362,17 @@ public final class Container
                       + containerId
                       + ": stop it first or use force"));
     }
-    return Effect()
-        .persist(new ContainerRemoved(clock.instant()))
+    return persist(new ContainerRemoved(clock.instant()))
         .thenReply(command.replyTo(), StatusReply::success);
+  }
+
+  /** Persists the events, then tells the observer, before the caller's reply. */
+  private EffectBuilder<Event, State> persist(Event event) {
+    return persist(List.of(event));
+  }
+
+  private EffectBuilder<Event, State> persist(List<Event> events) {
+    return Effect().persist(events).thenRun(state -> observer.containerChanged(events, state));
   }
 
   private ReplyEffect<Event, State> replyState(ActorRef<StatusReply<State>> replyTo, State state) {

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import io.nereid.entity.EntitySettings;
 import io.nereid.entity.EntitySharding;
 import io.nereid.docker.ContainerService;
+import io.nereid.docker.DockerEvents;
 import io.nereid.docker.DockerRoutes;
 import io.nereid.docker.HttpUpgrade;
 import io.nereid.image.ImageLoader;
@@ -100,8 +101,12 @@ public final class NereidMember {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
       ClusterSharding sharding = ClusterSharding.get(system);
+      DockerEvents events = DockerEvents.start(system);
       EntitySharding.init(
-          system, EntitySettings.fromConfig(full), SchedulerSharding.nodeObserver(sharding));
+          system,
+          EntitySettings.fromConfig(full),
+          SchedulerSharding.nodeObserver(sharding),
+          events.containerObserver());
       SchedulerSettings schedulerSettings = SchedulerSettings.fromConfig(full);
       SchedulerSharding.init(system, sharding, schedulerSettings);
       ServerBinding admin = null;
@@ -110,7 +115,7 @@ public final class NereidMember {
       if (settings.hasRole(EntitySharding.CONTROL_ROLE)) {
         NodeDirectory directory = new NodeDirectory(system, sharding, settings.askTimeout());
         ContainerService containers =
-            containerService(system, sharding, schedulerSettings, settings, images);
+            containerService(system, sharding, schedulerSettings, settings, images, events);
         AdminRoutes routes =
             new AdminRoutes(
                 system,
@@ -132,7 +137,7 @@ public final class NereidMember {
                     system,
                     settings.dockerHost(),
                     settings.dockerPort(),
-                    dockerRoutes(containers, images).routes())
+                    dockerRoutes(containers, images, events).routes())
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         log.info("docker api listening address={}", docker.localAddress());
@@ -155,18 +160,20 @@ public final class NereidMember {
       ClusterSharding sharding,
       SchedulerSettings scheduler,
       ServerSettings settings,
-      ImageStore images) {
+      ImageStore images,
+      DockerEvents events) {
     ContainerPlacement placement =
         new ContainerPlacement(sharding, scheduler.defaultPool(), settings.askTimeout());
-    return new ContainerService(system, sharding, placement, settings.askTimeout(), images);
+    return new ContainerService(system, sharding, placement, settings.askTimeout(), images, events);
   }
 
   /** Docker API routes; every request runs as the one default account for now. */
-  private static DockerRoutes dockerRoutes(ContainerService containers, ImageStore images) {
+  private static DockerRoutes dockerRoutes(
+      ContainerService containers, ImageStore images, DockerEvents events) {
     // NOTE: docker load fills this member's image store only; a compute node on another machine
     // does not see the image.
     ImageLoader loader = new ImageLoader(images, IMAGE_WORK, Clock.systemUTC());
-    return new DockerRoutes(version(), containers, loader, DEFAULT_ACCOUNT);
+    return new DockerRoutes(version(), containers, loader, DEFAULT_ACCOUNT, events);
   }
 
   /** Runs the blocking file work of image loading, away from the actors' dispatcher. */

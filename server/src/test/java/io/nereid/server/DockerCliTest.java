@@ -215,14 +215,18 @@ class DockerCliTest {
 
   private record Cli(int code, String out, String err) {}
 
-  private static Cli docker(String... args) throws IOException, InterruptedException {
+  private static Process dockerProcess(String... args) throws IOException {
     List<String> command = new ArrayList<>(List.of("docker"));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().put("DOCKER_HOST", "tcp://127.0.0.1:" + dockerPort);
     builder.environment().remove("DOCKER_CONTEXT");
     builder.environment().put("DOCKER_CONFIG", dir.resolve("docker-config").toString());
-    Process process = builder.start();
+    return builder.start();
+  }
+
+  private static Cli docker(String... args) throws IOException, InterruptedException {
+    Process process = dockerProcess(args);
     assertTrue(process.waitFor(60, TimeUnit.SECONDS), "docker " + String.join(" ", args) + " timed out");
     return new Cli(
         process.exitValue(),
@@ -317,6 +321,76 @@ class DockerCliTest {
     assertTrue(listed.body().contains("\"ImageID\":\"" + imageId + "\""), listed.body());
 
     assertEquals(0, docker("rm", "-f", "psa", "psb", "psc").code());
+  }
+
+  @Test
+  void eventsReplayAndStream() throws Exception {
+    String since = epochSeconds();
+    Cli ran = docker("run", "-d", "--name", "evone", "--label", "app=demo", "busybox", "sh", "-c", "exit 4");
+    assertEquals(0, ran.code(), ran.err());
+    assertEquals("", ran.err(), "run -d prints no error");
+    assertEquals("exited", awaitStatus("evone", "exited"));
+    assertEquals(0, docker("run", "-d", "--name", "evtwo", "busybox", "sleep", "300").code());
+    assertEquals("running", awaitStatus("evtwo", "running"));
+    assertEquals(0, docker("stop", "-t", "5", "evtwo").code());
+    assertEquals(0, docker("rm", "evone", "evtwo").code());
+    Thread.sleep(200);
+    String until = epochSeconds();
+
+    Cli life = docker("events", "--since", since, "--until", until, "--filter", "container=evone",
+        "--format", "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}");
+    assertEquals(0, life.code(), life.err());
+    assertEquals(
+        List.of("container create evone", "container start evone", "container die evone", "container destroy evone"),
+        life.out().lines().toList());
+
+    Cli stopped = docker("events", "--since", since, "--until", until, "--filter", "container=evtwo",
+        "--filter", "event=kill", "--filter", "event=die", "--filter", "event=stop", "--format", "{{.Action}}");
+    assertEquals(List.of("kill", "die", "stop"), stopped.out().lines().toList(), stopped.err());
+
+    Cli died = docker("events", "--since", since, "--until", until, "--filter", "event=die", "--filter", "label=app=demo");
+    assertEquals(0, died.code(), died.err());
+    assertTrue(
+        died.out().matches("\\S+ container die [0-9a-f]{64} \\(app=demo, exitCode=4, image=busybox, name=evone\\)"),
+        died.out());
+
+    Cli inverted = docker("events", "--since", until, "--until", since);
+    assertEquals(1, inverted.code());
+    Cli badFilter = docker("events", "--until", until, "--filter", "colour=red");
+    assertEquals(1, badFilter.code());
+    assertTrue(badFilter.err().contains("invalid filter 'colour'"), badFilter.err());
+  }
+
+  @Test
+  void eventsStreamLive() throws Exception {
+    Process stream = dockerProcess("events", "--filter", "container=evlive", "--format", "{{.Action}}");
+    try {
+      java.io.BufferedReader lines =
+          new java.io.BufferedReader(new java.io.InputStreamReader(stream.getInputStream(), StandardCharsets.UTF_8));
+      Thread.sleep(1000);
+      assertEquals(0, docker("run", "-d", "--name", "evlive", "busybox", "true").code());
+      assertEquals("exited", awaitStatus("evlive", "exited"));
+      assertEquals(0, docker("rm", "evlive").code());
+
+      List<String> seen = new ArrayList<>();
+      var reader = java.util.concurrent.Executors.newSingleThreadExecutor();
+      try {
+        while (!seen.contains("destroy")) {
+          seen.add(reader.submit(lines::readLine).get(20, TimeUnit.SECONDS));
+        }
+      } finally {
+        reader.shutdownNow();
+      }
+      assertEquals(List.of("create", "start", "die", "destroy"), seen);
+    } finally {
+      stream.destroy();
+      stream.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static String epochSeconds() {
+    java.time.Instant now = java.time.Instant.now();
+    return now.getEpochSecond() + "." + String.format("%09d", now.getNano());
   }
 
   private static String names(String... psArgs) throws Exception {
