@@ -354,18 +354,6 @@ class AdminApiTest {
         message(response));
   }
 
-  private static void reserve(String nodeId, String containerId, Resources amount) throws Exception {
-    runtime
-        .member()
-        .sharding()
-        .entityRefFor(ComputeNode.TYPE_KEY, nodeId)
-        .<Done>askWithStatus(
-            replyTo -> new ComputeNode.Reserve(containerId, Reservation.of(amount), replyTo),
-            TestMember.TIMEOUT)
-        .toCompletableFuture()
-        .get(30, TimeUnit.SECONDS);
-  }
-
   /** Waits until the pool's scheduler has seen {@code nodes} nodes. */
   private static JsonNode awaitPool(String pool, int nodes) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
