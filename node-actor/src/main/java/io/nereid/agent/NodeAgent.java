@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The agent registers with the receptionist under {@link #serviceKey(String)}, so any member
  * can find the agent of a node. At start it adopts the containers the runtime still runs and
- * watches their exits.
+ * watches their exits, except those whose entity no longer wants them running on this node
+ * (moved away while the node was lost, or stopped), which it removes.
  */
 public final class NodeAgent {
 
@@ -101,6 +102,10 @@ public final class NodeAgent {
   private record Restarted(String containerId, Throwable error)
       implements Command, NoSerializationVerificationNeeded {}
 
+  /** The decision on an adopted container, from its entity: keep it, or remove it from this node. */
+  private record AdoptionChecked(String containerId, boolean keep)
+      implements Command, NoSerializationVerificationNeeded {}
+
   public static ServiceKey<Command> serviceKey(String nodeId) {
     return ServiceKey.create(Command.class, "node-agent-" + nodeId);
   }
@@ -151,6 +156,7 @@ public final class NodeAgent {
         .onMessage(Adopted.class, this::onAdopted)
         .onMessage(RestartDue.class, this::onRestartDue)
         .onMessage(Restarted.class, this::onRestarted)
+        .onMessage(AdoptionChecked.class, this::onAdoptionChecked)
         .build();
   }
 
@@ -217,8 +223,10 @@ public final class NodeAgent {
             .ask(Container.Get::new, askTimeout)
             .thenCompose(
                 current -> {
+                  // A container moved to another node meanwhile must not run here again.
                   if (current.desired() != Container.DesiredState.RUNNING
-                      || current.status() != io.nereid.container.ContainerStatus.EXITED) {
+                      || current.status() != io.nereid.container.ContainerStatus.EXITED
+                      || !current.nodeId().equals(nodeId)) {
                     return java.util.concurrent.CompletableFuture.completedFuture(current);
                   }
                   return runtime
@@ -376,9 +384,56 @@ public final class NodeAgent {
       return Behaviors.same();
     }
     for (ContainerInfo info : adopted.containers()) {
-      watchExit(info.id());
+      checkAdoption(info.id());
     }
-    log.info("node agent adopted containers node_id={} count={}", nodeId, adopted.containers().size());
+    log.info("node agent found containers node_id={} count={}", nodeId, adopted.containers().size());
+    return Behaviors.same();
+  }
+
+  /**
+   * Asks the container's entity whether the container still belongs on this node. When the
+   * entity cannot be reached the container is kept, as before fencing existed.
+   */
+  private void checkAdoption(String containerId) {
+    context.pipeToSelf(
+        sharding.entityRefFor(Container.TYPE_KEY, containerId).ask(Container.Get::new, askTimeout),
+        (state, error) -> {
+          if (error != null) {
+            log.warn(
+                "container kept unchecked node_id={} container_id={} error={}",
+                nodeId,
+                containerId,
+                unwrap(error).toString());
+            return new AdoptionChecked(containerId, true);
+          }
+          boolean here = state.nodeId().equals(nodeId);
+          boolean wanted =
+              state.status() == io.nereid.container.ContainerStatus.RUNNING
+                  || state.desired() == Container.DesiredState.RUNNING;
+          return new AdoptionChecked(containerId, here && wanted);
+        });
+  }
+
+  private Behavior<Command> onAdoptionChecked(AdoptionChecked checked) {
+    String id = checked.containerId();
+    if (checked.keep()) {
+      log.info("container adopted node_id={} container_id={}", nodeId, id);
+      watchExit(id);
+      return Behaviors.same();
+    }
+    log.info("container fenced, removing node_id={} container_id={}", nodeId, id);
+    runtime
+        .remove(id, true)
+        .whenComplete(
+            (done, error) -> {
+              if (ignoreMissing(error) != null) {
+                log.warn(
+                    "fenced container not removed node_id={} container_id={} error={}",
+                    nodeId,
+                    id,
+                    unwrap(error).toString());
+              }
+            });
     return Behaviors.same();
   }
 

@@ -90,6 +90,7 @@ class JournalFormatTest {
             Map.of("c1", Reservation.of(resources)), AT, 7),
         new Container.ContainerCreated("acct", "web", SPEC, AT),
         new Container.ContainerPlaced(PLACEMENT, AT),
+        new Container.ContainerMoved(PLACEMENT, "n0", AT),
         new Container.StartRequested(true, AT),
         new Container.ContainerStarted("n1", AT),
         new Container.ContainerExited("n1", 137, true, AT),

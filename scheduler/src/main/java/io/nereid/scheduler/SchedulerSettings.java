@@ -13,9 +13,15 @@ import java.time.Duration;
  * @param maxAttempts how many nodes one placement tries before it gives up, when nodes reject
  *     the reservation because the scheduler's view was stale
  * @param defaultPool the pool of containers that name none with the {@code nereid.pool} label
+ * @param agentTimeout how long a node agent may take to start, stop or remove a container that
+ *     the scheduler moves off a lost or drained node
  */
 public record SchedulerSettings(
-    PoolSettings poolSettings, int maxAttempts, Duration askTimeout, String defaultPool) {
+    PoolSettings poolSettings,
+    int maxAttempts,
+    Duration askTimeout,
+    String defaultPool,
+    Duration agentTimeout) {
 
   public static final String PATH = "nereid.scheduler";
 
@@ -39,7 +45,8 @@ public record SchedulerSettings(
         pool,
         reader.intAtLeast("max-attempts", 1),
         reader.positiveDuration("ask-timeout"),
-        defaultPool);
+        defaultPool,
+        reader.positiveDuration("agent-timeout"));
   }
 
   /**

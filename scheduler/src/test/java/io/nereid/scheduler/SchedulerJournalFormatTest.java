@@ -55,7 +55,9 @@ class SchedulerJournalFormatTest {
         new PoolScheduler.NodeJoined("n1", AT),
         new PoolScheduler.NodeLeft("n1", AT),
         new PoolScheduler.PoolPolicyChanged(POLICY, AT),
-        new PoolScheduler.State(Set.of("n1", "n2"), POLICY));
+        new PoolScheduler.NodeEvacuationRequested("n1", AT),
+        new PoolScheduler.NodeEvacuationEnded("n1", AT),
+        new PoolScheduler.State(Set.of("n1", "n2"), POLICY, Set.of("n2")));
   }
 
   /**
@@ -66,7 +68,10 @@ class SchedulerJournalFormatTest {
     return Map.of(
         // Before pool policies: the snapshot held only the members.
         "io.nereid.scheduler.PoolScheduler$State.v1.cbor",
-        new PoolScheduler.State(Set.of("n1", "n2"), null));
+        new PoolScheduler.State(Set.of("n1", "n2"), null, Set.of()),
+        // Before drains could move containers: no evacuating nodes.
+        "io.nereid.scheduler.PoolScheduler$State.v2.cbor",
+        new PoolScheduler.State(Set.of("n1", "n2"), POLICY, Set.of()));
   }
 
   @Test
