@@ -6,11 +6,12 @@ package io.nereid.scheduler.placement;
  * during a search and every cursor returns the pool's own {@link NodeView} instance. The hash is the
  * node id's, which a {@code String} computes once and caches, so a lookup allocates nothing.
  *
- * <p>An open-addressing table with linear probing, kept at most half full.
+ * <p>An open-addressing table with linear probing, kept at most half full. It starts with room for
+ * 512 nodes, which a search without expressions rarely exceeds, so it seldom grows.
  */
 final class VisitedNodes {
 
-  private NodeView[] table = new NodeView[256];
+  private NodeView[] table = new NodeView[1024];
   private int size;
 
   /** Adds the node and returns true, or returns false if it was added before. */
