@@ -32,7 +32,7 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  * without a {@code /v1.NN} prefix. Every other endpoint returns 501 with a message naming it,
  * never a made-up success.
  */
-public final class DockerRoutes extends AllDirectives {
+public final class DockerRoutes extends DockerDirectives {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -81,6 +81,7 @@ public final class DockerRoutes extends AllDirectives {
         path("_ping", () -> concat(get(this::ping), head(this::ping))),
         path("version", () -> get(() -> complete(json(StatusCodes.OK, version())))),
         containers == null ? reject() : containerRoutes(),
+        containers == null ? reject() : new ContainerControlRoutes(containers, account).route(),
         images == null ? reject() : imageRoutes(),
         events == null ? reject() : new EventRoutes(events).route(),
         extractRequest(
@@ -374,22 +375,6 @@ public final class DockerRoutes extends AllDirectives {
                                       .withEntity(ContentTypes.APPLICATION_JSON, ImageUploads.progress(names)));
                   return answer(loaded);
                 }));
-  }
-
-  /** Completes with the response, or with Docker's status code and message for a failure. */
-  private Route answer(CompletionStage<HttpResponse> response) {
-    return onComplete(
-        response,
-        result -> {
-          if (result.isSuccess()) {
-            return complete(result.get());
-          }
-          Throwable cause = ContainerService.unwrap(result.failed().get());
-          if (cause instanceof DockerApiException api) {
-            return complete(error(api.status(), api.getMessage()));
-          }
-          return complete(error(StatusCodes.INTERNAL_SERVER_ERROR, String.valueOf(cause.getMessage())));
-        });
   }
 
   private static JsonNode parseJson(String body) {

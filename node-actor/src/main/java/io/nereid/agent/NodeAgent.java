@@ -58,6 +58,14 @@ public final class NodeAgent {
   public record Kill(String containerId, String signal, ActorRef<StatusReply<Done>> replyTo)
       implements Command, CborSerializable {}
 
+  /** Freezes a container's processes and records the pause on its entity; replies Done. */
+  public record Pause(String containerId, ActorRef<StatusReply<Done>> replyTo)
+      implements Command, CborSerializable {}
+
+  /** Thaws a paused container and records it on its entity; replies Done. */
+  public record Unpause(String containerId, ActorRef<StatusReply<Done>> replyTo)
+      implements Command, CborSerializable {}
+
   /** Removes a container's process, bundle and logs, killing it if it runs; replies Done. */
   public record Remove(String containerId, ActorRef<StatusReply<Done>> replyTo)
       implements Command, CborSerializable {}
@@ -144,6 +152,8 @@ public final class NodeAgent {
         .onMessage(Stop.class, this::onStop)
         .onMessage(Remove.class, this::onRemove)
         .onMessage(Kill.class, this::onKill)
+        .onMessage(Pause.class, this::onPause)
+        .onMessage(Unpause.class, this::onUnpause)
         .onMessage(Logs.class, this::onLogs)
         .onMessage(Describe.class, this::onDescribe)
         .onMessage(Reply.class, this::onReply)
@@ -288,6 +298,30 @@ public final class NodeAgent {
     context.pipeToSelf(
         runtime.kill(command.containerId(), command.signal()),
         (done, error) -> new Reply(command.replyTo(), error));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onPause(Pause command) {
+    String id = command.containerId();
+    log.info("container pausing node_id={} container_id={}", nodeId, id);
+    var paused =
+        runtime
+            .pause(id)
+            .thenCompose(done -> containerAsk(id, replyTo -> new Container.ReportPaused(nodeId, replyTo)))
+            .thenCompose(this::recordSummary);
+    context.pipeToSelf(paused, (state, error) -> new Reply(command.replyTo(), error));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onUnpause(Unpause command) {
+    String id = command.containerId();
+    log.info("container unpausing node_id={} container_id={}", nodeId, id);
+    var unpaused =
+        runtime
+            .unpause(id)
+            .thenCompose(done -> containerAsk(id, replyTo -> new Container.ReportUnpaused(nodeId, replyTo)))
+            .thenCompose(this::recordSummary);
+    context.pipeToSelf(unpaused, (state, error) -> new Reply(command.replyTo(), error));
     return Behaviors.same();
   }
 

@@ -408,6 +408,49 @@ class DockerCliTest {
     }
   }
 
+  @Test
+  void pauseUnpauseRename() throws Exception {
+    String since = epochSeconds();
+    assertEquals(0, docker("run", "-d", "--name", "pz", "busybox", "sleep", "300").code());
+    assertEquals("running", awaitStatus("pz", "running"));
+
+    Cli paused = docker("pause", "pz");
+    assertEquals(0, paused.code(), paused.err());
+    assertEquals("pz", paused.out());
+    assertEquals("paused true true", docker("container", "inspect", "-f", "{{.State.Status}} {{.State.Paused}} {{.State.Running}}", "pz").out());
+    assertTrue(docker("ps", "--format", "{{.Status}}").out().endsWith("(Paused)"));
+    assertEquals("pz", names("--filter", "status=paused"));
+    Cli again = docker("pause", "pz");
+    assertEquals(1, again.code());
+    assertTrue(again.err().contains("is already paused"), again.err());
+
+    assertEquals(0, docker("unpause", "pz").code());
+    assertEquals("running false", docker("container", "inspect", "-f", "{{.State.Status}} {{.State.Paused}}", "pz").out());
+    Cli notPaused = docker("unpause", "pz");
+    assertEquals(1, notPaused.code());
+    assertTrue(notPaused.err().contains("is not paused"), notPaused.err());
+
+    Cli renamed = docker("rename", "pz", "pz2");
+    assertEquals(0, renamed.code(), renamed.err());
+    assertEquals("/pz2", docker("container", "inspect", "-f", "{{.Name}}", "pz2").out());
+    assertEquals(1, docker("container", "inspect", "pz").code(), "the old name is gone");
+    assertEquals(0, docker("create", "--name", "other", "busybox").code());
+    Cli conflict = docker("rename", "pz2", "other");
+    assertEquals(1, conflict.code());
+    assertTrue(conflict.err().contains("Conflict. The container name \"/other\" is already in use"), conflict.err());
+    Cli invalid = docker("rename", "pz2", "bad name");
+    assertEquals(1, invalid.code());
+    assertTrue(invalid.err().contains("Invalid container name (bad name)"), invalid.err());
+    assertEquals(0, docker("create", "--name", "pz", "busybox").code(), "the old name is free again");
+
+    String id = docker("container", "inspect", "-f", "{{.Id}}", "pz2").out();
+    assertEquals(0, docker("rm", "-f", "pz", "pz2", "other").code());
+    Cli events = docker("events", "--since", since, "--until", epochSeconds(), "--filter", "container=" + id,
+        "--filter", "event=pause", "--filter", "event=unpause", "--filter", "event=rename",
+        "--format", "{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.oldName}}");
+    assertEquals(List.of("pause pz <no value>", "unpause pz <no value>", "rename pz2 /pz"), events.out().lines().toList());
+  }
+
   private static String epochSeconds() {
     java.time.Instant now = java.time.Instant.now();
     return now.getEpochSecond() + "." + String.format("%09d", now.getNano());
