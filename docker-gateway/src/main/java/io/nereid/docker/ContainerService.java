@@ -8,6 +8,8 @@ import io.nereid.container.ContainerStatus;
 import io.nereid.image.Image;
 import io.nereid.image.ImageStore;
 import io.nereid.node.ComputeNode;
+import io.nereid.runtime.ProcessTable;
+import io.nereid.runtime.ResourceUsage;
 import io.nereid.scheduler.ContainerPlacement;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -337,6 +339,34 @@ public final class ContainerService {
                         return new Inspection(state, 0);
                       });
             });
+  }
+
+  /** Returns one sample of a running container's resource use, read on its node. */
+  public CompletionStage<ResourceUsage> stats(Container.State state) {
+    return this.<ResourceUsage>agentQuery(
+        state.nodeId(), replyTo -> new NodeAgent.Stats(state.containerId(), replyTo), askTimeout);
+  }
+
+  /** Finds a running container; fails with Docker's 409 when it does not run. */
+  public CompletionStage<Container.State> findRunning(String account, String reference) {
+    return find(account, reference)
+        .thenCompose(
+            state ->
+                state.isRunning()
+                    ? CompletableFuture.completedFuture(state)
+                    : CompletableFuture.failedFuture(
+                        DockerApiException.conflict("container " + state.containerId() + " is not running")));
+  }
+
+  /** Lists a running container's processes as {@code ps} with {@code psArgs} prints them on its node. */
+  public CompletionStage<ProcessTable> top(String account, String reference, List<String> psArgs) {
+    return findRunning(account, reference)
+        .thenCompose(
+            state ->
+                this.<ProcessTable>agentQuery(
+                    state.nodeId(),
+                    replyTo -> new NodeAgent.Top(state.containerId(), psArgs, replyTo),
+                    askTimeout));
   }
 
   /** Returns the ID of the image a reference names in this member's image store. */

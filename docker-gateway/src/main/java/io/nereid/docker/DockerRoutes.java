@@ -386,8 +386,12 @@ public final class DockerRoutes extends DockerDirectives {
   }
 
   /** Reads a boolean query parameter the way the Docker daemon does. */
-  private static boolean isTrue(Optional<String> value) {
-    return value.map(v -> v.equals("1") || v.equalsIgnoreCase("true")).orElse(false);
+  static boolean isTrue(Optional<String> value) {
+    return value.map(DockerRoutes::isTrue).orElse(false);
+  }
+
+  static boolean isTrue(String value) {
+    return value.equals("1") || value.equalsIgnoreCase("true");
   }
 
   private Route ping() {

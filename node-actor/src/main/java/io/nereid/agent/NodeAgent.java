@@ -10,6 +10,8 @@ import io.nereid.runtime.ExitStatus;
 import io.nereid.runtime.LogEntry;
 import io.nereid.runtime.NetworkMode;
 import io.nereid.runtime.NoSuchContainerException;
+import io.nereid.runtime.ProcessTable;
+import io.nereid.runtime.ResourceUsage;
 import io.nereid.runtime.RuntimeSpec;
 import java.time.Duration;
 import java.time.Instant;
@@ -72,6 +74,14 @@ public final class NodeAgent {
 
   /** Replies with the container's log lines, oldest first. */
   public record Logs(String containerId, ActorRef<StatusReply<LogLines>> replyTo)
+      implements Command, CborSerializable {}
+
+  /** Replies with one sample of a running container's resource use. */
+  public record Stats(String containerId, ActorRef<StatusReply<ResourceUsage>> replyTo)
+      implements Command, CborSerializable {}
+
+  /** Replies with a running container's processes as {@code ps} with {@code psArgs} lists them. */
+  public record Top(String containerId, List<String> psArgs, ActorRef<StatusReply<ProcessTable>> replyTo)
       implements Command, CborSerializable {}
 
   /** Replies with the runtime's view of a container: its state and main process ID. */
@@ -156,6 +166,10 @@ public final class NodeAgent {
         .onMessage(Unpause.class, this::onUnpause)
         .onMessage(Logs.class, this::onLogs)
         .onMessage(Describe.class, this::onDescribe)
+        .onMessage(Stats.class, command -> replyWhenDone(runtime.stats(command.containerId()), command.replyTo()))
+        .onMessage(
+            Top.class,
+            command -> replyWhenDone(runtime.top(command.containerId(), command.psArgs()), command.replyTo()))
         .onMessage(Reply.class, this::onReply)
         .onMessage(Exited.class, this::onExited)
         .onMessage(Adopted.class, this::onAdopted)
@@ -351,6 +365,18 @@ public final class NodeAgent {
                       .toList();
               command.replyTo().tell(StatusReply.success(new LogLines(lines)));
             });
+    return Behaviors.same();
+  }
+
+  /** Replies with the stage's value once it completes; the actor goes on at once. */
+  private <T> Behavior<Command> replyWhenDone(
+      java.util.concurrent.CompletionStage<T> stage, ActorRef<StatusReply<T>> replyTo) {
+    stage.whenComplete(
+        (value, error) ->
+            replyTo.tell(
+                error == null
+                    ? StatusReply.success(value)
+                    : StatusReply.error(String.valueOf(unwrap(error).getMessage()))));
     return Behaviors.same();
   }
 

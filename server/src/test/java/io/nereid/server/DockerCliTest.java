@@ -451,6 +451,43 @@ class DockerCliTest {
     assertEquals(List.of("pause pz <no value>", "unpause pz <no value>", "rename pz2 /pz"), events.out().lines().toList());
   }
 
+  @Test
+  void topAndStats() throws Exception {
+    assertEquals(0, docker("run", "-d", "--name", "topper", "-m", "64m", "busybox", "sleep", "300").code());
+    assertEquals("running", awaitStatus("topper", "running"));
+
+    Cli top = docker("top", "topper");
+    assertEquals(0, top.code(), top.err());
+    List<String> rows = top.out().lines().toList();
+    assertTrue(rows.get(0).matches("UID\\s+PID\\s+PPID\\s+C\\s+STIME\\s+TTY\\s+TIME\\s+CMD"), rows.get(0));
+    assertEquals(2, rows.size(), top.out());
+    assertTrue(rows.get(1).endsWith("sleep 300"), rows.get(1));
+    String pid = docker("container", "inspect", "-f", "{{.State.Pid}}", "topper").out();
+    Cli custom = docker("top", "topper", "-o", "pid,comm");
+    assertEquals(0, custom.code(), custom.err());
+    assertEquals(2, custom.out().lines().count(), custom.out());
+    assertTrue(custom.out().lines().toList().get(1).matches(pid + "\\s+sleep"), custom.out());
+
+    Cli stats = docker("stats", "--no-stream", "--format", "{{.Name}}|{{.CPUPerc}}|{{.MemUsage}}|{{.PIDs}}", "topper");
+    assertEquals(0, stats.code(), stats.err());
+    assertTrue(stats.out().matches("topper\\|\\d+\\.\\d+%\\|[0-9.]+[KMG]?i?B / 64MiB\\|1"), stats.out());
+
+    HttpRequest streamRequest =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + dockerPort + "/v1.24/containers/topper/stats")).build();
+    HttpResponse<java.util.stream.Stream<String>> streamed =
+        HttpClient.newHttpClient().send(streamRequest, HttpResponse.BodyHandlers.ofLines());
+    List<String> samples = streamed.body().limit(2).toList();
+    assertEquals(2, samples.size());
+    assertTrue(samples.get(1).contains("\"precpu_stats\":{\"cpu_usage\":{\"total_usage\":"), samples.get(1));
+    assertTrue(!samples.get(1).contains("\"preread\":\"0001-01-01T00:00:00Z\""), samples.get(1));
+
+    assertEquals(0, docker("stop", "-t", "1", "topper").code());
+    Cli stopped = docker("top", "topper");
+    assertEquals(1, stopped.code());
+    assertTrue(stopped.err().contains("is not running"), stopped.err());
+    assertEquals(0, docker("rm", "topper").code());
+  }
+
   private static String epochSeconds() {
     java.time.Instant now = java.time.Instant.now();
     return now.getEpochSecond() + "." + String.format("%09d", now.getNano());
