@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nereid.container.ContainerSpec;
 import io.nereid.image.ImageLoader;
+import io.nereid.node.NodeDirectory;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -41,28 +42,34 @@ public final class DockerRoutes extends DockerDirectives {
   private final ImageLoader images;
   private final String account;
   private final DockerEvents events;
+  private final SystemInfo info;
 
   /** Routes that serve only {@code /_ping} and {@code /version}. */
   public DockerRoutes(String nereidVersion) {
-    this(nereidVersion, null, null, "", null);
+    this(nereidVersion, null, null, "", null, null);
   }
 
   /**
-   * Routes that also serve the container endpoints, {@code docker load} into {@code images} and
-   * the event stream from {@code events}, each when it is not null, every request running as
-   * {@code account}.
+   * Routes that also serve the container endpoints, {@code docker load} into {@code images},
+   * the event stream from {@code events} and {@code /info} over {@code nodes}, each when it is
+   * not null, every request running as {@code account}.
    */
   public DockerRoutes(
       String nereidVersion,
       ContainerService containers,
       ImageLoader images,
       String account,
-      DockerEvents events) {
+      DockerEvents events,
+      NodeDirectory nodes) {
     this.nereidVersion = nereidVersion;
     this.containers = containers;
     this.images = images;
     this.account = account;
     this.events = events;
+    this.info =
+        nodes == null || containers == null
+            ? null
+            : new SystemInfo(nodes, containers, images == null ? null : images.store(), infoFields());
   }
 
   public Route routes() {
@@ -84,6 +91,11 @@ public final class DockerRoutes extends DockerDirectives {
         containers == null ? reject() : new ContainerControlRoutes(containers, account).route(),
         images == null ? reject() : imageRoutes(),
         events == null ? reject() : new EventRoutes(events).route(),
+        info == null
+            ? reject()
+            : path(
+                "info",
+                () -> get(() -> answer(info.describe(account).thenApply(body -> json(StatusCodes.OK, body))))),
         extractRequest(
             request ->
                 complete(
@@ -435,6 +447,24 @@ public final class DockerRoutes extends DockerDirectives {
     body.put("Arch", architecture());
     body.put("KernelVersion", kernelVersion().orElse(""));
     return body;
+  }
+
+  /** Returns the fields of {@code /info} that stay the same while the member runs. */
+  private Map<String, Object> infoFields() {
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("ID", "nereid");
+    fields.put("Name", "nereid");
+    fields.put("ServerVersion", nereidVersion);
+    fields.put("OperatingSystem", "Nereid " + nereidVersion);
+    fields.put("OSType", "linux");
+    fields.put("Architecture", architecture());
+    fields.put("KernelVersion", kernelVersion().orElse(""));
+    fields.put("DefaultRuntime", "runc");
+    fields.put("Runtimes", Map.of("runc", Map.of("path", "runc")));
+    fields.put("Swarm", Map.of("LocalNodeState", "inactive"));
+    fields.put("SecurityOptions", List.of());
+    fields.put("Warnings", List.of());
+    return fields;
   }
 
   private static String architecture() {

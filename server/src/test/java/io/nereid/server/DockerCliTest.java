@@ -488,6 +488,24 @@ class DockerCliTest {
     assertEquals(0, docker("rm", "topper").code());
   }
 
+  @Test
+  void infoShowsClusterTotals() throws Exception {
+    assertEquals(0, docker("run", "-d", "--name", "infoer", "-m", "128m", "busybox", "sleep", "300").code());
+    assertEquals("running", awaitStatus("infoer", "running"));
+
+    Cli totals = docker("info", "--format", "{{.NCPU}} {{.MemTotal}} {{.ContainersRunning}} {{.ContainersStopped}}");
+    assertEquals(0, totals.code(), totals.err());
+    assertEquals("4 4294967296 1 0", totals.out());
+    Cli full = docker("info");
+    assertEquals(0, full.code(), full.err());
+    assertTrue(full.out().contains(" CPUs: 4"), full.out());
+    assertTrue(full.out().contains("Total Memory: 4GiB"), full.out());
+    assertTrue(full.out().contains("Nodes: 2"), full.out());
+    assertTrue(full.out().contains("└ Reserved Memory: 128 MiB / 2048 MiB"), full.out());
+
+    assertEquals(0, docker("rm", "-f", "infoer").code());
+  }
+
   private static String epochSeconds() {
     java.time.Instant now = java.time.Instant.now();
     return now.getEpochSecond() + "." + String.format("%09d", now.getNano());
