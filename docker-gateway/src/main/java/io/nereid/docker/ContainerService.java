@@ -8,6 +8,8 @@ import io.nereid.container.ContainerStatus;
 import io.nereid.image.Image;
 import io.nereid.image.ImageStore;
 import io.nereid.node.ComputeNode;
+import io.nereid.runtime.ProcessTable;
+import io.nereid.runtime.ResourceUsage;
 import io.nereid.scheduler.ContainerPlacement;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -82,6 +84,10 @@ public final class ContainerService {
     return find(account, reference)
         .thenCompose(
             state -> {
+              if (state.status() == ContainerStatus.PAUSED) {
+                return CompletableFuture.failedFuture(
+                    DockerApiException.conflict("cannot start a paused container, try unpause instead"));
+              }
               if (state.status() == ContainerStatus.RUNNING) {
                 return CompletableFuture.completedFuture(false);
               }
@@ -107,7 +113,7 @@ public final class ContainerService {
     return find(account, reference)
         .thenCompose(
             state -> {
-              if (state.status() != ContainerStatus.RUNNING) {
+              if (!state.isRunning()) {
                 return CompletableFuture.completedFuture(false);
               }
               String id = state.containerId();
@@ -143,7 +149,7 @@ public final class ContainerService {
     return find(account, reference)
         .thenCompose(
             state -> {
-              if (state.status() != ContainerStatus.RUNNING) {
+              if (!state.isRunning()) {
                 return CompletableFuture.failedFuture(
                     DockerApiException.conflict(
                         "Container " + state.containerId() + " is not running"));
@@ -160,6 +166,80 @@ public final class ContainerService {
                   .thenApply(
                       done -> {
                         events.publishContainerAction(state, "kill", Map.of("signal", signalNumber(signal)));
+                        return done;
+                      });
+            });
+  }
+
+  /** Freezes a running container's processes. */
+  public CompletionStage<Done> pause(String account, String reference) {
+    return find(account, reference)
+        .thenCompose(
+            state -> {
+              String id = state.containerId();
+              if (state.status() == ContainerStatus.PAUSED) {
+                return CompletableFuture.failedFuture(
+                    DockerApiException.conflict("Container " + id + " is already paused"));
+              }
+              if (!state.isRunning()) {
+                return CompletableFuture.failedFuture(
+                    DockerApiException.conflict("container " + id + " is not running"));
+              }
+              return agentAsk(state.nodeId(), replyTo -> new NodeAgent.Pause(id, replyTo));
+            });
+  }
+
+  /** Thaws a paused container. */
+  public CompletionStage<Done> unpause(String account, String reference) {
+    return find(account, reference)
+        .thenCompose(
+            state -> {
+              String id = state.containerId();
+              if (state.status() != ContainerStatus.PAUSED) {
+                return CompletableFuture.failedFuture(
+                    DockerApiException.conflict("Container " + id + " is not paused"));
+              }
+              return agentAsk(state.nodeId(), replyTo -> new NodeAgent.Unpause(id, replyTo));
+            });
+  }
+
+  /**
+   * Gives a container a new name. The account moves the name first, so a conflict is exact and
+   * leaves both names as they were.
+   */
+  public CompletionStage<Done> rename(String account, String reference, String requestedName) {
+    if (requestedName.isEmpty()) {
+      return CompletableFuture.failedFuture(
+          DockerApiException.badRequest("Neither old nor new names may be empty"));
+    }
+    String newName;
+    try {
+      newName = validName(requestedName);
+    } catch (DockerApiException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return find(account, reference)
+        .thenCompose(
+            state -> {
+              String id = state.containerId();
+              if (state.name().equals(newName)) {
+                return CompletableFuture.failedFuture(
+                    DockerApiException.badRequest(
+                        "Renaming a container with the same name as its current name"));
+              }
+              return accountAsk(
+                      account, replyTo -> new Account.RenameContainer(id, state.name(), newName, replyTo))
+                  .exceptionallyCompose(error -> CompletableFuture.failedFuture(conflictOrFailure(error)))
+                  .thenCompose(moved -> containerAsk(id, replyTo -> new Container.Rename(newName, replyTo)))
+                  .thenCompose(renamed -> record(account, renamed))
+                  .thenApply(
+                      done -> {
+                        log.info(
+                            "container renamed account={} container_id={} old_name={} new_name={}",
+                            account,
+                            id,
+                            state.name(),
+                            newName);
                         return done;
                       });
             });
@@ -202,8 +282,8 @@ public final class ContainerService {
                   switch (condition) {
                     case "removed" -> state.status() == ContainerStatus.REMOVED;
                     case "next-exit" -> state.finishedAt().isAfter(finishedAtRequest)
-                        && state.status() != ContainerStatus.RUNNING;
-                    default -> state.status() != ContainerStatus.RUNNING;
+                        && !state.isRunning();
+                    default -> !state.isRunning();
                   };
               if (done) {
                 return CompletableFuture.completedFuture(state.exitCode());
@@ -259,6 +339,34 @@ public final class ContainerService {
                         return new Inspection(state, 0);
                       });
             });
+  }
+
+  /** Returns one sample of a running container's resource use, read on its node. */
+  public CompletionStage<ResourceUsage> stats(Container.State state) {
+    return this.<ResourceUsage>agentQuery(
+        state.nodeId(), replyTo -> new NodeAgent.Stats(state.containerId(), replyTo), askTimeout);
+  }
+
+  /** Finds a running container; fails with Docker's 409 when it does not run. */
+  public CompletionStage<Container.State> findRunning(String account, String reference) {
+    return find(account, reference)
+        .thenCompose(
+            state ->
+                state.isRunning()
+                    ? CompletableFuture.completedFuture(state)
+                    : CompletableFuture.failedFuture(
+                        DockerApiException.conflict("container " + state.containerId() + " is not running")));
+  }
+
+  /** Lists a running container's processes as {@code ps} with {@code psArgs} prints them on its node. */
+  public CompletionStage<ProcessTable> top(String account, String reference, List<String> psArgs) {
+    return findRunning(account, reference)
+        .thenCompose(
+            state ->
+                this.<ProcessTable>agentQuery(
+                    state.nodeId(),
+                    replyTo -> new NodeAgent.Top(state.containerId(), psArgs, replyTo),
+                    askTimeout));
   }
 
   /** Returns the ID of the image a reference names in this member's image store. */
@@ -341,12 +449,12 @@ public final class ContainerService {
     String name;
     if (requestedName == null || requestedName.isEmpty()) {
       name = "nereid_" + id.substring(0, 12);
-    } else if (!NAME.matcher(requestedName).matches()) {
-      return CompletableFuture.failedFuture(
-          DockerApiException.badRequest(
-              "Invalid container name (" + requestedName + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"));
     } else {
-      name = requestedName.startsWith("/") ? requestedName.substring(1) : requestedName;
+      try {
+        name = validName(requestedName);
+      } catch (DockerApiException e) {
+        return CompletableFuture.failedFuture(e);
+      }
     }
     if (images != null && images.find(spec.image()).isEmpty()) {
       // The docker CLI reacts to this 404 by pulling the image, as it does with Docker.
@@ -371,6 +479,15 @@ public final class ContainerService {
               return undoCreate(account, id, name).thenCompose(undone -> CompletableFuture.<String>failedFuture(failure(cause)));
             })
         .thenCompose(stage -> stage);
+  }
+
+  /** Returns a requested container name without its leading slash; throws a 400 for an invalid one. */
+  private static String validName(String requestedName) {
+    if (!NAME.matcher(requestedName).matches()) {
+      throw DockerApiException.badRequest(
+          "Invalid container name (" + requestedName + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+    }
+    return requestedName.startsWith("/") ? requestedName.substring(1) : requestedName;
   }
 
   /** Returns the account's containers that a listing selects, newest first. */

@@ -30,8 +30,8 @@ final class ContainerViews {
 
     Map<String, Object> status = new LinkedHashMap<>();
     status.put("Status", dockerStatus(state.status()));
-    status.put("Running", state.status() == ContainerStatus.RUNNING);
-    status.put("Paused", false);
+    status.put("Running", state.isRunning());
+    status.put("Paused", state.status() == ContainerStatus.PAUSED);
     status.put("Restarting", false);
     status.put("OOMKilled", state.oomKilled());
     status.put("Dead", false);
@@ -120,6 +120,7 @@ final class ContainerViews {
     return switch (status) {
       case NEW, CREATED, PLACED -> "created";
       case RUNNING -> "running";
+      case PAUSED -> "paused";
       case EXITED -> "exited";
       case REMOVED -> "removing";
     };

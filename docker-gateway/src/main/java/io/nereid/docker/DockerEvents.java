@@ -95,6 +95,16 @@ public final class DockerEvents {
     } else if (event instanceof Container.ContainerRemoved removed) {
       action = "destroy";
       at = removed.at();
+    } else if (event instanceof Container.ContainerPaused paused) {
+      action = "pause";
+      at = paused.at();
+    } else if (event instanceof Container.ContainerUnpaused unpaused) {
+      action = "unpause";
+      at = unpaused.at();
+    } else if (event instanceof Container.ContainerRenamed renamed) {
+      action = "rename";
+      at = renamed.at();
+      attributes.put("oldName", "/" + renamed.oldName());
     } else {
       return Optional.empty();
     }

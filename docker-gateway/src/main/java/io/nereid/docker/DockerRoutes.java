@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nereid.container.ContainerSpec;
 import io.nereid.image.ImageLoader;
+import io.nereid.node.NodeDirectory;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -32,7 +33,7 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  * without a {@code /v1.NN} prefix. Every other endpoint returns 501 with a message naming it,
  * never a made-up success.
  */
-public final class DockerRoutes extends AllDirectives {
+public final class DockerRoutes extends DockerDirectives {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -41,28 +42,34 @@ public final class DockerRoutes extends AllDirectives {
   private final ImageLoader images;
   private final String account;
   private final DockerEvents events;
+  private final SystemInfo info;
 
   /** Routes that serve only {@code /_ping} and {@code /version}. */
   public DockerRoutes(String nereidVersion) {
-    this(nereidVersion, null, null, "", null);
+    this(nereidVersion, null, null, "", null, null);
   }
 
   /**
-   * Routes that also serve the container endpoints, {@code docker load} into {@code images} and
-   * the event stream from {@code events}, each when it is not null, every request running as
-   * {@code account}.
+   * Routes that also serve the container endpoints, {@code docker load} into {@code images},
+   * the event stream from {@code events} and {@code /info} over {@code nodes}, each when it is
+   * not null, every request running as {@code account}.
    */
   public DockerRoutes(
       String nereidVersion,
       ContainerService containers,
       ImageLoader images,
       String account,
-      DockerEvents events) {
+      DockerEvents events,
+      NodeDirectory nodes) {
     this.nereidVersion = nereidVersion;
     this.containers = containers;
     this.images = images;
     this.account = account;
     this.events = events;
+    this.info =
+        nodes == null || containers == null
+            ? null
+            : new SystemInfo(nodes, containers, images == null ? null : images.store(), infoFields());
   }
 
   public Route routes() {
@@ -81,8 +88,14 @@ public final class DockerRoutes extends AllDirectives {
         path("_ping", () -> concat(get(this::ping), head(this::ping))),
         path("version", () -> get(() -> complete(json(StatusCodes.OK, version())))),
         containers == null ? reject() : containerRoutes(),
+        containers == null ? reject() : new ContainerControlRoutes(containers, account).route(),
         images == null ? reject() : imageRoutes(),
         events == null ? reject() : new EventRoutes(events).route(),
+        info == null
+            ? reject()
+            : path(
+                "info",
+                () -> get(() -> answer(info.describe(account).thenApply(body -> json(StatusCodes.OK, body))))),
         extractRequest(
             request ->
                 complete(
@@ -376,22 +389,6 @@ public final class DockerRoutes extends AllDirectives {
                 }));
   }
 
-  /** Completes with the response, or with Docker's status code and message for a failure. */
-  private Route answer(CompletionStage<HttpResponse> response) {
-    return onComplete(
-        response,
-        result -> {
-          if (result.isSuccess()) {
-            return complete(result.get());
-          }
-          Throwable cause = ContainerService.unwrap(result.failed().get());
-          if (cause instanceof DockerApiException api) {
-            return complete(error(api.status(), api.getMessage()));
-          }
-          return complete(error(StatusCodes.INTERNAL_SERVER_ERROR, String.valueOf(cause.getMessage())));
-        });
-  }
-
   private static JsonNode parseJson(String body) {
     try {
       return JSON.readTree(body);
@@ -401,8 +398,12 @@ public final class DockerRoutes extends AllDirectives {
   }
 
   /** Reads a boolean query parameter the way the Docker daemon does. */
-  private static boolean isTrue(Optional<String> value) {
-    return value.map(v -> v.equals("1") || v.equalsIgnoreCase("true")).orElse(false);
+  static boolean isTrue(Optional<String> value) {
+    return value.map(DockerRoutes::isTrue).orElse(false);
+  }
+
+  static boolean isTrue(String value) {
+    return value.equals("1") || value.equalsIgnoreCase("true");
   }
 
   private Route ping() {
@@ -446,6 +447,24 @@ public final class DockerRoutes extends AllDirectives {
     body.put("Arch", architecture());
     body.put("KernelVersion", kernelVersion().orElse(""));
     return body;
+  }
+
+  /** Returns the fields of {@code /info} that stay the same while the member runs. */
+  private Map<String, Object> infoFields() {
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("ID", "nereid");
+    fields.put("Name", "nereid");
+    fields.put("ServerVersion", nereidVersion);
+    fields.put("OperatingSystem", "Nereid " + nereidVersion);
+    fields.put("OSType", "linux");
+    fields.put("Architecture", architecture());
+    fields.put("KernelVersion", kernelVersion().orElse(""));
+    fields.put("DefaultRuntime", "runc");
+    fields.put("Runtimes", Map.of("runc", Map.of("path", "runc")));
+    fields.put("Swarm", Map.of("LocalNodeState", "inactive"));
+    fields.put("SecurityOptions", List.of());
+    fields.put("Warnings", List.of());
+    return fields;
   }
 
   private static String architecture() {

@@ -10,6 +10,8 @@ import io.nereid.runtime.ExitStatus;
 import io.nereid.runtime.LogEntry;
 import io.nereid.runtime.NetworkMode;
 import io.nereid.runtime.NoSuchContainerException;
+import io.nereid.runtime.ProcessTable;
+import io.nereid.runtime.ResourceUsage;
 import io.nereid.runtime.RuntimeSpec;
 import java.time.Duration;
 import java.time.Instant;
@@ -59,12 +61,28 @@ public final class NodeAgent {
   public record Kill(String containerId, String signal, ActorRef<StatusReply<Done>> replyTo)
       implements Command, CborSerializable {}
 
+  /** Freezes a container's processes and records the pause on its entity; replies Done. */
+  public record Pause(String containerId, ActorRef<StatusReply<Done>> replyTo)
+      implements Command, CborSerializable {}
+
+  /** Thaws a paused container and records it on its entity; replies Done. */
+  public record Unpause(String containerId, ActorRef<StatusReply<Done>> replyTo)
+      implements Command, CborSerializable {}
+
   /** Removes a container's process, bundle and logs, killing it if it runs; replies Done. */
   public record Remove(String containerId, ActorRef<StatusReply<Done>> replyTo)
       implements Command, CborSerializable {}
 
   /** Replies with the container's log lines, oldest first. */
   public record Logs(String containerId, ActorRef<StatusReply<LogLines>> replyTo)
+      implements Command, CborSerializable {}
+
+  /** Replies with one sample of a running container's resource use. */
+  public record Stats(String containerId, ActorRef<StatusReply<ResourceUsage>> replyTo)
+      implements Command, CborSerializable {}
+
+  /** Replies with a running container's processes as {@code ps} with {@code psArgs} lists them. */
+  public record Top(String containerId, List<String> psArgs, ActorRef<StatusReply<ProcessTable>> replyTo)
       implements Command, CborSerializable {}
 
   /** Replies with the runtime's view of a container: its state and main process ID. */
@@ -149,8 +167,14 @@ public final class NodeAgent {
         .onMessage(Stop.class, this::onStop)
         .onMessage(Remove.class, this::onRemove)
         .onMessage(Kill.class, this::onKill)
+        .onMessage(Pause.class, this::onPause)
+        .onMessage(Unpause.class, this::onUnpause)
         .onMessage(Logs.class, this::onLogs)
         .onMessage(Describe.class, this::onDescribe)
+        .onMessage(Stats.class, command -> replyWhenDone(runtime.stats(command.containerId()), command.replyTo()))
+        .onMessage(
+            Top.class,
+            command -> replyWhenDone(runtime.top(command.containerId(), command.psArgs()), command.replyTo()))
         .onMessage(Reply.class, this::onReply)
         .onMessage(Exited.class, this::onExited)
         .onMessage(Adopted.class, this::onAdopted)
@@ -299,6 +323,30 @@ public final class NodeAgent {
     return Behaviors.same();
   }
 
+  private Behavior<Command> onPause(Pause command) {
+    String id = command.containerId();
+    log.info("container pausing node_id={} container_id={}", nodeId, id);
+    var paused =
+        runtime
+            .pause(id)
+            .thenCompose(done -> containerAsk(id, replyTo -> new Container.ReportPaused(nodeId, replyTo)))
+            .thenCompose(this::recordSummary);
+    context.pipeToSelf(paused, (state, error) -> new Reply(command.replyTo(), error));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onUnpause(Unpause command) {
+    String id = command.containerId();
+    log.info("container unpausing node_id={} container_id={}", nodeId, id);
+    var unpaused =
+        runtime
+            .unpause(id)
+            .thenCompose(done -> containerAsk(id, replyTo -> new Container.ReportUnpaused(nodeId, replyTo)))
+            .thenCompose(this::recordSummary);
+    context.pipeToSelf(unpaused, (state, error) -> new Reply(command.replyTo(), error));
+    return Behaviors.same();
+  }
+
   private Behavior<Command> onRemove(Remove command) {
     log.info("container removing node_id={} container_id={}", nodeId, command.containerId());
     context.pipeToSelf(
@@ -325,6 +373,18 @@ public final class NodeAgent {
                       .toList();
               command.replyTo().tell(StatusReply.success(new LogLines(lines)));
             });
+    return Behaviors.same();
+  }
+
+  /** Replies with the stage's value once it completes; the actor goes on at once. */
+  private <T> Behavior<Command> replyWhenDone(
+      java.util.concurrent.CompletionStage<T> stage, ActorRef<StatusReply<T>> replyTo) {
+    stage.whenComplete(
+        (value, error) ->
+            replyTo.tell(
+                error == null
+                    ? StatusReply.success(value)
+                    : StatusReply.error(String.valueOf(unwrap(error).getMessage()))));
     return Behaviors.same();
   }
 

@@ -69,8 +69,9 @@ public final class Container
           0, Instant.EPOCH, Instant.EPOCH, Instant.EPOCH);
     }
 
+    /** Returns true while the main process exists, paused or not. */
     public boolean isRunning() {
-      return status == ContainerStatus.RUNNING;
+      return status == ContainerStatus.RUNNING || status == ContainerStatus.PAUSED;
     }
 
     State create(ContainerCreated event) {
@@ -124,6 +125,26 @@ public final class Container
     State requestStop(StopRequested event) {
       return new State(
           containerId, status, DesiredState.STOPPED, account, name, spec, nodeId,
+          placement, exitCode, oomKilled, restartCount, createdAt, startedAt, finishedAt);
+    }
+
+    State pause(ContainerPaused event) {
+      return withStatus(ContainerStatus.PAUSED);
+    }
+
+    State unpause(ContainerUnpaused event) {
+      return withStatus(ContainerStatus.RUNNING);
+    }
+
+    State rename(ContainerRenamed event) {
+      return new State(
+          containerId, status, desired, account, event.newName(), spec, nodeId,
+          placement, exitCode, oomKilled, restartCount, createdAt, startedAt, finishedAt);
+    }
+
+    private State withStatus(ContainerStatus next) {
+      return new State(
+          containerId, next, desired, account, name, spec, nodeId,
           placement, exitCode, oomKilled, restartCount, createdAt, startedAt, finishedAt);
     }
 
@@ -182,6 +203,23 @@ public final class Container
       implements Command {}
 
   /**
+   * A node agent's report that the container's processes are frozen; replies with the new state.
+   * Rejected unless the container runs.
+   */
+  public record ReportPaused(String nodeId, ActorRef<StatusReply<State>> replyTo)
+      implements Command {}
+
+  /** A node agent's report that a paused container runs again; replies with the new state. */
+  public record ReportUnpaused(String nodeId, ActorRef<StatusReply<State>> replyTo)
+      implements Command {}
+
+  /**
+   * Changes the container's name; replies with the new state. The account must have claimed the
+   * new name for this container first, because names are unique per account.
+   */
+  public record Rename(String newName, ActorRef<StatusReply<State>> replyTo) implements Command {}
+
+  /**
    * Removes the container; replies with the final state. A running container is removed only
    * with {@code force}.
    */
@@ -215,6 +253,12 @@ public final class Container
   public record StopRequested(Instant at) implements Event {}
 
   public record ContainerRemoved(Instant at) implements Event {}
+
+  public record ContainerPaused(String nodeId, Instant at) implements Event {}
+
+  public record ContainerUnpaused(String nodeId, Instant at) implements Event {}
+
+  public record ContainerRenamed(String oldName, String newName, Instant at) implements Event {}
 
   // Sharding key and init
 
@@ -279,6 +323,9 @@ public final class Container
         .onCommand(RequestStop.class, this::onRequestStop)
         .onCommand(ReportStarted.class, this::onReportStarted)
         .onCommand(ReportExited.class, this::onReportExited)
+        .onCommand(ReportPaused.class, this::onReportPaused)
+        .onCommand(ReportUnpaused.class, this::onReportUnpaused)
+        .onCommand(Rename.class, this::onRename)
         .onCommand(Remove.class, this::onRemove)
         .onCommand(Get.class, (state, command) -> Effect().reply(command.replyTo(), state));
     return builder.build();
@@ -388,6 +435,40 @@ public final class Container
     return persist(events).thenReply(command.replyTo(), StatusReply::success);
   }
 
+  private ReplyEffect<Event, State> onReportPaused(State state, ReportPaused command) {
+    if (!state.nodeId().equals(command.nodeId())) {
+      return rejectStaleNode(command.replyTo(), state, command.nodeId());
+    }
+    if (state.status() == ContainerStatus.PAUSED) {
+      return replyState(command.replyTo(), state);
+    }
+    if (state.status() != ContainerStatus.RUNNING) {
+      return Effect()
+          .reply(command.replyTo(), StatusReply.error("Container " + containerId + " is not running"));
+    }
+    return persist(new ContainerPaused(command.nodeId(), clock.instant()))
+        .thenReply(command.replyTo(), StatusReply::success);
+  }
+
+  private ReplyEffect<Event, State> onReportUnpaused(State state, ReportUnpaused command) {
+    if (!state.nodeId().equals(command.nodeId())) {
+      return rejectStaleNode(command.replyTo(), state, command.nodeId());
+    }
+    if (state.status() != ContainerStatus.PAUSED) {
+      return replyState(command.replyTo(), state);
+    }
+    return persist(new ContainerUnpaused(command.nodeId(), clock.instant()))
+        .thenReply(command.replyTo(), StatusReply::success);
+  }
+
+  private ReplyEffect<Event, State> onRename(State state, Rename command) {
+    if (state.name().equals(command.newName())) {
+      return replyState(command.replyTo(), state);
+    }
+    return persist(new ContainerRenamed(state.name(), command.newName(), clock.instant()))
+        .thenReply(command.replyTo(), StatusReply::success);
+  }
+
   private ReplyEffect<Event, State> onRemove(State state, Remove command) {
     if (state.isRunning() && !command.force()) {
       return Effect()
@@ -451,6 +532,9 @@ public final class Container
     if (command instanceof ReportStarted c) return c.replyTo();
     if (command instanceof ReportExited c) return c.replyTo();
     if (command instanceof Remove c) return c.replyTo();
+    if (command instanceof ReportPaused c) return c.replyTo();
+    if (command instanceof ReportUnpaused c) return c.replyTo();
+    if (command instanceof Rename c) return c.replyTo();
     throw new IllegalArgumentException("no reply target in " + command);
   }
 
@@ -466,6 +550,9 @@ public final class Container
         .onEvent(ContainerExited.class, State::exit)
         .onEvent(StopRequested.class, State::requestStop)
         .onEvent(ContainerRemoved.class, State::remove)
+        .onEvent(ContainerPaused.class, State::pause)
+        .onEvent(ContainerUnpaused.class, State::unpause)
+        .onEvent(ContainerRenamed.class, State::rename)
         .build();
   }
 }

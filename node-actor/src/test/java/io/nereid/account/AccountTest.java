@@ -147,6 +147,33 @@ class AccountTest {
   }
 
   @Test
+  void renameMovesNameAndSummary() {
+    ActorRef<Account.Command> account = spawn("rename-1");
+    claim(account, "old", "id-1");
+    record(account, summary("id-1", "old", 1));
+    claim(account, "taken", "id-2");
+
+    StatusReply<Done> conflict = rename(account, "id-1", "old", "taken");
+    StatusReply<Done> renamed = rename(account, "id-1", "old", "new");
+
+    assertTrue(conflict.isError());
+    assertTrue(conflict.getError().getMessage().contains("\"/taken\" is already in use by container \"id-2\""));
+    assertTrue(renamed.isSuccess());
+    assertEquals(Optional.empty(), resolve(account, "old"));
+    assertEquals(Optional.of("id-1"), resolve(account, "new"));
+    assertEquals("new", list(account).get(0).name());
+    kit.testKit.stop(account);
+    assertEquals(Optional.of("id-1"), resolve(spawn("rename-1"), "new"), "the rename survives recovery");
+  }
+
+  private StatusReply<Done> rename(
+      ActorRef<Account.Command> account, String id, String oldName, String newName) {
+    TestProbe<StatusReply<Done>> probe = kit.testKit.createTestProbe();
+    account.tell(new Account.RenameContainer(id, oldName, newName, probe.ref()));
+    return probe.receiveMessage();
+  }
+
+  @Test
   void recoversFromJournalAndSnapshot() {
     ActorRef<Account.Command> account = spawn("recover-1");
     for (int i = 0; i < 6; i++) {

@@ -96,6 +96,9 @@ class JournalFormatTest {
         new Container.ContainerExited("n1", 137, true, AT),
         new Container.StopRequested(AT),
         new Container.ContainerRemoved(AT),
+        new Container.ContainerPaused("n1", AT),
+        new Container.ContainerUnpaused("n1", AT),
+        new Container.ContainerRenamed("web", "web-2", AT),
         new Container.State(
             "f".repeat(64), io.nereid.container.ContainerStatus.EXITED,
             Container.DesiredState.STOPPED, "acct", "web", SPEC, "n1", PLACEMENT, 3, false, 1, AT,
@@ -104,6 +107,7 @@ class JournalFormatTest {
         new Account.NameReleased("web", "c1", AT),
         new Account.ContainerRecorded(summary, AT),
         new Account.ContainerForgotten("c1", AT),
+        new Account.ContainerRenamed("c1", "web", "web-2", AT),
         new Account.State(Map.of("web", "c1"), Map.of("c1", summary)));
   }
 

@@ -173,7 +173,13 @@ public final class NereidMember {
     // NOTE: docker load fills this member's image store only; a compute node on another machine
     // does not see the image.
     ImageLoader loader = new ImageLoader(images, IMAGE_WORK, Clock.systemUTC());
-    return new DockerRoutes(version(), containers, loader, DEFAULT_ACCOUNT, events);
+    return new DockerRoutes(
+        version(),
+        containers,
+        loader,
+        DEFAULT_ACCOUNT,
+        events,
+        new NodeDirectory(system, sharding, settings.askTimeout()));
   }
 
   /** Runs the blocking file work of image loading, away from the actors' dispatcher. */

@@ -388,6 +388,104 @@ class DockerCliTest {
     }
   }
 
+  @Test
+  void pauseUnpauseRename() throws Exception {
+    String since = epochSeconds();
+    assertEquals(0, docker("run", "-d", "--name", "pz", "busybox", "sleep", "300").code());
+    assertEquals("running", awaitStatus("pz", "running"));
+
+    Cli paused = docker("pause", "pz");
+    assertEquals(0, paused.code(), paused.err());
+    assertEquals("pz", paused.out());
+    assertEquals("paused true true", docker("container", "inspect", "-f", "{{.State.Status}} {{.State.Paused}} {{.State.Running}}", "pz").out());
+    assertTrue(docker("ps", "--format", "{{.Status}}").out().endsWith("(Paused)"));
+    assertEquals("pz", names("--filter", "status=paused"));
+    Cli again = docker("pause", "pz");
+    assertEquals(1, again.code());
+    assertTrue(again.err().contains("is already paused"), again.err());
+
+    assertEquals(0, docker("unpause", "pz").code());
+    assertEquals("running false", docker("container", "inspect", "-f", "{{.State.Status}} {{.State.Paused}}", "pz").out());
+    Cli notPaused = docker("unpause", "pz");
+    assertEquals(1, notPaused.code());
+    assertTrue(notPaused.err().contains("is not paused"), notPaused.err());
+
+    Cli renamed = docker("rename", "pz", "pz2");
+    assertEquals(0, renamed.code(), renamed.err());
+    assertEquals("/pz2", docker("container", "inspect", "-f", "{{.Name}}", "pz2").out());
+    assertEquals(1, docker("container", "inspect", "pz").code(), "the old name is gone");
+    assertEquals(0, docker("create", "--name", "other", "busybox").code());
+    Cli conflict = docker("rename", "pz2", "other");
+    assertEquals(1, conflict.code());
+    assertTrue(conflict.err().contains("Conflict. The container name \"/other\" is already in use"), conflict.err());
+    Cli invalid = docker("rename", "pz2", "bad name");
+    assertEquals(1, invalid.code());
+    assertTrue(invalid.err().contains("Invalid container name (bad name)"), invalid.err());
+    assertEquals(0, docker("create", "--name", "pz", "busybox").code(), "the old name is free again");
+
+    String id = docker("container", "inspect", "-f", "{{.Id}}", "pz2").out();
+    assertEquals(0, docker("rm", "-f", "pz", "pz2", "other").code());
+    Cli events = docker("events", "--since", since, "--until", epochSeconds(), "--filter", "container=" + id,
+        "--filter", "event=pause", "--filter", "event=unpause", "--filter", "event=rename",
+        "--format", "{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.oldName}}");
+    assertEquals(List.of("pause pz <no value>", "unpause pz <no value>", "rename pz2 /pz"), events.out().lines().toList());
+  }
+
+  @Test
+  void topAndStats() throws Exception {
+    assertEquals(0, docker("run", "-d", "--name", "topper", "-m", "64m", "busybox", "sleep", "300").code());
+    assertEquals("running", awaitStatus("topper", "running"));
+
+    Cli top = docker("top", "topper");
+    assertEquals(0, top.code(), top.err());
+    List<String> rows = top.out().lines().toList();
+    assertTrue(rows.get(0).matches("UID\\s+PID\\s+PPID\\s+C\\s+STIME\\s+TTY\\s+TIME\\s+CMD"), rows.get(0));
+    assertEquals(2, rows.size(), top.out());
+    assertTrue(rows.get(1).endsWith("sleep 300"), rows.get(1));
+    String pid = docker("container", "inspect", "-f", "{{.State.Pid}}", "topper").out();
+    Cli custom = docker("top", "topper", "-o", "pid,comm");
+    assertEquals(0, custom.code(), custom.err());
+    assertEquals(2, custom.out().lines().count(), custom.out());
+    assertTrue(custom.out().lines().toList().get(1).matches(pid + "\\s+sleep"), custom.out());
+
+    Cli stats = docker("stats", "--no-stream", "--format", "{{.Name}}|{{.CPUPerc}}|{{.MemUsage}}|{{.PIDs}}", "topper");
+    assertEquals(0, stats.code(), stats.err());
+    assertTrue(stats.out().matches("topper\\|\\d+\\.\\d+%\\|[0-9.]+[KMG]?i?B / 64MiB\\|1"), stats.out());
+
+    HttpRequest streamRequest =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + dockerPort + "/v1.24/containers/topper/stats")).build();
+    HttpResponse<java.util.stream.Stream<String>> streamed =
+        HttpClient.newHttpClient().send(streamRequest, HttpResponse.BodyHandlers.ofLines());
+    List<String> samples = streamed.body().limit(2).toList();
+    assertEquals(2, samples.size());
+    assertTrue(samples.get(1).contains("\"precpu_stats\":{\"cpu_usage\":{\"total_usage\":"), samples.get(1));
+    assertTrue(!samples.get(1).contains("\"preread\":\"0001-01-01T00:00:00Z\""), samples.get(1));
+
+    assertEquals(0, docker("stop", "-t", "1", "topper").code());
+    Cli stopped = docker("top", "topper");
+    assertEquals(1, stopped.code());
+    assertTrue(stopped.err().contains("is not running"), stopped.err());
+    assertEquals(0, docker("rm", "topper").code());
+  }
+
+  @Test
+  void infoShowsClusterTotals() throws Exception {
+    assertEquals(0, docker("run", "-d", "--name", "infoer", "-m", "128m", "busybox", "sleep", "300").code());
+    assertEquals("running", awaitStatus("infoer", "running"));
+
+    Cli totals = docker("info", "--format", "{{.NCPU}} {{.MemTotal}} {{.ContainersRunning}} {{.ContainersStopped}}");
+    assertEquals(0, totals.code(), totals.err());
+    assertEquals("4 4294967296 1 0", totals.out());
+    Cli full = docker("info");
+    assertEquals(0, full.code(), full.err());
+    assertTrue(full.out().contains(" CPUs: 4"), full.out());
+    assertTrue(full.out().contains("Total Memory: 4GiB"), full.out());
+    assertTrue(full.out().contains("Nodes: 2"), full.out());
+    assertTrue(full.out().contains("└ Reserved Memory: 128 MiB / 2048 MiB"), full.out());
+
+    assertEquals(0, docker("rm", "-f", "infoer").code());
+  }
+
   private static String epochSeconds() {
     java.time.Instant now = java.time.Instant.now();
     return now.getEpochSecond() + "." + String.format("%09d", now.getNano());

@@ -1,0 +1,28 @@
+package io.nereid.docker;
+
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/** Pekko HTTP's directives plus the error mapping every Docker API route class shares. */
+abstract class DockerDirectives extends AllDirectives {
+
+  /** Completes with the response, or with Docker's status code and message for a failure. */
+  final Route answer(CompletionStage<HttpResponse> response) {
+    return onComplete(
+        response,
+        result -> {
+          if (result.isSuccess()) {
+            return complete(result.get());
+          }
+          Throwable cause = ContainerService.unwrap(result.failed().get());
+          if (cause instanceof DockerApiException api) {
+            return complete(DockerRoutes.error(api.status(), api.getMessage()));
+          }
+          return complete(DockerRoutes.error(StatusCodes.INTERNAL_SERVER_ERROR, String.valueOf(cause.getMessage())));
+        });
+  }
+
+}
