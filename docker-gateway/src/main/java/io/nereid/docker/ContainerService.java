@@ -24,6 +24,7 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.pattern.StatusReply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,10 +48,11 @@ public final class ContainerService {
   private final ActorSystem<?> system;
   private final ImageStore images;
   private final SecureRandom random = new SecureRandom();
+  private final long defaultMemoryRequest;
 
   /**
-   * @param images the image store a create checks the image against, as the Docker daemon does;
-   *     null skips the check
+   * Creates the service with no default memory request, so a container without a memory limit
+   * counts no memory against its account's quota.
    */
   public ContainerService(
       ActorSystem<?> system,
@@ -58,6 +60,23 @@ public final class ContainerService {
       ContainerPlacement placement,
       Duration askTimeout,
       ImageStore images) {
+    this(system, sharding, placement, askTimeout, images, 0);
+  }
+
+  /**
+   * @param images the image store a create checks the image against, as the Docker daemon does;
+   *     null skips the check
+   * @param defaultMemoryRequest bytes a container without a memory limit counts against its
+   *     account's memory quota, the scheduler's default memory request
+   */
+  public ContainerService(
+      ActorSystem<?> system,
+      ClusterSharding sharding,
+      ContainerPlacement placement,
+      Duration askTimeout,
+      ImageStore images,
+      long defaultMemoryRequest) {
+    this.defaultMemoryRequest = defaultMemoryRequest;
     this.system = system;
     this.images = images;
     this.sharding = sharding;
@@ -276,8 +295,7 @@ public final class ContainerService {
       // The docker CLI reacts to this 404 by pulling the image, as it does with Docker.
       return CompletableFuture.failedFuture(DockerApiException.notFound("No such image: " + spec.image()));
     }
-    return accountAsk(account, replyTo -> new Account.ClaimName(name, id, replyTo))
-        .exceptionallyCompose(error -> CompletableFuture.failedFuture(conflictOrFailure(error)))
+    return admit(account, name, id, spec)
         .thenCompose(claimed -> containerAsk(id, replyTo -> new Container.Create(account, name, spec, replyTo)))
         .thenCompose(created -> placement.place(id))
         .thenCompose(placed -> record(account, placed))
@@ -288,13 +306,39 @@ public final class ContainerService {
                 return CompletableFuture.completedFuture(id);
               }
               Throwable cause = unwrap(error);
-              if (cause instanceof DockerApiException api && api.status().intValue() == 409) {
+              // A name conflict or exceeded quota rejects before anything was created.
+              if (cause instanceof DockerApiException api
+                  && (api.status().intValue() == 409 || api.status().intValue() == 403)) {
                 return CompletableFuture.<String>failedFuture(cause);
               }
               log.info("container create failed account={} container_id={} error={}", account, id, cause.getMessage());
               return undoCreate(account, id, name).thenCompose(undone -> CompletableFuture.<String>failedFuture(failure(cause)));
             })
         .thenCompose(stage -> stage);
+  }
+
+  /**
+   * Claims the name and counts the container against the account's quota. Fails with 409 when
+   * the name is in use, and with 403 when the quota would be exceeded.
+   */
+  private CompletionStage<Done> admit(String account, String name, String id, ContainerSpec spec) {
+    long memory = spec.memoryBytes() > 0 ? spec.memoryBytes() : defaultMemoryRequest;
+    Account.ResourceRequest request =
+        new Account.ResourceRequest(memory, ContainerPlacement.cpuMillis(spec));
+    return sharding
+        .entityRefFor(Account.TYPE_KEY, account)
+        .<Account.Admission>ask(
+            replyTo -> new Account.AdmitContainer(name, id, request, replyTo), askTimeout)
+        .thenCompose(
+            admission ->
+                switch (admission.outcome()) {
+                  case ADMITTED -> CompletableFuture.completedFuture(Done.getInstance());
+                  case NAME_IN_USE ->
+                      CompletableFuture.failedFuture(DockerApiException.conflict(admission.message()));
+                  case QUOTA_EXCEEDED ->
+                      CompletableFuture.failedFuture(
+                          new DockerApiException(StatusCodes.FORBIDDEN, admission.message()));
+                });
   }
 
   /** Returns the containers of the account, running ones only unless {@code all}. */

@@ -101,6 +101,8 @@ class JournalFormatTest {
         new Account.NameReleased("web", "c1", AT),
         new Account.ContainerRecorded(summary, AT),
         new Account.ContainerForgotten("c1", AT),
+        new Account.ContainerAdmitted("web", "c1", new Account.ResourceRequest(256L << 20, 500), AT),
+        new Account.QuotaSet(new Account.Quota(10L, 4L << 30, null), AT),
         new Account.State(Map.of("web", "c1"), Map.of("c1", summary)));
   }
 

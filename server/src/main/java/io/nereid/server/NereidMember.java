@@ -155,7 +155,13 @@ public final class NereidMember {
       ImageStore images) {
     ContainerPlacement placement =
         new ContainerPlacement(sharding, scheduler.defaultPool(), settings.askTimeout());
-    return new ContainerService(system, sharding, placement, settings.askTimeout(), images);
+    return new ContainerService(
+        system,
+        sharding,
+        placement,
+        settings.askTimeout(),
+        images,
+        scheduler.poolSettings().defaultMemoryRequestBytes());
   }
 
   /** Docker API routes; every request runs as the one default account for now. */

@@ -327,6 +327,89 @@ class AdminApiTest {
   }
 
   @Test
+  void quotaEnforcedOnDockerCreate() throws Exception {
+    dockerCreate("quota-first", "true");
+    JsonNode usage = JSON.readTree(send("GET", "/v1/accounts/default", null).body()).get("usage");
+    long containers = usage.get("containers").asLong();
+    long memory = usage.get("memoryBytes").asLong();
+    try {
+      HttpResponse<String> set =
+          send("PUT", "/v1/accounts/default/quota", "{\"containers\": " + (containers + 1) + "}");
+      assertEquals(200, set.statusCode(), set.body());
+      assertEquals(containers + 1, JSON.readTree(set.body()).get("quota").get("containers").asLong());
+      assertTrue(JSON.readTree(set.body()).get("quota").get("memoryBytes").isNull());
+      dockerCreate("quota-fits", "true");
+
+      HttpResponse<String> overCount =
+          docker("POST", "/containers/create?name=quota-over", createBody(Map.of()));
+      send("PUT", "/v1/accounts/default/quota", "{\"memoryBytes\": " + (memory + (512L << 20)) + "}");
+      HttpResponse<String> overMemory =
+          docker(
+              "POST",
+              "/containers/create?name=quota-big",
+              createBody(Map.of("Memory", 1L << 30)));
+
+      assertEquals(403, overCount.statusCode(), overCount.body());
+      assertEquals(
+          "quota exceeded for account default: "
+              + (containers + 1)
+              + " of "
+              + (containers + 1)
+              + " containers in use; remove a container or ask an operator to raise the quota",
+          message(overCount));
+      assertEquals(403, overMemory.statusCode(), overMemory.body());
+      assertTrue(
+          message(overMemory).startsWith("quota exceeded for account default: the container requests 1024 MiB of memory"),
+          overMemory.body());
+      assertEquals(404, send("GET", "/v1/containers/quota-over", null).statusCode());
+      assertEquals(404, send("GET", "/v1/containers/quota-big", null).statusCode());
+    } finally {
+      send("PUT", "/v1/accounts/default/quota", "{}");
+    }
+    JsonNode unlimited = JSON.readTree(send("GET", "/v1/accounts/default", null).body()).get("quota");
+    assertTrue(unlimited.get("containers").isNull(), unlimited.toString());
+  }
+
+  private static String createBody(Map<String, Object> hostConfig) throws Exception {
+    return JSON.writeValueAsString(
+        Map.of(
+            "Image", "busybox",
+            "Cmd", List.of("true"),
+            "Labels", Map.of("nereid.pool", RUN_POOL),
+            "HostConfig", hostConfig));
+  }
+
+  @Test
+  void accountsListedWithUsage() throws Exception {
+    dockerCreate("counted", "true");
+
+    HttpResponse<String> list = send("GET", "/v1/accounts", null);
+    HttpResponse<String> one = send("GET", "/v1/accounts/default", null);
+    HttpResponse<String> unknown = send("GET", "/v1/accounts/nobody", null);
+
+    assertEquals(200, list.statusCode(), list.body());
+    JsonNode accounts = JSON.readTree(list.body());
+    assertEquals("default", accounts.get(0).get("id").asText());
+    assertTrue(accounts.get(0).get("usage").get("containers").asLong() >= 1, list.body());
+    assertEquals(200, one.statusCode(), one.body());
+    List<String> names = new ArrayList<>();
+    JSON.readTree(one.body()).get("containers").forEach(entry -> names.add(entry.get("name").asText()));
+    assertTrue(names.contains("counted"), one.body());
+    assertEquals(404, unknown.statusCode());
+    assertEquals("no such account: nobody", message(unknown));
+  }
+
+  @Test
+  void invalidQuotaIs400() throws Exception {
+    for (String body : List.of("{\"containers\": ", "{\"containers\": -1}", "{\"cpus\": -0.5}", "{\"disks\": 3}", "[]")) {
+      HttpResponse<String> response = send("PUT", "/v1/accounts/invalid-quota/quota", body);
+      assertEquals(400, response.statusCode(), body);
+      assertTrue(message(response).startsWith("invalid "), response.body());
+    }
+    assertEquals(404, send("GET", "/v1/accounts/invalid-quota", null).statusCode());
+  }
+
+  @Test
   void labelsReplacedAndInvalidJsonIs400() throws Exception {
     TestMember.register(runtime, "admin-labels", CAPACITY);
 

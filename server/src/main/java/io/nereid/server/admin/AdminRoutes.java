@@ -47,6 +47,7 @@ public final class AdminRoutes extends AllDirectives {
   private final Duration askTimeout;
   private final String token;
   private final ContainerRoutes containerRoutes;
+  private final AccountRoutes accountRoutes;
 
   /**
    * @param containers the container operations the Docker API runs, so a removal here takes the
@@ -69,6 +70,7 @@ public final class AdminRoutes extends AllDirectives {
     EntityIds entityIds = new EntityIds(system);
     ContainerDirectory directory = new ContainerDirectory(sharding, entityIds, askTimeout);
     this.containerRoutes = new ContainerRoutes(system, directory, entityIds, containers);
+    this.accountRoutes = new AccountRoutes(sharding, directory, askTimeout);
   }
 
   public Route routes() {
@@ -112,7 +114,8 @@ public final class AdminRoutes extends AllDirectives {
                             .slash(PathMatchers.segment())
                             .slash("placement"),
                         containerId -> get(() -> placement(containerId))),
-                    containerRoutes.routes()));
+                    containerRoutes.routes(),
+                    accountRoutes.routes()));
     return handleExceptions(
         exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> authorized(v1)));
   }
