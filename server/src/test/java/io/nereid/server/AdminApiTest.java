@@ -410,6 +410,45 @@ class AdminApiTest {
   }
 
   @Test
+  void clusterShowsMembersShardsAndCassandra() throws Exception {
+    TestMember.register(runtime, "admin-cluster", CAPACITY);
+
+    HttpResponse<String> members = send("GET", "/v1/cluster/members", null);
+    HttpResponse<String> shards = send("GET", "/v1/cluster/shards", null);
+    HttpResponse<String> cassandra = send("GET", "/v1/cluster/cassandra", null);
+    HttpResponse<String> status = send("GET", "/v1/cluster", null);
+
+    assertEquals(200, members.statusCode(), members.body());
+    JsonNode member = JSON.readTree(members.body()).get("members").get(0);
+    assertEquals("up", member.get("status").asText());
+    assertTrue(member.get("reachable").asBoolean());
+    assertTrue(member.get("leader").asBoolean());
+    List<String> roles = new ArrayList<>();
+    member.get("roles").forEach(role -> roles.add(role.asText()));
+    assertTrue(roles.containsAll(List.of("compute", "control")), roles.toString());
+
+    assertEquals(200, shards.statusCode(), shards.body());
+    JsonNode nodes = JSON.readTree(shards.body()).get("ComputeNode");
+    assertTrue(nodes.get("entities").asLong() >= 1, shards.body());
+    assertTrue(nodes.get("shards").asLong() >= 1, shards.body());
+    JsonNode region = nodes.get("regions").get(member.get("address").asText());
+    assertEquals(nodes.get("entities").asLong(), region.get("entities").asLong(), shards.body());
+    assertEquals(0, region.get("failed").size());
+
+    assertEquals(200, cassandra.statusCode(), cassandra.body());
+    JsonNode database = JSON.readTree(cassandra.body());
+    assertEquals("up", database.get("status").asText());
+    assertTrue(database.get("releaseVersion").asText().startsWith("5."), cassandra.body());
+    assertEquals(1, database.get("nodes").asInt());
+
+    assertEquals(200, status.statusCode(), status.body());
+    JsonNode combined = JSON.readTree(status.body());
+    assertEquals("up", combined.get("cassandra").get("status").asText());
+    assertEquals(1, combined.get("members").get("members").size());
+    assertTrue(combined.get("shards").has("Container"), status.body());
+  }
+
+  @Test
   void labelsReplacedAndInvalidJsonIs400() throws Exception {
     TestMember.register(runtime, "admin-labels", CAPACITY);
 

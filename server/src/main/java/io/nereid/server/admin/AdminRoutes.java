@@ -48,6 +48,7 @@ public final class AdminRoutes extends AllDirectives {
   private final String token;
   private final ContainerRoutes containerRoutes;
   private final AccountRoutes accountRoutes;
+  private final ClusterRoutes clusterRoutes;
 
   /**
    * @param containers the container operations the Docker API runs, so a removal here takes the
@@ -71,6 +72,7 @@ public final class AdminRoutes extends AllDirectives {
     ContainerDirectory directory = new ContainerDirectory(sharding, entityIds, askTimeout);
     this.containerRoutes = new ContainerRoutes(system, directory, entityIds, containers);
     this.accountRoutes = new AccountRoutes(sharding, directory, askTimeout);
+    this.clusterRoutes = new ClusterRoutes(system, sharding, askTimeout);
   }
 
   public Route routes() {
@@ -115,7 +117,8 @@ public final class AdminRoutes extends AllDirectives {
                             .slash("placement"),
                         containerId -> get(() -> placement(containerId))),
                     containerRoutes.routes(),
-                    accountRoutes.routes()));
+                    accountRoutes.routes(),
+                    clusterRoutes.routes()));
     return handleExceptions(
         exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> authorized(v1)));
   }
@@ -257,7 +260,7 @@ public final class AdminRoutes extends AllDirectives {
                     error -> Json.error(StatusCodes.CONFLICT, rootCause(error).getMessage())));
   }
 
-  private static Throwable rootCause(Throwable error) {
+  static Throwable rootCause(Throwable error) {
     Throwable cause = error;
     while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
       cause = cause.getCause();
