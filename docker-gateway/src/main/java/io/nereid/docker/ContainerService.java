@@ -6,6 +6,7 @@ import io.nereid.container.Container;
 import io.nereid.container.ContainerSpec;
 import io.nereid.container.ContainerStatus;
 import io.nereid.image.ImageStore;
+import io.nereid.metrics.NereidMetrics;
 import io.nereid.node.ComputeNode;
 import io.nereid.scheduler.ContainerPlacement;
 import java.security.SecureRandom;
@@ -49,6 +50,7 @@ public final class ContainerService {
   private final ImageStore images;
   private final SecureRandom random = new SecureRandom();
   private final long defaultMemoryRequest;
+  private final NereidMetrics metrics;
 
   /**
    * Creates the service with no default memory request, so a container without a memory limit
@@ -60,7 +62,7 @@ public final class ContainerService {
       ContainerPlacement placement,
       Duration askTimeout,
       ImageStore images) {
-    this(system, sharding, placement, askTimeout, images, 0);
+    this(system, sharding, placement, askTimeout, images, 0, new NereidMetrics());
   }
 
   /**
@@ -68,6 +70,7 @@ public final class ContainerService {
    *     null skips the check
    * @param defaultMemoryRequest bytes a container without a memory limit counts against its
    *     account's memory quota, the scheduler's default memory request
+   * @param metrics where failed node agent operations are counted
    */
   public ContainerService(
       ActorSystem<?> system,
@@ -75,8 +78,10 @@ public final class ContainerService {
       ContainerPlacement placement,
       Duration askTimeout,
       ImageStore images,
-      long defaultMemoryRequest) {
+      long defaultMemoryRequest,
+      NereidMetrics metrics) {
     this.defaultMemoryRequest = defaultMemoryRequest;
+    this.metrics = metrics;
     this.system = system;
     this.images = images;
     this.sharding = sharding;
@@ -265,18 +270,30 @@ public final class ContainerService {
 
   private CompletionStage<Done> agentAsk(
       String nodeId, Function<ActorRef<StatusReply<Done>>, NodeAgent.Command> command) {
+    String[] operation = {""};
     return agent(nodeId)
         .thenCompose(
             agent ->
                 AskPattern.<NodeAgent.Command, StatusReply<Done>>ask(
-                        agent, command::apply, Duration.ofMinutes(5), system.scheduler())
+                        agent,
+                        replyTo -> {
+                          NodeAgent.Command built = command.apply(replyTo);
+                          operation[0] = built.getClass().getSimpleName().toLowerCase();
+                          return built;
+                        },
+                        Duration.ofMinutes(5),
+                        system.scheduler())
                     .thenCompose(
-                        reply ->
-                            reply.isSuccess()
-                                ? CompletableFuture.completedFuture(Done.getInstance())
-                                : CompletableFuture.<Done>failedFuture(
-                                    DockerApiException.serverError(reply.getError().getMessage()))));
+                        reply -> {
+                          if (reply.isSuccess()) {
+                            return CompletableFuture.completedFuture(Done.getInstance());
+                          }
+                          metrics.runtimeFailures.inc(operation[0]);
+                          return CompletableFuture.<Done>failedFuture(
+                              DockerApiException.serverError(reply.getError().getMessage()));
+                        }));
   }
+
 
   /** Creates and places a container; returns its id. */
   public CompletionStage<String> create(String account, String requestedName, ContainerSpec spec) {

@@ -8,6 +8,7 @@ import io.nereid.docker.ContainerService;
 import io.nereid.docker.DockerRoutes;
 import io.nereid.image.ImageLoader;
 import io.nereid.image.ImageStore;
+import io.nereid.metrics.NereidMetrics;
 import java.time.Clock;
 import io.nereid.scheduler.ContainerPlacement;
 import io.nereid.node.NodeDirectory;
@@ -108,8 +109,10 @@ public final class NereidMember {
       ImageStore images = ImageStore.open(settings.dataDir().toAbsolutePath().resolve("images"));
       if (settings.hasRole(EntitySharding.CONTROL_ROLE)) {
         NodeDirectory directory = new NodeDirectory(system, sharding, settings.askTimeout());
+        NereidMetrics metrics = new NereidMetrics();
+        RequestMetrics requestMetrics = new RequestMetrics(metrics);
         ContainerService containers =
-            containerService(system, sharding, schedulerSettings, settings, images);
+            containerService(system, sharding, schedulerSettings, settings, images, metrics);
         AdminRoutes routes =
             new AdminRoutes(
                 system,
@@ -117,19 +120,20 @@ public final class NereidMember {
                 new HealthCheck(system),
                 sharding,
                 containers,
+                metrics,
                 settings.askTimeout(),
                 settings.adminToken());
         admin =
             Http.get(system)
                 .newServerAt(settings.adminHost(), settings.adminPort())
-                .bind(routes.routes())
+                .bind(requestMetrics.timed("admin", routes.routes()))
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         log.info("admin api listening address={}", admin.localAddress());
         docker =
             Http.get(system)
                 .newServerAt(settings.dockerHost(), settings.dockerPort())
-                .bind(dockerRoutes(containers, images).routes())
+                .bind(requestMetrics.timed("docker", dockerRoutes(containers, images).routes()))
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         log.info("docker api listening address={}", docker.localAddress());
@@ -152,16 +156,18 @@ public final class NereidMember {
       ClusterSharding sharding,
       SchedulerSettings scheduler,
       ServerSettings settings,
-      ImageStore images) {
+      ImageStore images,
+      NereidMetrics metrics) {
     ContainerPlacement placement =
-        new ContainerPlacement(sharding, scheduler.defaultPool(), settings.askTimeout());
+        new ContainerPlacement(sharding, scheduler.defaultPool(), settings.askTimeout(), metrics);
     return new ContainerService(
         system,
         sharding,
         placement,
         settings.askTimeout(),
         images,
-        scheduler.poolSettings().defaultMemoryRequestBytes());
+        scheduler.poolSettings().defaultMemoryRequestBytes(),
+        metrics);
   }
 
   /** Docker API routes; every request runs as the one default account for now. */

@@ -449,6 +449,48 @@ class AdminApiTest {
   }
 
   @Test
+  void metricsParseAndCountersMove() throws Exception {
+    PrometheusText before = scrape();
+    dockerCreate("metered", "true");
+    String broken = dockerCreate("broken", "/no/such/program");
+    HttpResponse<String> failedStart = docker("POST", "/containers/" + broken + "/start", null);
+    send("GET", "/v1/nodes/admin-run", null);
+
+    PrometheusText after = scrape();
+
+    assertEquals(500, failedStart.statusCode(), failedStart.body());
+    String placed = "nereid_placements_total{result=\"placed\"}";
+    assertEquals(before.value(placed) + 2, after.value(placed));
+    String startFailures = "nereid_runtime_failures_total{operation=\"start\"}";
+    assertEquals(before.value(startFailures) + 1, after.value(startFailures));
+    String placementCount = "nereid_placement_duration_seconds_count{result=\"placed\"}";
+    assertEquals(before.value(placementCount) + 2, after.value(placementCount));
+    assertTrue(
+        after.value(
+                "nereid_http_request_duration_seconds_count{api=\"admin\",route=\"/v1/nodes/{id}\","
+                    + "method=\"GET\",code=\"200\"}")
+            >= 1,
+        after.samples().toString());
+    assertTrue(
+        after.value(
+                "nereid_http_request_duration_seconds_count{api=\"docker\","
+                    + "route=\"/containers/create\",method=\"POST\",code=\"201\"}")
+            >= 2,
+        after.samples().toString());
+    assertTrue(after.value("nereid_active_entities{type=\"ComputeNode\"}") >= 1);
+    assertEquals("histogram", after.type("nereid_placement_duration_seconds"));
+  }
+
+  private static PrometheusText scrape() throws Exception {
+    HttpResponse<String> response = send("GET", "/metrics", null);
+    assertEquals(200, response.statusCode(), response.body());
+    assertTrue(
+        response.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"),
+        response.headers().toString());
+    return PrometheusText.parse(response.body());
+  }
+
+  @Test
   void labelsReplacedAndInvalidJsonIs400() throws Exception {
     TestMember.register(runtime, "admin-labels", CAPACITY);
 

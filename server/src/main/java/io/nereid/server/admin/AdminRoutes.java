@@ -21,6 +21,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import io.nereid.metrics.MetricsRegistry;
+import io.nereid.metrics.NereidMetrics;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
@@ -49,10 +52,12 @@ public final class AdminRoutes extends AllDirectives {
   private final ContainerRoutes containerRoutes;
   private final AccountRoutes accountRoutes;
   private final ClusterRoutes clusterRoutes;
+  private final NereidMetrics metrics;
 
   /**
    * @param containers the container operations the Docker API runs, so a removal here takes the
    *     same path as {@code docker rm}
+   * @param metrics what {@code GET /metrics} exposes, besides the entity counts it asks for
    * @param token the bearer token every request must carry; empty means none is required
    */
   public AdminRoutes(
@@ -61,8 +66,10 @@ public final class AdminRoutes extends AllDirectives {
       HealthCheck health,
       ClusterSharding sharding,
       ContainerService containers,
+      NereidMetrics metrics,
       Duration askTimeout,
       String token) {
+    this.metrics = metrics;
     this.nodes = nodes;
     this.health = health;
     this.sharding = sharding;
@@ -119,8 +126,9 @@ public final class AdminRoutes extends AllDirectives {
                     containerRoutes.routes(),
                     accountRoutes.routes(),
                     clusterRoutes.routes()));
+    Route all = concat(v1, path("metrics", () -> get(this::metrics)));
     return handleExceptions(
-        exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> authorized(v1)));
+        exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> authorized(all)));
   }
 
   /** Lets a request through only with the configured bearer token, when one is configured. */
@@ -145,6 +153,40 @@ public final class AdminRoutes extends AllDirectives {
                   : "missing bearer token; send Authorization: Bearer <nereid.admin.token>";
           return complete(Json.error(StatusCodes.UNAUTHORIZED, problem));
         });
+  }
+
+  /**
+   * Returns the member's metrics in the Prometheus text format, with the number of entities that
+   * each type has running in the cluster, from cluster sharding's statistics.
+   */
+  private Route metrics() {
+    CompletionStage<String> text =
+        clusterRoutes
+            .shards()
+            .thenApply(
+                shards -> {
+                  Map<List<String>, Double> counts = new LinkedHashMap<>();
+                  shards.forEach(
+                      (type, view) ->
+                          counts.put(
+                              List.of(type),
+                              ((Number) ((Map<?, ?>) view).get("entities")).doubleValue()));
+                  StringBuilder out = new StringBuilder(metrics.write());
+                  MetricsRegistry.writeGauge(
+                      out,
+                      "nereid_active_entities",
+                      "Entities running in the cluster, by entity type.",
+                      new String[] {"type"},
+                      counts);
+                  return out.toString();
+                })
+            .exceptionally(
+                error -> {
+                  log.warn("entity counts missing from metrics error={}", rootCause(error).toString());
+                  return metrics.write();
+                });
+    return onSuccess(
+        text, body -> complete(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, body)));
   }
 
   private Route health() {
