@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nereid.container.ContainerSpec;
@@ -33,12 +34,13 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  */
 public final class DockerRoutes extends AllDirectives {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  static final ObjectMapper JSON = new ObjectMapper();
 
   private final String nereidVersion;
   private final ContainerService containers;
   private final ImageLoader images;
   private final String account;
+  private final StreamRoutes streams;
 
   /** Routes that serve only {@code /_ping} and {@code /version}. */
   public DockerRoutes(String nereidVersion) {
@@ -55,6 +57,7 @@ public final class DockerRoutes extends AllDirectives {
     this.containers = containers;
     this.images = images;
     this.account = account;
+    this.streams = containers == null ? null : new StreamRoutes(new ContainerStreams(containers, Clock.systemUTC()), account);
   }
 
   public Route routes() {
@@ -72,6 +75,7 @@ public final class DockerRoutes extends AllDirectives {
     return concat(
         path("_ping", () -> concat(get(this::ping), head(this::ping))),
         path("version", () -> get(() -> complete(json(StatusCodes.OK, version())))),
+        streams == null ? reject() : streams.routes(),
         containers == null ? reject() : containerRoutes(),
         images == null ? reject() : imageRoutes(),
         extractRequest(
@@ -111,9 +115,6 @@ public final class DockerRoutes extends AllDirectives {
                                                 containers.stop(
                                                     account, reference, seconds(timeout))))))),
                 path(
-                    PathMatchers.segment().slash("logs"),
-                    reference -> get(() -> containerLogs(reference))),
-                path(
                     PathMatchers.segment().slash("kill"),
                     reference ->
                         post(
@@ -137,22 +138,6 @@ public final class DockerRoutes extends AllDirectives {
                                             containers
                                                 .restart(account, reference, seconds(timeout))
                                                 .thenApply(done -> noContent()))))),
-                path(
-                    PathMatchers.segment().slash("wait"),
-                    reference ->
-                        post(
-                            () ->
-                                parameterOptional(
-                                    "condition",
-                                    condition ->
-                                        answer(
-                                            containers
-                                                .waitFor(account, reference, condition.orElse("not-running"))
-                                                .thenApply(
-                                                    code ->
-                                                        json(
-                                                            StatusCodes.OK,
-                                                            Map.of("StatusCode", code))))))),
                 path(
                     PathMatchers.segment(),
                     reference -> delete(() -> removeContainer(reference)))));
@@ -233,34 +218,6 @@ public final class DockerRoutes extends AllDirectives {
     }
   }
 
-  /**
-   * Sends the log lines in Docker's multiplexed framing for containers without a TTY: per line
-   * an 8-byte header (stream 1 or 2, three zero bytes, the payload length as a big-endian int)
-   * and then the payload.
-   */
-  private Route containerLogs(String reference) {
-    return parameterOptional(
-        "stdout",
-        stdout ->
-            parameterOptional(
-                "stderr",
-                stderr ->
-                    parameterOptional(
-                        "timestamps",
-                        timestamps ->
-                            answer(
-                                containers
-                                    .logs(account, reference)
-                                    .thenApply(
-                                        lines ->
-                                            HttpResponse.create()
-                                                .withStatus(StatusCodes.OK)
-                                                .withEntity(
-                                                    ContentTypes.APPLICATION_OCTET_STREAM,
-                                                    LogFrames.encode(
-                                                        lines, isTrue(stdout), isTrue(stderr), isTrue(timestamps))))))));
-  }
-
   private Route imageRoutes() {
     return pathPrefix(
         "images",
@@ -323,15 +280,20 @@ public final class DockerRoutes extends AllDirectives {
           if (result.isSuccess()) {
             return complete(result.get());
           }
-          Throwable cause = ContainerService.unwrap(result.failed().get());
-          if (cause instanceof DockerApiException api) {
-            return complete(error(api.status(), api.getMessage()));
-          }
-          return complete(error(StatusCodes.INTERNAL_SERVER_ERROR, String.valueOf(cause.getMessage())));
+          return complete(failure(result.failed().get()));
         });
   }
 
-  private static JsonNode parseJson(String body) {
+  /** Returns Docker's status code and message for a failed request. */
+  static HttpResponse failure(Throwable error) {
+    Throwable cause = ContainerService.unwrap(error);
+    if (cause instanceof DockerApiException api) {
+      return error(api.status(), api.getMessage());
+    }
+    return error(StatusCodes.INTERNAL_SERVER_ERROR, String.valueOf(cause.getMessage()));
+  }
+
+  static JsonNode parseJson(String body) {
     try {
       return JSON.readTree(body);
     } catch (JsonProcessingException e) {
@@ -340,7 +302,7 @@ public final class DockerRoutes extends AllDirectives {
   }
 
   /** Reads a boolean query parameter the way the Docker daemon does. */
-  private static boolean isTrue(Optional<String> value) {
+  static boolean isTrue(Optional<String> value) {
     return value.map(v -> v.equals("1") || v.equalsIgnoreCase("true")).orElse(false);
   }
 
