@@ -278,63 +278,6 @@ public final class ContainerService {
   }
 
   /**
-   * Waits for a container as {@code docker wait} does and returns its exit code. The condition is
-   * checked against the state at request time first, so an exit that already happened is not
-   * missed: {@code not-running} returns at once for a stopped container, {@code next-exit} waits
-   * for an exit after the request, {@code removed} for the container's removal.
-   */
-  public CompletionStage<Integer> waitFor(String account, String reference, String condition) {
-    if (!List.of("not-running", "next-exit", "removed").contains(condition)) {
-      return CompletableFuture.failedFuture(
-          DockerApiException.badRequest(
-              "invalid condition: \"" + condition + "\", use not-running, next-exit or removed"));
-    }
-    return find(account, reference)
-        .thenCompose(
-            state -> pollUntil(state.containerId(), condition, state.finishedAt()));
-  }
-
-  // NOTE: the wait polls the container entity every 100 ms; an event subscription would return
-  // sooner and with less load, and comes with the events endpoint.
-  private CompletionStage<Integer> pollUntil(
-      String containerId, String condition, java.time.Instant finishedAtRequest) {
-    return sharding
-        .entityRefFor(Container.TYPE_KEY, containerId)
-        .ask(Container.Get::new, askTimeout)
-        .thenCompose(
-            state -> {
-              boolean done =
-                  switch (condition) {
-                    case "removed" -> state.status() == ContainerStatus.REMOVED;
-                    case "next-exit" -> state.finishedAt().isAfter(finishedAtRequest)
-                        && !state.isRunning();
-                    default -> !state.isRunning();
-                  };
-              if (done) {
-                return CompletableFuture.completedFuture(state.exitCode());
-              }
-              return org.apache.pekko.pattern.Patterns.after(
-                  Duration.ofMillis(100),
-                  system.classicSystem().scheduler(),
-                  system.executionContext(),
-                  () -> pollUntil(containerId, condition, finishedAtRequest));
-            });
-  }
-
-  /** Returns a container's log lines, oldest first, read from its node. */
-  public CompletionStage<NodeAgent.LogLines> logs(String account, String reference) {
-    return find(account, reference)
-        .thenCompose(
-            state -> {
-              if (state.nodeId().isEmpty()) {
-                return CompletableFuture.completedFuture(new NodeAgent.LogLines(List.of()));
-              }
-              return agentQuery(
-                  state.nodeId(), replyTo -> new NodeAgent.Logs(state.containerId(), replyTo), askTimeout);
-            });
-  }
-
-  /**
    * A container's state and the ID of its main process on the node.
    *
    * @param pid 0 when the container does not run, or when its node did not reply in time
@@ -458,8 +401,20 @@ public final class ContainerService {
         .thenCompose(state -> record(account, state));
   }
 
+  ActorSystem<?> system() {
+    return system;
+  }
+
+  ClusterSharding sharding() {
+    return sharding;
+  }
+
+  Duration askTimeout() {
+    return askTimeout;
+  }
+
   /** Finds the agent of a node through the receptionist. */
-  private CompletionStage<ActorRef<NodeAgent.Command>> agent(String nodeId) {
+  CompletionStage<ActorRef<NodeAgent.Command>> agent(String nodeId) {
     ServiceKey<NodeAgent.Command> key = NodeAgent.serviceKey(nodeId);
     return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
             system.receptionist(), replyTo -> Receptionist.find(key, replyTo), askTimeout, system.scheduler())

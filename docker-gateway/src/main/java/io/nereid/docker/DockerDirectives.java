@@ -2,7 +2,6 @@ package io.nereid.docker;
 
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 
@@ -13,16 +12,8 @@ abstract class DockerDirectives extends AllDirectives {
   final Route answer(CompletionStage<HttpResponse> response) {
     return onComplete(
         response,
-        result -> {
-          if (result.isSuccess()) {
-            return complete(result.get());
-          }
-          Throwable cause = ContainerService.unwrap(result.failed().get());
-          if (cause instanceof DockerApiException api) {
-            return complete(DockerRoutes.error(api.status(), api.getMessage()));
-          }
-          return complete(DockerRoutes.error(StatusCodes.INTERNAL_SERVER_ERROR, String.valueOf(cause.getMessage())));
-        });
+        result ->
+            complete(result.isSuccess() ? result.get() : DockerRoutes.failure(result.failed().get())));
   }
 
 }

@@ -49,7 +49,7 @@ class JournalFormatTest {
           "busybox:1.36", List.of("/bin/sh", "-c"), List.of("httpd -f"), List.of("A=1"),
           Map.of("role", "web"), "/srv", "1000:1000", "web-1", 256L << 20, 500_000_000L, 512,
           1L << 30, new RestartPolicy("on-failure", 3), "SIGINT", 5, true, false, "host", false,
-          true);
+          true, false);
 
   private static final PlacementRecord PLACEMENT =
       new PlacementRecord(

@@ -101,6 +101,150 @@ class DockerCliTest {
   }
 
   @Test
+  void foregroundRunPrintsOutputAndExitCode() throws Exception {
+    Cli ran = docker("run", "--name", "fg", "busybox", "sh", "-c", "echo out; sleep 0.2; echo err >&2; exit 3");
+
+    assertEquals(3, ran.code(), ran.err());
+    assertEquals("out", ran.out());
+    assertEquals("err", ran.err());
+    assertEquals("exited", docker("container", "inspect", "-f", "{{.State.Status}}", "fg").out());
+    assertEquals(0, docker("rm", "fg").code());
+  }
+
+  @Test
+  void runRmRemovesContainerAndKeepsExitCode() throws Exception {
+    Cli ran = docker("run", "--rm", "--name", "gone", "busybox", "sh", "-c", "echo bye; exit 4");
+
+    assertEquals(4, ran.code(), ran.err());
+    assertEquals("bye", ran.out());
+    assertTrue(docker("ps", "-a", "--format", "{{.Names}}").out().lines().noneMatch("gone"::equals));
+    Cli missing = docker("container", "inspect", "gone");
+    assertEquals(1, missing.code());
+    assertTrue(missing.err().contains("No such container: gone"), missing.err());
+  }
+
+  @Test
+  void runInteractiveReadsStdinUntilItCloses() throws Exception {
+    Cli ran = dockerWithInput("first line\nsecond line\n", "run", "-i", "--rm", "busybox", "sh", "-c", "cat; echo done");
+
+    assertEquals(0, ran.code(), ran.err());
+    assertEquals("first line\nsecond line\ndone", ran.out());
+  }
+
+  @Test
+  void attachFollowsRunningContainer() throws Exception {
+    assertEquals(
+        0, docker("run", "-d", "--name", "att", "busybox", "sh", "-c", "sleep 2; echo late; exit 5").code());
+    assertEquals("running", awaitStatus("att", "running"));
+
+    Cli attached = docker("attach", "att");
+
+    assertEquals(5, attached.code(), attached.err());
+    assertEquals("late", attached.out());
+    assertEquals(0, docker("rm", "att").code());
+  }
+
+  @Test
+  void execRunsInRunningContainer() throws Exception {
+    assertEquals(0, docker("run", "-d", "--name", "ex", "busybox", "sleep", "300").code());
+    assertEquals("running", awaitStatus("ex", "running"));
+
+    Cli streams = docker("exec", "ex", "sh", "-c", "echo in; sleep 0.2; echo err >&2; exit 6");
+    assertEquals(6, streams.code(), streams.err());
+    assertEquals("in", streams.out());
+    assertEquals("err", streams.err());
+
+    Cli settings = docker("exec", "-e", "GREETING=hi", "-w", "/bin", "ex", "sh", "-c", "echo $GREETING; pwd");
+    assertEquals(0, settings.code(), settings.err());
+    assertEquals("hi\n/bin", settings.out());
+
+    Cli interactive = dockerWithInput("piped\n", "exec", "-i", "ex", "cat");
+    assertEquals(0, interactive.code(), interactive.err());
+    assertEquals("piped", interactive.out());
+
+    Cli detached = docker("exec", "-d", "ex", "sh", "-c", "echo flag > /flag");
+    assertEquals(0, detached.code(), detached.err());
+    assertEquals("", detached.out());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    Cli flag = docker("exec", "ex", "cat", "/flag");
+    while (flag.code() != 0 && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+      flag = docker("exec", "ex", "cat", "/flag");
+    }
+    assertEquals("flag", flag.out(), flag.err());
+
+    Cli tty = docker("exec", "-t", "ex", "true");
+    assertEquals(1, tty.code());
+    assertTrue(tty.err().contains("Nereid does not support a TTY for exec"), tty.err());
+
+    assertEquals(0, docker("stop", "-t", "1", "ex").code());
+    Cli stopped = docker("exec", "ex", "true");
+    assertEquals(1, stopped.code());
+    assertTrue(stopped.err().contains("is not running"), stopped.err());
+    assertEquals(0, docker("rm", "ex").code());
+  }
+
+  @Test
+  void logsFollowTailAndTimeBounds() throws Exception {
+    assertEquals(
+        0,
+        docker("run", "-d", "--name", "talker", "busybox", "sh", "-c", "echo one; echo two >&2; sleep 2; echo three")
+            .code());
+
+    Cli followed = docker("logs", "-f", "talker");
+    assertEquals(0, followed.code(), followed.err());
+    assertEquals("one\nthree", followed.out());
+    assertEquals("two", followed.err());
+    assertEquals("exited", awaitStatus("talker", "exited"));
+
+    assertEquals("three", docker("logs", "--tail", "1", "talker").out());
+    Cli lastTwo = docker("logs", "--tail", "2", "talker");
+    assertEquals("three", lastTwo.out());
+    assertEquals("two", lastTwo.err());
+
+    Cli stamped = docker("logs", "-t", "--tail", "1", "talker");
+    assertTrue(stamped.out().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d*[1-9])?Z three"), stamped.out());
+    String threeAt = stamped.out().substring(0, stamped.out().indexOf(' '));
+    Cli beforeThree = docker("logs", "--until", threeAt, "talker");
+    assertEquals("one", beforeThree.out());
+    Cli fromThree = docker("logs", "--since", threeAt, "talker");
+    assertEquals("three", fromThree.out());
+    assertEquals("", fromThree.err());
+    assertEquals("", docker("logs", "--since", "2099-01-01T00:00:00Z", "talker").out());
+
+    assertEquals(0, docker("rm", "talker").code());
+  }
+
+  @Test
+  void waitConditionsRegisteredAtRequestTime() throws Exception {
+    assertEquals(0, docker("create", "--name", "waited", "busybox", "sh", "-c", "exit 2").code());
+
+    // The headers arrive once the wait is registered; the body once the condition is met.
+    HttpResponse<java.io.InputStream> nextExit = postStreaming("/v1.41/containers/waited/wait?condition=next-exit");
+    assertEquals(200, nextExit.statusCode());
+    assertEquals(0, docker("start", "waited").code());
+    assertEquals("{\"StatusCode\":2}", new String(nextExit.body().readAllBytes(), StandardCharsets.UTF_8).strip());
+
+    HttpResponse<java.io.InputStream> removed = postStreaming("/v1.41/containers/waited/wait?condition=removed");
+    assertEquals(200, removed.statusCode());
+    assertEquals(0, docker("rm", "waited").code());
+    assertEquals("{\"StatusCode\":2}", new String(removed.body().readAllBytes(), StandardCharsets.UTF_8).strip());
+
+    HttpResponse<String> invalid = post("/v1.41/containers/nosuch/wait?condition=later", "");
+    assertEquals(400, invalid.statusCode());
+    assertTrue(invalid.body().contains("invalid condition"), invalid.body());
+  }
+
+  /** Posts with no body and returns as soon as the response headers arrived. */
+  private static HttpResponse<java.io.InputStream> postStreaming(String path) throws Exception {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + dockerPort + path))
+            .POST(HttpRequest.BodyPublishers.noBody())
+            .build();
+    return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofInputStream());
+  }
+
+  @Test
   void restartPolicyRunsAgain() throws Exception {
     Cli ran =
         docker("run", "-d", "--name", "flaky", "--restart", "on-failure:2", "busybox", "sh", "-c", "exit 3");
@@ -215,18 +359,37 @@ class DockerCliTest {
 
   private record Cli(int code, String out, String err) {}
 
+  private static Cli docker(String... args) throws IOException, InterruptedException {
+    return dockerWithInput(null, args);
+  }
+
+  /** Starts the docker CLI and leaves its streams to the caller. */
   private static Process dockerProcess(String... args) throws IOException {
+    return dockerCommand(args).start();
+  }
+
+  private static ProcessBuilder dockerCommand(String... args) {
     List<String> command = new ArrayList<>(List.of("docker"));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().put("DOCKER_HOST", "tcp://127.0.0.1:" + dockerPort);
     builder.environment().remove("DOCKER_CONTEXT");
     builder.environment().put("DOCKER_CONFIG", dir.resolve("docker-config").toString());
-    return builder.start();
+    return builder;
   }
 
-  private static Cli docker(String... args) throws IOException, InterruptedException {
-    Process process = dockerProcess(args);
+  /** Runs the docker CLI with {@code input} as its stdin, or with no stdin when it is null. */
+  private static Cli dockerWithInput(String input, String... args) throws IOException, InterruptedException {
+    ProcessBuilder builder = dockerCommand(args);
+    if (input == null) {
+      builder.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+    }
+    Process process = builder.start();
+    if (input != null) {
+      try (var stdin = process.getOutputStream()) {
+        stdin.write(input.getBytes(StandardCharsets.UTF_8));
+      }
+    }
     assertTrue(process.waitFor(60, TimeUnit.SECONDS), "docker " + String.join(" ", args) + " timed out");
     return new Cli(
         process.exitValue(),
