@@ -11,6 +11,8 @@ import io.nereid.image.ImageStore;
 import java.time.Clock;
 import io.nereid.scheduler.ContainerPlacement;
 import io.nereid.node.NodeDirectory;
+import io.nereid.node.NodeMonitor;
+import org.apache.pekko.actor.typed.ActorRef;
 import io.nereid.scheduler.SchedulerSettings;
 import io.nereid.scheduler.SchedulerSharding;
 import io.nereid.server.admin.AdminRoutes;
@@ -51,6 +53,7 @@ public final class NereidMember {
   private final ServerBinding dockerBinding;
   private final ServerSettings settings;
   private final ImageStore images;
+  private final ActorRef<NodeMonitor.Command> monitor;
 
   private NereidMember(
       ActorSystem<Void> system,
@@ -58,13 +61,20 @@ public final class NereidMember {
       ServerBinding adminBinding,
       ServerBinding dockerBinding,
       ServerSettings settings,
-      ImageStore images) {
+      ImageStore images,
+      ActorRef<NodeMonitor.Command> monitor) {
+    this.monitor = monitor;
     this.system = system;
     this.sharding = sharding;
     this.adminBinding = adminBinding;
     this.dockerBinding = dockerBinding;
     this.settings = settings;
     this.images = images;
+  }
+
+  /** The proxy of the cluster's node monitor, which takes the agents' heartbeats. */
+  public ActorRef<NodeMonitor.Command> nodeMonitor() {
+    return monitor;
   }
 
   /** This machine's image store, under the data directory. */
@@ -99,8 +109,11 @@ public final class NereidMember {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
       ClusterSharding sharding = ClusterSharding.get(system);
+      ActorRef<NodeMonitor.Command> monitor = NodeLiveness.monitor(system, sharding, settings);
       EntitySharding.init(
-          system, EntitySettings.fromConfig(full), SchedulerSharding.nodeObserver(sharding));
+          system,
+          EntitySettings.fromConfig(full),
+          NodeLiveness.observing(SchedulerSharding.nodeObserver(sharding), monitor));
       SchedulerSettings schedulerSettings = SchedulerSettings.fromConfig(full);
       SchedulerSharding.init(system, sharding, schedulerSettings);
       ServerBinding admin = null;
@@ -134,7 +147,7 @@ public final class NereidMember {
           "member started address={} roles={}",
           cluster.selfMember().address(),
           settings.roles());
-      return new NereidMember(system, sharding, admin, docker, settings, images);
+      return new NereidMember(system, sharding, admin, docker, settings, images, monitor);
     } catch (Exception e) {
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -10,11 +10,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import io.nereid.image.ImageLoader;
-import io.nereid.image.ImageReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -53,19 +50,7 @@ class DockerCliTest {
 
   /** Imports a root filesystem of Debian's static busybox as the image busybox:latest. */
   private static void importBusybox() throws Exception {
-    Path rootfs = dir.resolve("busybox-rootfs");
-    Files.createDirectories(rootfs.resolve("bin"));
-    Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/busybox"));
-    for (String applet : List.of("sh", "echo", "sleep", "cat", "true")) {
-      Files.createSymbolicLink(rootfs.resolve("bin").resolve(applet), Path.of("busybox"));
-    }
-    Path tar = dir.resolve("busybox.tar");
-    Process process = new ProcessBuilder("tar", "-C", rootfs.toString(), "-cf", tar.toString(), ".").inheritIO().start();
-    assertEquals(0, process.waitFor());
-    new ImageLoader(runtime.member().images(), Runnable::run, java.time.Clock.systemUTC())
-        .importRootfs(tar, Optional.of(ImageReference.parse("busybox:latest")))
-        .toCompletableFuture()
-        .get(60, TimeUnit.SECONDS);
+    BusyboxImage.importInto(runtime.member().images(), dir);
   }
 
   @AfterAll

@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A member with both roles on free ports, journaling to the shared test Cassandra in keyspaces
+ * A member with the control role (unless {@code extra} sets others) on free ports, journaling to the shared test Cassandra in keyspaces
  * named after the test, with compute nodes registered directly on their entities.
  */
 final class TestMember {
@@ -48,6 +48,7 @@ final class TestMember {
                 .withFallback(
                     ConfigFactory.parseMap(
                         Map.of(
+                            "nereid.cluster.roles", List.of("control"),
                             "nereid.data-dir", dataDir.toString(),
                             "nereid.cluster.port", 0,
                             "nereid.admin.port", 0,
