@@ -108,6 +108,16 @@ public final class NodeAgent {
   public record Liveness(
       ActorRef<NodeMonitor.Command> monitor, String member, Optional<Inventory> inventory, Duration interval) {}
 
+  /** Brings an image into the node's image store before a container starts from it. */
+  @FunctionalInterface
+  public interface ImageSource {
+    /** An image source for nodes whose images are only loaded, never pulled. */
+    ImageSource LOADED_ONLY = image -> CompletableFuture.completedFuture(null);
+
+    /** Completes once {@code image} is in the store, pulling it first when it is missing. */
+    CompletionStage<Void> ensure(String image);
+  }
+
   /** The pool, capacity and labels a node registers with. */
   public record Inventory(String pool, Resources capacity, Map<String, String> labels) {}
 
@@ -133,19 +143,26 @@ public final class NodeAgent {
     return ServiceKey.create(Command.class, "node-agent-" + nodeId);
   }
 
-  /** Creates an agent without heartbeats, for nodes that no {@link NodeMonitor} watches. */
+  /**
+   * Creates an agent without heartbeats, for nodes that no {@link NodeMonitor} watches, that
+   * never pulls images.
+   */
   public static Behavior<Command> create(
       String nodeId, ContainerRuntime runtime, ClusterSharding sharding, Duration askTimeout) {
-    return create(nodeId, runtime, sharding, askTimeout, Optional.empty());
+    return create(nodeId, runtime, sharding, askTimeout, Optional.empty(), ImageSource.LOADED_ONLY);
   }
 
-  /** Creates an agent that registers its node and sends heartbeats as {@code liveness} sets. */
+  /**
+   * Creates an agent that registers its node and sends heartbeats as {@code liveness} sets, and
+   * gets each container's image from {@code images} before it starts.
+   */
   public static Behavior<Command> create(
       String nodeId,
       ContainerRuntime runtime,
       ClusterSharding sharding,
       Duration askTimeout,
-      Optional<Liveness> liveness) {
+      Optional<Liveness> liveness,
+      ImageSource images) {
     return Behaviors.setup(
         context -> {
           context
@@ -164,7 +181,7 @@ public final class NodeAgent {
                       "heartbeat"));
           context.getSelf().tell(new Reconcile());
           log.info("node agent started node_id={} runtime={}", nodeId, runtime.getClass().getSimpleName());
-          return new NodeAgent(context, nodeId, runtime, sharding, askTimeout).behavior();
+          return new NodeAgent(context, nodeId, runtime, sharding, askTimeout, images).behavior();
         });
   }
 
@@ -173,6 +190,7 @@ public final class NodeAgent {
   private final ContainerRuntime runtime;
   private final ClusterSharding sharding;
   private final Duration askTimeout;
+  private final ImageSource images;
   /** Containers whose exit is awaited, so that no exit is watched, reported or restarted twice. */
   private final Set<String> watched = new HashSet<>();
 
@@ -181,7 +199,9 @@ public final class NodeAgent {
       String nodeId,
       ContainerRuntime runtime,
       ClusterSharding sharding,
-      Duration askTimeout) {
+      Duration askTimeout,
+      ImageSource images) {
+    this.images = images;
     this.context = context;
     this.nodeId = nodeId;
     this.runtime = runtime;
@@ -221,9 +241,9 @@ public final class NodeAgent {
     // runtime keeps one of per id. NOTE: removing it also drops the earlier run's logs, which
     // Docker would keep.
     var started =
-        runtime
-            .remove(id, true)
-            .exceptionally(error -> null)
+        images
+            .ensure(spec.image())
+            .thenCompose(present -> runtime.remove(id, true).exceptionally(error -> null))
             .thenCompose(removed -> runtime.run(runtimeSpec))
             .thenCompose(info -> reportStarted(id));
     context.pipeToSelf(started, (state, error) -> new Reply(command.replyTo(), error));

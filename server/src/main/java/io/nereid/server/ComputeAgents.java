@@ -1,7 +1,10 @@
 package io.nereid.server;
 
 import io.nereid.agent.NodeAgent;
+import io.nereid.image.ImagePuller;
+import io.nereid.image.ImageReference;
 import io.nereid.image.ImageStore;
+import io.nereid.image.RegistryClient;
 import io.nereid.node.NodeMonitor;
 import io.nereid.node.Resources;
 import io.nereid.runtime.ContainerException;
@@ -17,6 +20,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -62,6 +67,9 @@ final class ComputeAgents implements AutoCloseable {
     ServerSettings settings = ServerSettings.fromConfig(system.settings().config());
     ActorRef<NodeMonitor.Command> monitor = NodeLiveness.monitor(system, sharding, settings);
     ExecutorService blocking = blockingPool();
+    ImagePuller puller =
+        new ImagePuller(
+            images, new RegistryClient(ImageSettings.fromConfig(system.settings().config()), Clock.systemUTC()), blocking);
     List<ContainerRuntime> runtimes = new ArrayList<>();
     try {
       for (String nodeId : nodeIds) {
@@ -69,8 +77,9 @@ final class ComputeAgents implements AutoCloseable {
         runtimes.add(runtime);
         NodeAgent.Liveness liveness =
             liveness(system, monitor, settings, Optional.empty());
+        NodeAgent.ImageSource source = pullingWhenMissing(nodeId, images, puller, blocking);
         system.systemActorOf(
-            NodeAgent.create(nodeId, runtime, sharding, askTimeout, Optional.of(liveness)),
+            NodeAgent.create(nodeId, runtime, sharding, askTimeout, Optional.of(liveness), source),
             "node-agent-" + nodeId,
             Props.empty());
       }
@@ -116,7 +125,13 @@ final class ComputeAgents implements AutoCloseable {
     member
         .system()
         .systemActorOf(
-            NodeAgent.create(nodeId, runtime, member.sharding(), settings.askTimeout(), Optional.of(liveness)),
+            NodeAgent.create(
+                nodeId,
+                runtime,
+                member.sharding(),
+                settings.askTimeout(),
+                Optional.of(liveness),
+                pullingWhenMissing(nodeId, member.images(), member.imagePuller(), blocking)),
             "node-agent-" + nodeId,
             Props.empty());
     log.info(
@@ -129,6 +144,25 @@ final class ComputeAgents implements AutoCloseable {
         capacity.memoryBytes(),
         capacity.diskBytes());
     return new ComputeAgents(blocking, List.of(runtime));
+  }
+
+  /**
+   * Returns an image source that pulls an image missing from {@code store} as the member's
+   * {@code nereid.images} settings say. The store lookup reads the disk, so it runs on
+   * {@code blocking}.
+   */
+  static NodeAgent.ImageSource pullingWhenMissing(
+      String nodeId, ImageStore store, ImagePuller puller, Executor blocking) {
+    return image ->
+        CompletableFuture.supplyAsync(() -> store.find(image).isPresent(), blocking)
+            .thenCompose(
+                present -> {
+                  if (present) {
+                    return CompletableFuture.completedFuture(null);
+                  }
+                  log.info("image missing, pulling node_id={} image={}", nodeId, image);
+                  return puller.pull(ImageReference.parse(image)).thenApply(pulled -> (Void) null);
+                });
   }
 
   private static NodeAgent.Liveness liveness(

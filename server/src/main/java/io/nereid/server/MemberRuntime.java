@@ -100,6 +100,7 @@ public final class MemberRuntime implements AutoCloseable {
     CassandraSettings cassandraSettings = CassandraSettings.fromConfig(config);
     EntitySettings.fromConfig(config);
     SchedulerSettings.fromConfig(config);
+    ImageSettings.fromConfig(config);
     Path dataDir = prepareDataDir(settings.dataDir());
 
     if (settings.hasRole("control")) {

@@ -7,6 +7,8 @@ import io.nereid.entity.EntitySharding;
 import io.nereid.docker.ContainerService;
 import io.nereid.docker.DockerRoutes;
 import io.nereid.image.ImageLoader;
+import io.nereid.image.ImagePuller;
+import io.nereid.image.RegistryClient;
 import io.nereid.image.ImageStore;
 import java.time.Clock;
 import io.nereid.scheduler.ContainerPlacement;
@@ -54,6 +56,7 @@ public final class NereidMember {
   private final ServerSettings settings;
   private final ImageStore images;
   private final ActorRef<NodeMonitor.Command> monitor;
+  private final ImagePuller puller;
 
   private NereidMember(
       ActorSystem<Void> system,
@@ -62,7 +65,9 @@ public final class NereidMember {
       ServerBinding dockerBinding,
       ServerSettings settings,
       ImageStore images,
+      ImagePuller puller,
       ActorRef<NodeMonitor.Command> monitor) {
+    this.puller = puller;
     this.monitor = monitor;
     this.system = system;
     this.sharding = sharding;
@@ -75,6 +80,11 @@ public final class NereidMember {
   /** The proxy of the cluster's node monitor, which takes the agents' heartbeats. */
   public ActorRef<NodeMonitor.Command> nodeMonitor() {
     return monitor;
+  }
+
+  /** Pulls images into {@link #images()} as {@code nereid.images} configures. */
+  public ImagePuller imagePuller() {
+    return puller;
   }
 
   /** This machine's image store, under the data directory. */
@@ -119,6 +129,9 @@ public final class NereidMember {
       ServerBinding admin = null;
       ServerBinding docker = null;
       ImageStore images = ImageStore.open(settings.dataDir().toAbsolutePath().resolve("images"));
+      ImagePuller puller =
+          new ImagePuller(
+              images, new RegistryClient(ImageSettings.fromConfig(full), Clock.systemUTC()), IMAGE_WORK);
       if (settings.hasRole(EntitySharding.CONTROL_ROLE)) {
         NodeDirectory directory = new NodeDirectory(system, sharding, settings.askTimeout());
         AdminRoutes routes =
@@ -147,7 +160,7 @@ public final class NereidMember {
           "member started address={} roles={}",
           cluster.selfMember().address(),
           settings.roles());
-      return new NereidMember(system, sharding, admin, docker, settings, images, monitor);
+      return new NereidMember(system, sharding, admin, docker, settings, images, puller, monitor);
     } catch (Exception e) {
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);

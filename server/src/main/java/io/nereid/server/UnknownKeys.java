@@ -14,7 +14,7 @@ import java.util.TreeSet;
 final class UnknownKeys {
 
   /** Maps whose keys the operator chooses, so any key below them is allowed. */
-  private static final List<String> OPEN_MAPS = List.of("nereid.compute.labels.");
+  private static final List<String> OPEN_MAPS = List.of("nereid.compute.labels.", "nereid.images.registries.");
 
   private UnknownKeys() {}
 

@@ -10,6 +10,9 @@ import io.nereid.container.Container;
 import io.nereid.container.ContainerSpec;
 import io.nereid.container.ContainerStatus;
 import io.nereid.docker.ContainerService;
+import io.nereid.image.BusyboxRootfs;
+import io.nereid.image.RegistryServer;
+import io.nereid.image.TestImage;
 import io.nereid.node.ComputeNode;
 import io.nereid.node.NodeStatus;
 import io.nereid.node.Resources;
@@ -31,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A control member and a separate compute member for this machine, running a real container
  * under runc: the compute member registers its node with the machine's inventory, the node is
- * lost when the member stops, and a new compute member on the same data directory registers it
+ * lost when the member stops, the agent pulls the image from a Docker Hub mirror on loopback, and a
+ * new compute member on the same data directory registers it
  * again and adopts the container, whose logs keep flowing.
  */
 class ComputeMemberTest {
@@ -43,13 +47,15 @@ class ComputeMemberTest {
 
   @TempDir Path dir;
 
-  private MemberRuntime startCompute(MemberRuntime control) throws Exception {
+  /** Starts a compute member that pulls Docker Hub images from {@code mirror}. */
+  private MemberRuntime startCompute(MemberRuntime control, RegistryServer mirror) throws Exception {
     int seedPort = Cluster.get(control.member().system()).selfMember().address().getPort().get();
     Config compute =
         ConfigFactory.parseString(
                 "nereid.cluster.roles = [compute]\n"
                     + "nereid.cluster.seed-nodes = [\"127.0.0.1:" + seedPort + "\"]\n"
-                    + "nereid.compute { node-id = " + NODE + ", labels { rack = r7 } }\n")
+                    + "nereid.compute { node-id = " + NODE + ", labels { rack = r7 } }\n"
+                    + "nereid.images.mirrors = [\"" + mirror.uri() + "\"]\n")
             .withFallback(LIVENESS);
     return TestMember.start("compute", dir.resolve("machine"), compute);
   }
@@ -119,7 +125,9 @@ class ComputeMemberTest {
 
   @Test
   void computeMemberRegistersIsLostAndAdoptsContainer() throws Exception {
-    try (MemberRuntime control = TestMember.start("compute", dir.resolve("control"), LIVENESS)) {
+    try (RegistryServer mirror = RegistryServer.start(Files.createDirectories(dir.resolve("registry")), null);
+        MemberRuntime control = TestMember.start("compute", dir.resolve("control"), LIVENESS)) {
+      mirror.push("library/busybox", "latest", TestImage.of(List.of(BusyboxRootfs.tar()), List.of(), List.of("sh")));
       ClusterSharding sharding = control.member().sharding();
       ContainerService containers =
           new ContainerService(
@@ -131,7 +139,7 @@ class ComputeMemberTest {
       String id;
       List<String> before;
 
-      try (MemberRuntime machine = startCompute(control)) {
+      try (MemberRuntime machine = startCompute(control, mirror)) {
         ComputeNode.State registered = awaitNode(sharding, state -> state.status() == NodeStatus.READY);
         Path machineData = dir.resolve("machine").toAbsolutePath();
         Resources expected = MachineInventory.read(machineData);
@@ -140,7 +148,8 @@ class ComputeMemberTest {
         assertEquals(Map.of("rack", "r7"), registered.labels());
         assertEquals("default", registered.pool());
 
-        BusyboxImage.importInto(machine.member().images(), Files.createDirectories(dir.resolve("image")));
+        // The agent pulls busybox from the mirror when the container starts.
+        assertTrue(machine.member().images().find("busybox").isEmpty());
         ContainerSpec spec =
             ContainerSpec.of(
                 "busybox",
@@ -149,13 +158,14 @@ class ComputeMemberTest {
         id = containers.create("default", "counter", spec).toCompletableFuture().get(30, TimeUnit.SECONDS);
         assertTrue(containers.start("default", id).toCompletableFuture().get(60, TimeUnit.SECONDS));
         before = awaitLogLines(containers, id, 3);
+        assertTrue(machine.member().images().find("busybox").isPresent());
       }
 
       // The member left and its heartbeats stopped: the monitor marks the node lost.
       ComputeNode.State lost = awaitNode(sharding, state -> state.status() == NodeStatus.LOST);
       assertEquals(1, lost.reservations().size());
 
-      try (MemberRuntime machine = startCompute(control)) {
+      try (MemberRuntime machine = startCompute(control, mirror)) {
         awaitNode(sharding, state -> state.status() == NodeStatus.READY);
         List<String> after = awaitLogLines(containers, id, before.size() + 10);
         // The process ran on: its counter went on, so no second copy started from zero.
