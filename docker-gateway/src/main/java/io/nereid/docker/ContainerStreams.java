@@ -316,16 +316,7 @@ final class ContainerStreams {
 
   /** Asks the agent of a node; a rejection becomes a 500 with the agent's message. */
   private <T> CompletionStage<T> askAgent(String nodeId, Function<ActorRef<StatusReply<T>>, NodeAgent.Command> command) {
-    return containers
-        .agent(nodeId)
-        .thenCompose(
-            agent ->
-                AskPattern.<NodeAgent.Command, StatusReply<T>>ask(
-                    agent, command::apply, containers.askTimeout(), containers.system().scheduler()))
-        .thenCompose(
-            reply ->
-                reply.isSuccess()
-                    ? CompletableFuture.completedFuture(reply.getValue())
-                    : CompletableFuture.failedFuture(DockerApiException.serverError(reply.getError().getMessage())));
+    return containers.agentQuery(nodeId, command, containers.askTimeout());
   }
+
 }

@@ -9,11 +9,15 @@ import io.nereid.docker.DockerEvents;
 import io.nereid.docker.DockerRoutes;
 import io.nereid.docker.HttpUpgrade;
 import io.nereid.image.ImageLoader;
+import io.nereid.image.ImagePuller;
+import io.nereid.image.RegistryClient;
 import io.nereid.image.ImageStore;
 import io.nereid.metrics.NereidMetrics;
 import java.time.Clock;
 import io.nereid.scheduler.ContainerPlacement;
 import io.nereid.node.NodeDirectory;
+import io.nereid.node.NodeMonitor;
+import org.apache.pekko.actor.typed.ActorRef;
 import io.nereid.scheduler.SchedulerSettings;
 import io.nereid.scheduler.SchedulerSharding;
 import io.nereid.server.admin.AdminRoutes;
@@ -54,6 +58,9 @@ public final class NereidMember {
   private final HttpUpgrade.Listener dockerBinding;
   private final ServerSettings settings;
   private final ImageStore images;
+  private final ActorRef<NodeMonitor.Command> monitor;
+  private final ImagePuller puller;
+  private final DockerEvents events;
 
   private NereidMember(
       ActorSystem<Void> system,
@@ -61,13 +68,34 @@ public final class NereidMember {
       ServerBinding adminBinding,
       HttpUpgrade.Listener dockerBinding,
       ServerSettings settings,
-      ImageStore images) {
+      ImageStore images,
+      ImagePuller puller,
+      ActorRef<NodeMonitor.Command> monitor,
+      DockerEvents events) {
+    this.puller = puller;
+    this.monitor = monitor;
     this.system = system;
     this.sharding = sharding;
     this.adminBinding = adminBinding;
     this.dockerBinding = dockerBinding;
     this.settings = settings;
     this.images = images;
+    this.events = events;
+  }
+
+  /** This member's end of the cluster's Docker events topic. */
+  public DockerEvents events() {
+    return events;
+  }
+
+  /** The proxy of the cluster's node monitor, which takes the agents' heartbeats. */
+  public ActorRef<NodeMonitor.Command> nodeMonitor() {
+    return monitor;
+  }
+
+  /** Pulls images into {@link #images()} as {@code nereid.images} configures. */
+  public ImagePuller imagePuller() {
+    return puller;
   }
 
   /** This machine's image store, under the data directory. */
@@ -103,16 +131,20 @@ public final class NereidMember {
       }
       ClusterSharding sharding = ClusterSharding.get(system);
       DockerEvents events = DockerEvents.start(system);
+      ActorRef<NodeMonitor.Command> monitor = NodeLiveness.monitor(system, sharding, settings);
       EntitySharding.init(
           system,
           EntitySettings.fromConfig(full),
-          SchedulerSharding.nodeObserver(sharding),
+          NodeLiveness.observing(SchedulerSharding.nodeObserver(sharding), monitor),
           events.containerObserver());
       SchedulerSettings schedulerSettings = SchedulerSettings.fromConfig(full);
       SchedulerSharding.init(system, sharding, schedulerSettings);
       ServerBinding admin = null;
       HttpUpgrade.Listener docker = null;
       ImageStore images = ImageStore.open(settings.dataDir().toAbsolutePath().resolve("images"));
+      ImagePuller puller =
+          new ImagePuller(
+              images, new RegistryClient(ImageSettings.fromConfig(full), Clock.systemUTC()), IMAGE_WORK);
       if (settings.hasRole(EntitySharding.CONTROL_ROLE)) {
         NodeDirectory directory = new NodeDirectory(system, sharding, settings.askTimeout());
         NereidMetrics metrics = new NereidMetrics();
@@ -150,7 +182,7 @@ public final class NereidMember {
           "member started address={} roles={}",
           cluster.selfMember().address(),
           settings.roles());
-      return new NereidMember(system, sharding, admin, docker, settings, images);
+      return new NereidMember(system, sharding, admin, docker, settings, images, puller, monitor, events);
     } catch (Exception e) {
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
