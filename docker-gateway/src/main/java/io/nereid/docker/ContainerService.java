@@ -5,13 +5,18 @@ import io.nereid.agent.NodeAgent;
 import io.nereid.container.Container;
 import io.nereid.container.ContainerSpec;
 import io.nereid.container.ContainerStatus;
+import io.nereid.image.Image;
 import io.nereid.image.ImageStore;
 import io.nereid.node.ComputeNode;
+import io.nereid.runtime.ProcessTable;
+import io.nereid.runtime.ResourceUsage;
 import io.nereid.scheduler.ContainerPlacement;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -39,6 +44,8 @@ public final class ContainerService {
 
   private static final Logger log = LoggerFactory.getLogger(ContainerService.class);
   /** Docker's rule for container names, with the optional leading slash. */
+  /** How long an inspect waits for the node's process ID before it reports 0. */
+  private static final Duration NODE_QUERY_TIMEOUT = Duration.ofSeconds(2);
   private static final Pattern NAME = Pattern.compile("/?[a-zA-Z0-9][a-zA-Z0-9_.-]+");
 
   private final ClusterSharding sharding;
@@ -46,19 +53,23 @@ public final class ContainerService {
   private final Duration askTimeout;
   private final ActorSystem<?> system;
   private final ImageStore images;
+  private final DockerEvents events;
   private final SecureRandom random = new SecureRandom();
 
   /**
    * @param images the image store a create checks the image against, as the Docker daemon does;
    *     null skips the check
+   * @param events where the actions that no entity persists, such as kill, are published
    */
   public ContainerService(
       ActorSystem<?> system,
       ClusterSharding sharding,
       ContainerPlacement placement,
       Duration askTimeout,
-      ImageStore images) {
+      ImageStore images,
+      DockerEvents events) {
     this.system = system;
+    this.events = events;
     this.images = images;
     this.sharding = sharding;
     this.placement = placement;
@@ -73,6 +84,10 @@ public final class ContainerService {
     return find(account, reference)
         .thenCompose(
             state -> {
+              if (state.status() == ContainerStatus.PAUSED) {
+                return CompletableFuture.failedFuture(
+                    DockerApiException.conflict("cannot start a paused container, try unpause instead"));
+              }
               if (state.status() == ContainerStatus.RUNNING) {
                 return CompletableFuture.completedFuture(false);
               }
@@ -98,7 +113,7 @@ public final class ContainerService {
     return find(account, reference)
         .thenCompose(
             state -> {
-              if (state.status() != ContainerStatus.RUNNING) {
+              if (!state.isRunning()) {
                 return CompletableFuture.completedFuture(false);
               }
               String id = state.containerId();
@@ -109,6 +124,7 @@ public final class ContainerService {
                 timeout = state.spec().stopTimeoutSeconds();
               }
               int stopTimeout = timeout;
+              events.publishContainerAction(state, "kill", Map.of("signal", signalNumber(state.spec().stopSignal())));
               return containerAsk(id, Container.RequestStop::new)
                   .thenCompose(
                       wanted ->
@@ -117,7 +133,11 @@ public final class ContainerService {
                               replyTo ->
                                   new NodeAgent.Stop(id, wanted.spec().stopSignal(), stopTimeout, replyTo)))
                   .thenCompose(stopped -> refreshSummary(account, id))
-                  .thenApply(done -> true);
+                  .thenApply(
+                      done -> {
+                        events.publishContainerAction(state, "stop", Map.of());
+                        return true;
+                      });
             });
   }
 
@@ -129,7 +149,7 @@ public final class ContainerService {
     return find(account, reference)
         .thenCompose(
             state -> {
-              if (state.status() != ContainerStatus.RUNNING) {
+              if (!state.isRunning()) {
                 return CompletableFuture.failedFuture(
                     DockerApiException.conflict(
                         "Container " + state.containerId() + " is not running"));
@@ -140,8 +160,88 @@ public final class ContainerService {
                   stops
                       ? containerAsk(id, Container.RequestStop::new)
                       : CompletableFuture.completedFuture(state);
-              return wanted.thenCompose(
-                  current -> agentAsk(current.nodeId(), replyTo -> new NodeAgent.Kill(id, signal, replyTo)));
+              return wanted
+                  .thenCompose(
+                      current -> agentAsk(current.nodeId(), replyTo -> new NodeAgent.Kill(id, signal, replyTo)))
+                  .thenApply(
+                      done -> {
+                        events.publishContainerAction(state, "kill", Map.of("signal", signalNumber(signal)));
+                        return done;
+                      });
+            });
+  }
+
+  /** Freezes a running container's processes. */
+  public CompletionStage<Done> pause(String account, String reference) {
+    return find(account, reference)
+        .thenCompose(
+            state -> {
+              String id = state.containerId();
+              if (state.status() == ContainerStatus.PAUSED) {
+                return CompletableFuture.failedFuture(
+                    DockerApiException.conflict("Container " + id + " is already paused"));
+              }
+              if (!state.isRunning()) {
+                return CompletableFuture.failedFuture(
+                    DockerApiException.conflict("container " + id + " is not running"));
+              }
+              return agentAsk(state.nodeId(), replyTo -> new NodeAgent.Pause(id, replyTo));
+            });
+  }
+
+  /** Thaws a paused container. */
+  public CompletionStage<Done> unpause(String account, String reference) {
+    return find(account, reference)
+        .thenCompose(
+            state -> {
+              String id = state.containerId();
+              if (state.status() != ContainerStatus.PAUSED) {
+                return CompletableFuture.failedFuture(
+                    DockerApiException.conflict("Container " + id + " is not paused"));
+              }
+              return agentAsk(state.nodeId(), replyTo -> new NodeAgent.Unpause(id, replyTo));
+            });
+  }
+
+  /**
+   * Gives a container a new name. The account moves the name first, so a conflict is exact and
+   * leaves both names as they were.
+   */
+  public CompletionStage<Done> rename(String account, String reference, String requestedName) {
+    if (requestedName.isEmpty()) {
+      return CompletableFuture.failedFuture(
+          DockerApiException.badRequest("Neither old nor new names may be empty"));
+    }
+    String newName;
+    try {
+      newName = validName(requestedName);
+    } catch (DockerApiException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return find(account, reference)
+        .thenCompose(
+            state -> {
+              String id = state.containerId();
+              if (state.name().equals(newName)) {
+                return CompletableFuture.failedFuture(
+                    DockerApiException.badRequest(
+                        "Renaming a container with the same name as its current name"));
+              }
+              return accountAsk(
+                      account, replyTo -> new Account.RenameContainer(id, state.name(), newName, replyTo))
+                  .exceptionallyCompose(error -> CompletableFuture.failedFuture(conflictOrFailure(error)))
+                  .thenCompose(moved -> containerAsk(id, replyTo -> new Container.Rename(newName, replyTo)))
+                  .thenCompose(renamed -> record(account, renamed))
+                  .thenApply(
+                      done -> {
+                        log.info(
+                            "container renamed account={} container_id={} old_name={} new_name={}",
+                            account,
+                            id,
+                            state.name(),
+                            newName);
+                        return done;
+                      });
             });
   }
 
@@ -150,6 +250,112 @@ public final class ContainerService {
     return stop(account, reference, timeoutSeconds)
         .thenCompose(stopped -> start(account, reference))
         .thenApply(started -> Done.getInstance());
+  }
+
+  /**
+   * A container's state and the ID of its main process on the node.
+   *
+   * @param pid 0 when the container does not run, or when its node did not reply in time
+   */
+  public record Inspection(Container.State state, long pid) {}
+
+  /** Finds a container and, when it runs, asks its node for the main process's ID. */
+  public CompletionStage<Inspection> inspect(String account, String reference) {
+    return find(account, reference)
+        .thenCompose(
+            state -> {
+              if (!state.isRunning()) {
+                return CompletableFuture.completedFuture(new Inspection(state, 0));
+              }
+              return this.<NodeAgent.RuntimeView>agentQuery(
+                      state.nodeId(),
+                      replyTo -> new NodeAgent.Describe(state.containerId(), replyTo),
+                      NODE_QUERY_TIMEOUT)
+                  .thenApply(view -> new Inspection(state, view.pid()))
+                  .exceptionally(
+                      error -> {
+                        log.debug(
+                            "node did not describe container container_id={} node_id={} error={}",
+                            state.containerId(),
+                            state.nodeId(),
+                            unwrap(error).getMessage());
+                        return new Inspection(state, 0);
+                      });
+            });
+  }
+
+  /** Returns one sample of a running container's resource use, read on its node. */
+  public CompletionStage<ResourceUsage> stats(Container.State state) {
+    return this.<ResourceUsage>agentQuery(
+        state.nodeId(), replyTo -> new NodeAgent.Stats(state.containerId(), replyTo), askTimeout);
+  }
+
+  /** Finds a running container; fails with Docker's 409 when it does not run. */
+  public CompletionStage<Container.State> findRunning(String account, String reference) {
+    return find(account, reference)
+        .thenCompose(
+            state ->
+                state.isRunning()
+                    ? CompletableFuture.completedFuture(state)
+                    : CompletableFuture.failedFuture(
+                        DockerApiException.conflict("container " + state.containerId() + " is not running")));
+  }
+
+  /** Lists a running container's processes as {@code ps} with {@code psArgs} prints them on its node. */
+  public CompletionStage<ProcessTable> top(String account, String reference, List<String> psArgs) {
+    return findRunning(account, reference)
+        .thenCompose(
+            state ->
+                this.<ProcessTable>agentQuery(
+                    state.nodeId(),
+                    replyTo -> new NodeAgent.Top(state.containerId(), psArgs, replyTo),
+                    askTimeout));
+  }
+
+  /** Returns the ID of the image a reference names in this member's image store. */
+  public Optional<String> imageId(String reference) {
+    return images == null ? Optional.empty() : images.find(reference).map(image -> image.id().toString());
+  }
+
+  /** Returns the size of the image a reference names in this member's image store. */
+  public Optional<Long> imageSize(String reference) {
+    return images == null ? Optional.empty() : images.find(reference).map(Image::size);
+  }
+
+  /** Asks a node's agent and returns its reply, or a 500 carrying the agent's error. */
+  <T> CompletionStage<T> agentQuery(
+      String nodeId, Function<ActorRef<StatusReply<T>>, NodeAgent.Command> command, Duration timeout) {
+    return agent(nodeId)
+        .thenCompose(
+            agent ->
+                AskPattern.<NodeAgent.Command, StatusReply<T>>ask(
+                        agent, command::apply, timeout, system.scheduler())
+                    .thenCompose(
+                        reply ->
+                            reply.isSuccess()
+                                ? CompletableFuture.completedFuture(reply.getValue())
+                                : CompletableFuture.<T>failedFuture(
+                                    DockerApiException.serverError(reply.getError().getMessage()))));
+  }
+
+  /**
+   * Returns a signal as the daemon's kill event names it, by number: {@code SIGTERM} and {@code
+   * TERM} become 15. A name this table lacks is returned as given.
+   */
+  static String signalNumber(String signal) {
+    String name = signal.toUpperCase().startsWith("SIG") ? signal.substring(3).toUpperCase() : signal.toUpperCase();
+    return switch (name) {
+      case "HUP" -> "1";
+      case "INT" -> "2";
+      case "QUIT" -> "3";
+      case "KILL" -> "9";
+      case "USR1" -> "10";
+      case "USR2" -> "12";
+      case "TERM" -> "15";
+      case "CONT" -> "18";
+      case "STOP" -> "19";
+      default -> signal;
+    };
   }
 
   private CompletionStage<Done> refreshSummary(String account, String containerId) {
@@ -189,17 +395,7 @@ public final class ContainerService {
 
   private CompletionStage<Done> agentAsk(
       String nodeId, Function<ActorRef<StatusReply<Done>>, NodeAgent.Command> command) {
-    return agent(nodeId)
-        .thenCompose(
-            agent ->
-                AskPattern.<NodeAgent.Command, StatusReply<Done>>ask(
-                        agent, command::apply, Duration.ofMinutes(5), system.scheduler())
-                    .thenCompose(
-                        reply ->
-                            reply.isSuccess()
-                                ? CompletableFuture.completedFuture(Done.getInstance())
-                                : CompletableFuture.<Done>failedFuture(
-                                    DockerApiException.serverError(reply.getError().getMessage()))));
+    return agentQuery(nodeId, command, Duration.ofMinutes(5));
   }
 
   /** Creates and places a container; returns its id. */
@@ -208,12 +404,12 @@ public final class ContainerService {
     String name;
     if (requestedName == null || requestedName.isEmpty()) {
       name = "nereid_" + id.substring(0, 12);
-    } else if (!NAME.matcher(requestedName).matches()) {
-      return CompletableFuture.failedFuture(
-          DockerApiException.badRequest(
-              "Invalid container name (" + requestedName + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"));
     } else {
-      name = requestedName.startsWith("/") ? requestedName.substring(1) : requestedName;
+      try {
+        name = validName(requestedName);
+      } catch (DockerApiException e) {
+        return CompletableFuture.failedFuture(e);
+      }
     }
     if (images != null && images.find(spec.image()).isEmpty()) {
       // The docker CLI reacts to this 404 by pulling the image, as it does with Docker.
@@ -240,16 +436,21 @@ public final class ContainerService {
         .thenCompose(stage -> stage);
   }
 
-  /** Returns the containers of the account, running ones only unless {@code all}. */
-  public CompletionStage<List<Account.ContainerSummary>> list(String account, boolean all) {
+  /** Returns a requested container name without its leading slash; throws a 400 for an invalid one. */
+  private static String validName(String requestedName) {
+    if (!NAME.matcher(requestedName).matches()) {
+      throw DockerApiException.badRequest(
+          "Invalid container name (" + requestedName + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+    }
+    return requestedName.startsWith("/") ? requestedName.substring(1) : requestedName;
+  }
+
+  /** Returns the account's containers that a listing selects, newest first. */
+  public CompletionStage<List<Account.ContainerSummary>> list(String account, ContainerListing listing) {
     return sharding
         .entityRefFor(Account.TYPE_KEY, account)
         .ask(Account.ListContainers::new, askTimeout)
-        .thenApply(
-            list ->
-                list.containers().stream()
-                    .filter(summary -> all || summary.status().equals(ContainerStatus.RUNNING.lowerCase()))
-                    .toList());
+        .thenApply(list -> listing.select(list.containers()));
   }
 
   /** Finds a container by full id, unique id prefix or name, the ways the docker CLI refers to one. */

@@ -125,8 +125,8 @@ final class ContainerStreams {
   private static boolean conditionMet(Container.State state, String condition, Instant finishedAtRegistration) {
     return switch (condition) {
       case "removed" -> state.status() == ContainerStatus.REMOVED;
-      case "next-exit" -> state.finishedAt().isAfter(finishedAtRegistration) && state.status() != ContainerStatus.RUNNING;
-      default -> state.status() != ContainerStatus.RUNNING;
+      case "next-exit" -> state.finishedAt().isAfter(finishedAtRegistration) && !state.isRunning();
+      default -> !state.isRunning();
     };
   }
 
@@ -203,7 +203,7 @@ final class ContainerStreams {
                     .thenApply(
                         lines -> {
                           boolean ended =
-                              current.status() != ContainerStatus.RUNNING
+                              !current.isRunning()
                                   || (query.until() != null && !Instant.now().isBefore(query.until()));
                           LogCursor next = ended ? cursor.after(lines).finished() : cursor.after(lines);
                           List<NodeAgent.LogLines.Line> wanted = lines.stream().filter(query::inTimeRange).toList();
@@ -238,6 +238,10 @@ final class ContainerStreams {
         .find(account, reference)
         .thenApply(
             state -> {
+              if (state.status() == ContainerStatus.PAUSED) {
+                throw DockerApiException.conflict(
+                    "Container " + state.containerId() + " is paused, unpause the container before exec");
+              }
               if (state.status() != ContainerStatus.RUNNING) {
                 throw DockerApiException.conflict("Container " + state.containerId() + " is not running");
               }
@@ -314,18 +318,8 @@ final class ContainerStreams {
     return wanted && !detach ? LogFrames.frame(chunk.stderr(), chunk.bytes()) : ByteString.emptyByteString();
   }
 
-  /** Asks the agent of a node; a rejection becomes a 500 with the agent's message. */
   private <T> CompletionStage<T> askAgent(String nodeId, Function<ActorRef<StatusReply<T>>, NodeAgent.Command> command) {
-    return containers
-        .agent(nodeId)
-        .thenCompose(
-            agent ->
-                AskPattern.<NodeAgent.Command, StatusReply<T>>ask(
-                    agent, command::apply, containers.askTimeout(), containers.system().scheduler()))
-        .thenCompose(
-            reply ->
-                reply.isSuccess()
-                    ? CompletableFuture.completedFuture(reply.getValue())
-                    : CompletableFuture.failedFuture(DockerApiException.serverError(reply.getError().getMessage())));
+    return containers.agentQuery(nodeId, command, containers.askTimeout());
   }
+
 }

@@ -8,7 +8,6 @@ import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import com.fasterxml.jackson.databind.JsonNode;
-import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
@@ -17,7 +16,7 @@ import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 
 /** The streaming container endpoints: attach, wait, exec and logs. */
-final class StreamRoutes extends AllDirectives {
+final class StreamRoutes extends DockerDirectives {
 
   private final ContainerStreams streams;
   private final String account;
@@ -44,7 +43,7 @@ final class StreamRoutes extends AllDirectives {
   /** Turns a bad request found while reading it, such as an unknown exec id, into Docker's error. */
   private ExceptionHandler dockerErrors() {
     return ExceptionHandler.newBuilder()
-        .match(DockerApiException.class, error -> complete(DockerRoutes.failure(error)))
+        .match(DockerApiException.class, error -> complete(failure(error)))
         .build();
   }
 
@@ -184,11 +183,6 @@ final class StreamRoutes extends AllDirectives {
     return HttpResponse.create()
         .withStatus(StatusCodes.OK)
         .withEntity(HttpEntities.createChunked(ContentTypes.APPLICATION_JSON, body));
-  }
-
-  private Route answer(CompletionStage<HttpResponse> response) {
-    return onComplete(
-        response, result -> complete(result.isSuccess() ? result.get() : DockerRoutes.failure(result.failed().get())));
   }
 
   private static boolean isTrue(Map<String, String> query, String name) {

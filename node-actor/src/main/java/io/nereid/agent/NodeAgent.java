@@ -29,6 +29,8 @@ import io.nereid.runtime.ExitStatus;
 import io.nereid.runtime.LogEntry;
 import io.nereid.runtime.NetworkMode;
 import io.nereid.runtime.NoSuchContainerException;
+import io.nereid.runtime.ProcessTable;
+import io.nereid.runtime.ResourceUsage;
 import io.nereid.runtime.RuntimeSpec;
 import java.time.Duration;
 import java.time.Instant;
@@ -54,7 +56,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The agent registers with the receptionist under {@link #serviceKey(String)}, so any member
  * can find the agent of a node. At start it adopts the containers the runtime still runs and
- * watches their exits.
+ * watches their exits, except those whose entity no longer wants them running on this node
+ * (moved away while the node was lost, or stopped), which it removes.
  */
 public final class NodeAgent {
 
@@ -75,6 +78,14 @@ public final class NodeAgent {
 
   /** Sends a signal to a container's main process; replies Done. */
   public record Kill(String containerId, String signal, ActorRef<StatusReply<Done>> replyTo)
+      implements Command, CborSerializable {}
+
+  /** Freezes a container's processes and records the pause on its entity; replies Done. */
+  public record Pause(String containerId, ActorRef<StatusReply<Done>> replyTo)
+      implements Command, CborSerializable {}
+
+  /** Thaws a paused container and records it on its entity; replies Done. */
+  public record Unpause(String containerId, ActorRef<StatusReply<Done>> replyTo)
       implements Command, CborSerializable {}
 
   /** Removes a container's process, bundle and logs, killing it if it runs; replies Done. */
@@ -142,6 +153,23 @@ public final class NodeAgent {
    * chunk has a null {@code exitCode}.
    */
   public record OutputChunk(boolean stderr, byte[] bytes, Integer exitCode) implements CborSerializable {}
+  /** Replies with one sample of a running container's resource use. */
+  public record Stats(String containerId, ActorRef<StatusReply<ResourceUsage>> replyTo)
+      implements Command, CborSerializable {}
+
+  /** Replies with a running container's processes as {@code ps} with {@code psArgs} lists them. */
+  public record Top(String containerId, List<String> psArgs, ActorRef<StatusReply<ProcessTable>> replyTo)
+      implements Command, CborSerializable {}
+
+  /** Replies with the runtime's view of a container: its state and main process ID. */
+  public record Describe(String containerId, ActorRef<StatusReply<RuntimeView>> replyTo)
+      implements Command, CborSerializable {}
+
+  /**
+   * @param state the runtime state in lower case: running, paused or stopped
+   * @param pid the main process's ID on the node; 0 once it has exited
+   */
+  public record RuntimeView(String state, long pid) implements CborSerializable {}
 
   /** Log lines of one container; {@code stderr} tells the two streams apart. */
   public record LogLines(List<Line> lines) implements CborSerializable {
@@ -172,6 +200,10 @@ public final class NodeAgent {
       implements Command, NoSerializationVerificationNeeded {}
 
   private record AutoRemoved(String containerId, Throwable error)
+      implements Command, NoSerializationVerificationNeeded {}
+
+  /** The decision on an adopted container, from its entity: keep it, or remove it from this node. */
+  private record AdoptionChecked(String containerId, boolean keep)
       implements Command, NoSerializationVerificationNeeded {}
 
   public static ServiceKey<Command> serviceKey(String nodeId) {
@@ -218,7 +250,14 @@ public final class NodeAgent {
         .onMessage(Stop.class, this::onStop)
         .onMessage(Remove.class, this::onRemove)
         .onMessage(Kill.class, this::onKill)
+        .onMessage(Pause.class, this::onPause)
+        .onMessage(Unpause.class, this::onUnpause)
         .onMessage(Logs.class, this::onLogs)
+        .onMessage(Describe.class, this::onDescribe)
+        .onMessage(Stats.class, command -> replyWhenDone(runtime.stats(command.containerId()), command.replyTo()))
+        .onMessage(
+            Top.class,
+            command -> replyWhenDone(runtime.top(command.containerId(), command.psArgs()), command.replyTo()))
         .onMessage(Reply.class, this::onReply)
         .onMessage(Exited.class, this::onExited)
         .onMessage(Adopted.class, this::onAdopted)
@@ -233,6 +272,7 @@ public final class NodeAgent {
               autoRemove(exited.state());
               return Behaviors.same();
             })
+        .onMessage(AdoptionChecked.class, this::onAdoptionChecked)
         .build();
   }
 
@@ -275,10 +315,8 @@ public final class NodeAgent {
   }
 
   private static RuntimeSpec runtimeSpec(String id, ContainerSpec spec) {
-    List<String> args = new java.util.ArrayList<>(spec.entrypoint());
-    args.addAll(spec.cmd());
     return RuntimeSpec.fromImage(id, spec.image())
-        .args(args)
+        .args(spec.command())
         .env(spec.env())
         .workingDir(spec.workingDir())
         .user(spec.user())
@@ -316,8 +354,10 @@ public final class NodeAgent {
             .ask(Container.Get::new, askTimeout)
             .thenCompose(
                 current -> {
+                  // A container moved to another node meanwhile must not run here again.
                   if (current.desired() != Container.DesiredState.RUNNING
-                      || current.status() != io.nereid.container.ContainerStatus.EXITED) {
+                      || current.status() != io.nereid.container.ContainerStatus.EXITED
+                      || !current.nodeId().equals(nodeId)) {
                     return java.util.concurrent.CompletableFuture.completedFuture(current);
                   }
                   return run(id, runtimeSpec(id, state.spec())).thenCompose(info -> reportStarted(id));
@@ -383,6 +423,30 @@ public final class NodeAgent {
     context.pipeToSelf(
         runtime.kill(command.containerId(), command.signal()),
         (done, error) -> new Reply(command.replyTo(), error));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onPause(Pause command) {
+    String id = command.containerId();
+    log.info("container pausing node_id={} container_id={}", nodeId, id);
+    var paused =
+        runtime
+            .pause(id)
+            .thenCompose(done -> containerAsk(id, replyTo -> new Container.ReportPaused(nodeId, replyTo)))
+            .thenCompose(this::recordSummary);
+    context.pipeToSelf(paused, (state, error) -> new Reply(command.replyTo(), error));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onUnpause(Unpause command) {
+    String id = command.containerId();
+    log.info("container unpausing node_id={} container_id={}", nodeId, id);
+    var unpaused =
+        runtime
+            .unpause(id)
+            .thenCompose(done -> containerAsk(id, replyTo -> new Container.ReportUnpaused(nodeId, replyTo)))
+            .thenCompose(this::recordSummary);
+    context.pipeToSelf(unpaused, (state, error) -> new Reply(command.replyTo(), error));
     return Behaviors.same();
   }
 
@@ -521,6 +585,38 @@ public final class NodeAgent {
     return Behaviors.same();
   }
 
+  /** Replies with the stage's value once it completes; the actor goes on at once. */
+  private <T> Behavior<Command> replyWhenDone(
+      java.util.concurrent.CompletionStage<T> stage, ActorRef<StatusReply<T>> replyTo) {
+    stage.whenComplete(
+        (value, error) ->
+            replyTo.tell(
+                error == null
+                    ? StatusReply.success(value)
+                    : StatusReply.error(String.valueOf(unwrap(error).getMessage()))));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onDescribe(Describe command) {
+    runtime
+        .list()
+        .whenComplete(
+            (containers, error) -> {
+              if (error != null) {
+                command.replyTo().tell(StatusReply.error(unwrap(error).getMessage()));
+                return;
+              }
+              StatusReply<RuntimeView> reply =
+                  containers.stream()
+                      .filter(info -> info.id().equals(command.containerId()))
+                      .findFirst()
+                      .map(info -> StatusReply.success(new RuntimeView(info.state().name().toLowerCase(), info.pid())))
+                      .orElseGet(() -> StatusReply.error("no such container on node " + nodeId + ": " + command.containerId()));
+              command.replyTo().tell(reply);
+            });
+    return Behaviors.same();
+  }
+
   private void forgetHub(String containerId) {
     AttachHub hub = hubs.remove(containerId);
     if (hub != null) {
@@ -604,14 +700,61 @@ public final class NodeAgent {
       return Behaviors.same();
     }
     for (ContainerInfo info : adopted.containers()) {
-      watchExit(info.id());
-      AttachHub hub = hub(info.id());
-      runtime.attach(info.id(), hub);
-      if (info.exit().isEmpty()) {
-        hub.started();
-      }
+      checkAdoption(info.id());
     }
-    log.info("node agent adopted containers node_id={} count={}", nodeId, adopted.containers().size());
+    log.info("node agent found containers node_id={} count={}", nodeId, adopted.containers().size());
+    return Behaviors.same();
+  }
+
+  /**
+   * Asks the container's entity whether the container still belongs on this node. When the
+   * entity cannot be reached the container is kept, as before fencing existed.
+   */
+  private void checkAdoption(String containerId) {
+    context.pipeToSelf(
+        sharding.entityRefFor(Container.TYPE_KEY, containerId).ask(Container.Get::new, askTimeout),
+        (state, error) -> {
+          if (error != null) {
+            log.warn(
+                "container kept unchecked node_id={} container_id={} error={}",
+                nodeId,
+                containerId,
+                unwrap(error).toString());
+            return new AdoptionChecked(containerId, true);
+          }
+          boolean here = state.nodeId().equals(nodeId);
+          boolean wanted =
+              state.status() == io.nereid.container.ContainerStatus.RUNNING
+                  || state.desired() == Container.DesiredState.RUNNING;
+          return new AdoptionChecked(containerId, here && wanted);
+        });
+  }
+
+  private Behavior<Command> onAdoptionChecked(AdoptionChecked checked) {
+    String id = checked.containerId();
+    if (checked.keep()) {
+      log.info("container adopted node_id={} container_id={}", nodeId, id);
+      watchExit(id);
+      // An adopted container has no stdin open, so the hub's stdin gate only matters for its
+      // clients' writes failing with a clear error.
+      AttachHub hub = hub(id);
+      runtime.attach(id, hub);
+      hub.started();
+      return Behaviors.same();
+    }
+    log.info("container fenced, removing node_id={} container_id={}", nodeId, id);
+    runtime
+        .remove(id, true)
+        .whenComplete(
+            (done, error) -> {
+              if (ignoreMissing(error) != null) {
+                log.warn(
+                    "fenced container not removed node_id={} container_id={} error={}",
+                    nodeId,
+                    id,
+                    unwrap(error).toString());
+              }
+            });
     return Behaviors.same();
   }
 

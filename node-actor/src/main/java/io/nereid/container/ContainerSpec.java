@@ -62,6 +62,13 @@ public record ContainerSpec(
     networkMode = networkMode == null || networkMode.isEmpty() ? "none" : networkMode;
   }
 
+  /** Returns the process the container runs: the entrypoint followed by the command. */
+  public List<String> command() {
+    List<String> command = new java.util.ArrayList<>(entrypoint);
+    command.addAll(cmd);
+    return List.copyOf(command);
+  }
+
   /** A spec with only an image and a command, Docker's defaults for everything else. */
   public static ContainerSpec of(String image, List<String> cmd) {
     return new ContainerSpec(

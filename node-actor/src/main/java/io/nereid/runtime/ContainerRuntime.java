@@ -75,6 +75,12 @@ public interface ContainerRuntime extends AutoCloseable {
    */
   CompletionStage<List<ContainerInfo>> list();
 
+  /** Returns one sample of a running container's resource use. */
+  CompletionStage<ResourceUsage> stats(String id);
+
+  /** Runs {@code ps} with {@code psArgs} on the node and returns the running container's rows. */
+  CompletionStage<ProcessTable> top(String id, List<String> psArgs);
+
   /** Returns a stage that completes when the container's main process exits. */
   CompletionStage<ExitStatus> onExit(String id);
 

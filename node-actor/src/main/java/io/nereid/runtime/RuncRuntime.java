@@ -465,6 +465,24 @@ public final class RuncRuntime implements ContainerRuntime {
     });
   }
 
+  @Override
+  public CompletionStage<ResourceUsage> stats(String id) {
+    return submit(() -> cgroups(runningHandle(id)).usage(clock));
+  }
+
+  @Override
+  public CompletionStage<ProcessTable> top(String id, List<String> psArgs) {
+    return submit(
+        () -> {
+          Handle handle = runningHandle(id);
+          return ProcessListing.list(psArgs, Set.copyOf(cgroups(handle).processIds()));
+        });
+  }
+
+  private Cgroups cgroups(Handle handle) {
+    return new Cgroups(handle.metadata.cgroupsPath(), cgroupV2);
+  }
+
   // Remove
 
   @Override

@@ -218,6 +218,20 @@ public final class SimulatedRuntime implements ContainerRuntime {
     scheduleExit(container, latency, 128 + signal, false);
   }
 
+  /** Rejected: simulated containers have no processes and no cgroup to read. */
+  @Override
+  public CompletionStage<ResourceUsage> stats(String id) {
+    return CompletableFuture.failedFuture(
+        new ContainerException("container " + id + " is simulated and has no cgroup to read statistics from"));
+  }
+
+  /** Rejected: simulated containers have no processes to list. */
+  @Override
+  public CompletionStage<ProcessTable> top(String id, List<String> psArgs) {
+    return CompletableFuture.failedFuture(
+        new ContainerException("container " + id + " is simulated and has no processes to list"));
+  }
+
   @Override
   public CompletionStage<Void> pause(String id) {
     return transition(id, ContainerState.RUNNING, ContainerState.PAUSED);

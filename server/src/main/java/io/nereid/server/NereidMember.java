@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import io.nereid.entity.EntitySettings;
 import io.nereid.entity.EntitySharding;
 import io.nereid.docker.ContainerService;
+import io.nereid.docker.DockerEvents;
 import io.nereid.docker.DockerRoutes;
 import io.nereid.docker.HttpUpgrade;
 import io.nereid.image.ImageLoader;
@@ -100,8 +101,12 @@ public final class NereidMember {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
       ClusterSharding sharding = ClusterSharding.get(system);
+      DockerEvents events = DockerEvents.start(system);
       EntitySharding.init(
-          system, EntitySettings.fromConfig(full), SchedulerSharding.nodeObserver(sharding));
+          system,
+          EntitySettings.fromConfig(full),
+          SchedulerSharding.nodeObserver(sharding),
+          events.containerObserver());
       SchedulerSettings schedulerSettings = SchedulerSettings.fromConfig(full);
       SchedulerSharding.init(system, sharding, schedulerSettings);
       ServerBinding admin = null;
@@ -109,11 +114,15 @@ public final class NereidMember {
       ImageStore images = ImageStore.open(settings.dataDir().toAbsolutePath().resolve("images"));
       if (settings.hasRole(EntitySharding.CONTROL_ROLE)) {
         NodeDirectory directory = new NodeDirectory(system, sharding, settings.askTimeout());
+        ContainerService containers =
+            containerService(system, sharding, schedulerSettings, settings, images, events);
         AdminRoutes routes =
             new AdminRoutes(
+                system,
                 directory,
                 new HealthCheck(system),
                 sharding,
+                containers,
                 settings.askTimeout(),
                 settings.adminToken());
         admin =
@@ -128,7 +137,7 @@ public final class NereidMember {
                     system,
                     settings.dockerHost(),
                     settings.dockerPort(),
-                    dockerRoutes(system, sharding, schedulerSettings, settings, images).routes())
+                    dockerRoutes(containers, images, events, directory).routes())
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         log.info("docker api listening address={}", docker.localAddress());
@@ -145,21 +154,32 @@ public final class NereidMember {
     }
   }
 
-  /** Docker API routes; every request runs as the one default account for now. */
-  private static DockerRoutes dockerRoutes(
+  /** Returns the container operations that the Docker API and the admin API share. */
+  private static ContainerService containerService(
       ActorSystem<?> system,
       ClusterSharding sharding,
       SchedulerSettings scheduler,
       ServerSettings settings,
-      ImageStore images) {
+      ImageStore images,
+      DockerEvents events) {
     ContainerPlacement placement =
         new ContainerPlacement(sharding, scheduler.defaultPool(), settings.askTimeout());
-    ContainerService containers =
-        new ContainerService(system, sharding, placement, settings.askTimeout(), images);
+    return new ContainerService(system, sharding, placement, settings.askTimeout(), images, events);
+  }
+
+  /** Docker API routes; every request runs as the one default account for now. */
+  private static DockerRoutes dockerRoutes(
+      ContainerService containers, ImageStore images, DockerEvents events, NodeDirectory nodes) {
     // NOTE: docker load fills this member's image store only; a compute node on another machine
     // does not see the image.
     ImageLoader loader = new ImageLoader(images, IMAGE_WORK, Clock.systemUTC());
-    return new DockerRoutes(version(), containers, loader, DEFAULT_ACCOUNT);
+    return new DockerRoutes(
+        version(),
+        containers,
+        loader,
+        DEFAULT_ACCOUNT,
+        events,
+        nodes);
   }
 
   /** Runs the blocking file work of image loading, away from the actors' dispatcher. */
