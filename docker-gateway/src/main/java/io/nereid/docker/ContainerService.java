@@ -7,6 +7,7 @@ import io.nereid.container.ContainerSpec;
 import io.nereid.container.ContainerStatus;
 import io.nereid.image.Image;
 import io.nereid.image.ImageStore;
+import io.nereid.metrics.NereidMetrics;
 import io.nereid.node.ComputeNode;
 import io.nereid.runtime.ProcessTable;
 import io.nereid.runtime.ResourceUsage;
@@ -29,6 +30,7 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.pattern.StatusReply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,11 +57,12 @@ public final class ContainerService {
   private final ImageStore images;
   private final DockerEvents events;
   private final SecureRandom random = new SecureRandom();
+  private final long defaultMemoryRequest;
+  private final NereidMetrics metrics;
 
   /**
-   * @param images the image store a create checks the image against, as the Docker daemon does;
-   *     null skips the check
-   * @param events where the actions that no entity persists, such as kill, are published
+   * Creates the service with no default memory request, so a container without a memory limit
+   * counts no memory against its account's quota.
    */
   public ContainerService(
       ActorSystem<?> system,
@@ -68,6 +71,28 @@ public final class ContainerService {
       Duration askTimeout,
       ImageStore images,
       DockerEvents events) {
+    this(system, sharding, placement, askTimeout, images, events, 0, new NereidMetrics());
+  }
+
+  /**
+   * @param images the image store a create checks the image against, as the Docker daemon does;
+   *     null skips the check
+   * @param events where the actions that no entity persists, such as kill, are published
+   * @param defaultMemoryRequest bytes a container without a memory limit counts against its
+   *     account's memory quota, the scheduler's default memory request
+   * @param metrics where failed node agent operations are counted
+   */
+  public ContainerService(
+      ActorSystem<?> system,
+      ClusterSharding sharding,
+      ContainerPlacement placement,
+      Duration askTimeout,
+      ImageStore images,
+      DockerEvents events,
+      long defaultMemoryRequest,
+      NereidMetrics metrics) {
+    this.defaultMemoryRequest = defaultMemoryRequest;
+    this.metrics = metrics;
     this.system = system;
     this.events = events;
     this.images = images;
@@ -325,17 +350,28 @@ public final class ContainerService {
   /** Asks a node's agent and returns its reply, or a 500 carrying the agent's error. */
   <T> CompletionStage<T> agentQuery(
       String nodeId, Function<ActorRef<StatusReply<T>>, NodeAgent.Command> command, Duration timeout) {
+    String[] operation = {""};
     return agent(nodeId)
         .thenCompose(
             agent ->
                 AskPattern.<NodeAgent.Command, StatusReply<T>>ask(
-                        agent, command::apply, timeout, system.scheduler())
+                        agent,
+                        replyTo -> {
+                          NodeAgent.Command built = command.apply(replyTo);
+                          operation[0] = built.getClass().getSimpleName().toLowerCase();
+                          return built;
+                        },
+                        timeout,
+                        system.scheduler())
                     .thenCompose(
-                        reply ->
-                            reply.isSuccess()
-                                ? CompletableFuture.completedFuture(reply.getValue())
-                                : CompletableFuture.<T>failedFuture(
-                                    DockerApiException.serverError(reply.getError().getMessage()))));
+                        reply -> {
+                          if (reply.isSuccess()) {
+                            return CompletableFuture.completedFuture(reply.getValue());
+                          }
+                          metrics.runtimeFailures.inc(operation[0]);
+                          return CompletableFuture.<T>failedFuture(
+                              DockerApiException.serverError(reply.getError().getMessage()));
+                        }));
   }
 
   /**
@@ -398,6 +434,7 @@ public final class ContainerService {
     return agentQuery(nodeId, command, Duration.ofMinutes(5));
   }
 
+
   /** Creates and places a container; returns its id. */
   public CompletionStage<String> create(String account, String requestedName, ContainerSpec spec) {
     String id = newId();
@@ -415,8 +452,7 @@ public final class ContainerService {
       // The docker CLI reacts to this 404 by pulling the image, as it does with Docker.
       return CompletableFuture.failedFuture(DockerApiException.notFound("No such image: " + spec.image()));
     }
-    return accountAsk(account, replyTo -> new Account.ClaimName(name, id, replyTo))
-        .exceptionallyCompose(error -> CompletableFuture.failedFuture(conflictOrFailure(error)))
+    return admit(account, name, id, spec)
         .thenCompose(claimed -> containerAsk(id, replyTo -> new Container.Create(account, name, spec, replyTo)))
         .thenCompose(created -> placement.place(id))
         .thenCompose(placed -> record(account, placed))
@@ -427,7 +463,9 @@ public final class ContainerService {
                 return CompletableFuture.completedFuture(id);
               }
               Throwable cause = unwrap(error);
-              if (cause instanceof DockerApiException api && api.status().intValue() == 409) {
+              // A name conflict or exceeded quota rejects before anything was created.
+              if (cause instanceof DockerApiException api
+                  && (api.status().intValue() == 409 || api.status().intValue() == 403)) {
                 return CompletableFuture.<String>failedFuture(cause);
               }
               log.info("container create failed account={} container_id={} error={}", account, id, cause.getMessage());
@@ -443,6 +481,30 @@ public final class ContainerService {
           "Invalid container name (" + requestedName + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
     }
     return requestedName.startsWith("/") ? requestedName.substring(1) : requestedName;
+  }
+
+  /**
+   * Claims the name and counts the container against the account's quota. Fails with 409 when
+   * the name is in use, and with 403 when the quota would be exceeded.
+   */
+  private CompletionStage<Done> admit(String account, String name, String id, ContainerSpec spec) {
+    long memory = spec.memoryBytes() > 0 ? spec.memoryBytes() : defaultMemoryRequest;
+    Account.ResourceRequest request =
+        new Account.ResourceRequest(memory, ContainerPlacement.cpuMillis(spec));
+    return sharding
+        .entityRefFor(Account.TYPE_KEY, account)
+        .<Account.Admission>ask(
+            replyTo -> new Account.AdmitContainer(name, id, request, replyTo), askTimeout)
+        .thenCompose(
+            admission ->
+                switch (admission.outcome()) {
+                  case ADMITTED -> CompletableFuture.completedFuture(Done.getInstance());
+                  case NAME_IN_USE ->
+                      CompletableFuture.failedFuture(DockerApiException.conflict(admission.message()));
+                  case QUOTA_EXCEEDED ->
+                      CompletableFuture.failedFuture(
+                          new DockerApiException(StatusCodes.FORBIDDEN, admission.message()));
+                });
   }
 
   /** Returns the account's containers that a listing selects, newest first. */

@@ -108,6 +108,8 @@ class JournalFormatTest {
         new Account.ContainerRecorded(summary, AT),
         new Account.ContainerForgotten("c1", AT),
         new Account.ContainerRenamed("c1", "web", "web-2", AT),
+        new Account.ContainerAdmitted("web", "c1", new Account.ResourceRequest(256L << 20, 500), AT),
+        new Account.QuotaSet(new Account.Quota(10L, 4L << 30, null), AT),
         new Account.State(Map.of("web", "c1"), Map.of("c1", summary)));
   }
 

@@ -10,6 +10,7 @@ import io.nereid.docker.DockerRoutes;
 import io.nereid.docker.HttpUpgrade;
 import io.nereid.image.ImageLoader;
 import io.nereid.image.ImageStore;
+import io.nereid.metrics.NereidMetrics;
 import java.time.Clock;
 import io.nereid.scheduler.ContainerPlacement;
 import io.nereid.node.NodeDirectory;
@@ -114,8 +115,10 @@ public final class NereidMember {
       ImageStore images = ImageStore.open(settings.dataDir().toAbsolutePath().resolve("images"));
       if (settings.hasRole(EntitySharding.CONTROL_ROLE)) {
         NodeDirectory directory = new NodeDirectory(system, sharding, settings.askTimeout());
+        NereidMetrics metrics = new NereidMetrics();
+        RequestMetrics requestMetrics = new RequestMetrics(metrics);
         ContainerService containers =
-            containerService(system, sharding, schedulerSettings, settings, images, events);
+            containerService(system, sharding, schedulerSettings, settings, images, events, metrics);
         AdminRoutes routes =
             new AdminRoutes(
                 system,
@@ -123,12 +126,13 @@ public final class NereidMember {
                 new HealthCheck(system),
                 sharding,
                 containers,
+                metrics,
                 settings.askTimeout(),
                 settings.adminToken());
         admin =
             Http.get(system)
                 .newServerAt(settings.adminHost(), settings.adminPort())
-                .bind(routes.routes())
+                .bind(requestMetrics.timed("admin", routes.routes()))
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         log.info("admin api listening address={}", admin.localAddress());
@@ -137,7 +141,7 @@ public final class NereidMember {
                     system,
                     settings.dockerHost(),
                     settings.dockerPort(),
-                    dockerRoutes(containers, images, events, directory).routes())
+                    requestMetrics.timed("docker", dockerRoutes(containers, images, events, directory).routes()))
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         log.info("docker api listening address={}", docker.localAddress());
@@ -161,15 +165,27 @@ public final class NereidMember {
       SchedulerSettings scheduler,
       ServerSettings settings,
       ImageStore images,
-      DockerEvents events) {
+      DockerEvents events,
+      NereidMetrics metrics) {
     ContainerPlacement placement =
-        new ContainerPlacement(sharding, scheduler.defaultPool(), settings.askTimeout());
-    return new ContainerService(system, sharding, placement, settings.askTimeout(), images, events);
+        new ContainerPlacement(sharding, scheduler.defaultPool(), settings.askTimeout(), metrics);
+    return new ContainerService(
+        system,
+        sharding,
+        placement,
+        settings.askTimeout(),
+        images,
+        events,
+        scheduler.poolSettings().defaultMemoryRequestBytes(),
+        metrics);
   }
 
   /** Docker API routes; every request runs as the one default account for now. */
   private static DockerRoutes dockerRoutes(
-      ContainerService containers, ImageStore images, DockerEvents events, NodeDirectory nodes) {
+      ContainerService containers,
+      ImageStore images,
+      DockerEvents events,
+      NodeDirectory directory) {
     // NOTE: docker load fills this member's image store only; a compute node on another machine
     // does not see the image.
     ImageLoader loader = new ImageLoader(images, IMAGE_WORK, Clock.systemUTC());
@@ -179,7 +195,7 @@ public final class NereidMember {
         loader,
         DEFAULT_ACCOUNT,
         events,
-        nodes);
+        directory);
   }
 
   /** Runs the blocking file work of image loading, away from the actors' dispatcher. */

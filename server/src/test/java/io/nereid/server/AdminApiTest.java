@@ -328,6 +328,170 @@ class AdminApiTest {
   }
 
   @Test
+  void quotaEnforcedOnDockerCreate() throws Exception {
+    dockerCreate("quota-first", "true");
+    JsonNode usage = JSON.readTree(send("GET", "/v1/accounts/default", null).body()).get("usage");
+    long containers = usage.get("containers").asLong();
+    long memory = usage.get("memoryBytes").asLong();
+    try {
+      HttpResponse<String> set =
+          send("PUT", "/v1/accounts/default/quota", "{\"containers\": " + (containers + 1) + "}");
+      assertEquals(200, set.statusCode(), set.body());
+      assertEquals(containers + 1, JSON.readTree(set.body()).get("quota").get("containers").asLong());
+      assertTrue(JSON.readTree(set.body()).get("quota").get("memoryBytes").isNull());
+      dockerCreate("quota-fits", "true");
+
+      HttpResponse<String> overCount =
+          docker("POST", "/containers/create?name=quota-over", createBody(Map.of()));
+      send("PUT", "/v1/accounts/default/quota", "{\"memoryBytes\": " + (memory + (512L << 20)) + "}");
+      HttpResponse<String> overMemory =
+          docker(
+              "POST",
+              "/containers/create?name=quota-big",
+              createBody(Map.of("Memory", 1L << 30)));
+
+      assertEquals(403, overCount.statusCode(), overCount.body());
+      assertEquals(
+          "quota exceeded for account default: "
+              + (containers + 1)
+              + " of "
+              + (containers + 1)
+              + " containers in use; remove a container or ask an operator to raise the quota",
+          message(overCount));
+      assertEquals(403, overMemory.statusCode(), overMemory.body());
+      assertTrue(
+          message(overMemory).startsWith("quota exceeded for account default: the container requests 1024 MiB of memory"),
+          overMemory.body());
+      assertEquals(404, send("GET", "/v1/containers/quota-over", null).statusCode());
+      assertEquals(404, send("GET", "/v1/containers/quota-big", null).statusCode());
+    } finally {
+      send("PUT", "/v1/accounts/default/quota", "{}");
+    }
+    JsonNode unlimited = JSON.readTree(send("GET", "/v1/accounts/default", null).body()).get("quota");
+    assertTrue(unlimited.get("containers").isNull(), unlimited.toString());
+  }
+
+  private static String createBody(Map<String, Object> hostConfig) throws Exception {
+    return JSON.writeValueAsString(
+        Map.of(
+            "Image", "busybox",
+            "Cmd", List.of("true"),
+            "Labels", Map.of("nereid.pool", RUN_POOL),
+            "HostConfig", hostConfig));
+  }
+
+  @Test
+  void accountsListedWithUsage() throws Exception {
+    dockerCreate("counted", "true");
+
+    HttpResponse<String> list = send("GET", "/v1/accounts", null);
+    HttpResponse<String> one = send("GET", "/v1/accounts/default", null);
+    HttpResponse<String> unknown = send("GET", "/v1/accounts/nobody", null);
+
+    assertEquals(200, list.statusCode(), list.body());
+    JsonNode accounts = JSON.readTree(list.body());
+    assertEquals("default", accounts.get(0).get("id").asText());
+    assertTrue(accounts.get(0).get("usage").get("containers").asLong() >= 1, list.body());
+    assertEquals(200, one.statusCode(), one.body());
+    List<String> names = new ArrayList<>();
+    JSON.readTree(one.body()).get("containers").forEach(entry -> names.add(entry.get("name").asText()));
+    assertTrue(names.contains("counted"), one.body());
+    assertEquals(404, unknown.statusCode());
+    assertEquals("no such account: nobody", message(unknown));
+  }
+
+  @Test
+  void invalidQuotaIs400() throws Exception {
+    for (String body : List.of("{\"containers\": ", "{\"containers\": -1}", "{\"cpus\": -0.5}", "{\"disks\": 3}", "[]")) {
+      HttpResponse<String> response = send("PUT", "/v1/accounts/invalid-quota/quota", body);
+      assertEquals(400, response.statusCode(), body);
+      assertTrue(message(response).startsWith("invalid "), response.body());
+    }
+    assertEquals(404, send("GET", "/v1/accounts/invalid-quota", null).statusCode());
+  }
+
+  @Test
+  void clusterShowsMembersShardsAndCassandra() throws Exception {
+    TestMember.register(runtime, "admin-cluster", CAPACITY);
+
+    HttpResponse<String> members = send("GET", "/v1/cluster/members", null);
+    HttpResponse<String> shards = send("GET", "/v1/cluster/shards", null);
+    HttpResponse<String> cassandra = send("GET", "/v1/cluster/cassandra", null);
+    HttpResponse<String> status = send("GET", "/v1/cluster", null);
+
+    assertEquals(200, members.statusCode(), members.body());
+    JsonNode member = JSON.readTree(members.body()).get("members").get(0);
+    assertEquals("up", member.get("status").asText());
+    assertTrue(member.get("reachable").asBoolean());
+    assertTrue(member.get("leader").asBoolean());
+    List<String> roles = new ArrayList<>();
+    member.get("roles").forEach(role -> roles.add(role.asText()));
+    assertTrue(roles.containsAll(List.of("compute", "control")), roles.toString());
+
+    assertEquals(200, shards.statusCode(), shards.body());
+    JsonNode nodes = JSON.readTree(shards.body()).get("ComputeNode");
+    assertTrue(nodes.get("entities").asLong() >= 1, shards.body());
+    assertTrue(nodes.get("shards").asLong() >= 1, shards.body());
+    JsonNode region = nodes.get("regions").get(member.get("address").asText());
+    assertEquals(nodes.get("entities").asLong(), region.get("entities").asLong(), shards.body());
+    assertEquals(0, region.get("failed").size());
+
+    assertEquals(200, cassandra.statusCode(), cassandra.body());
+    JsonNode database = JSON.readTree(cassandra.body());
+    assertEquals("up", database.get("status").asText());
+    assertTrue(database.get("releaseVersion").asText().startsWith("5."), cassandra.body());
+    assertEquals(1, database.get("nodes").asInt());
+
+    assertEquals(200, status.statusCode(), status.body());
+    JsonNode combined = JSON.readTree(status.body());
+    assertEquals("up", combined.get("cassandra").get("status").asText());
+    assertEquals(1, combined.get("members").get("members").size());
+    assertTrue(combined.get("shards").has("Container"), status.body());
+  }
+
+  @Test
+  void metricsParseAndCountersMove() throws Exception {
+    PrometheusText before = scrape();
+    dockerCreate("metered", "true");
+    String broken = dockerCreate("broken", "/no/such/program");
+    HttpResponse<String> failedStart = docker("POST", "/containers/" + broken + "/start", null);
+    send("GET", "/v1/nodes/admin-run", null);
+
+    PrometheusText after = scrape();
+
+    assertEquals(500, failedStart.statusCode(), failedStart.body());
+    String placed = "nereid_placements_total{result=\"placed\"}";
+    assertEquals(before.value(placed) + 2, after.value(placed));
+    String startFailures = "nereid_runtime_failures_total{operation=\"start\"}";
+    assertEquals(before.value(startFailures) + 1, after.value(startFailures));
+    String placementCount = "nereid_placement_duration_seconds_count{result=\"placed\"}";
+    assertEquals(before.value(placementCount) + 2, after.value(placementCount));
+    assertTrue(
+        after.value(
+                "nereid_http_request_duration_seconds_count{api=\"admin\",route=\"/v1/nodes/{id}\","
+                    + "method=\"GET\",code=\"200\"}")
+            >= 1,
+        after.samples().toString());
+    assertTrue(
+        after.value(
+                "nereid_http_request_duration_seconds_count{api=\"docker\","
+                    + "route=\"/containers/create\",method=\"POST\",code=\"201\"}")
+            >= 2,
+        after.samples().toString());
+    assertTrue(after.value("nereid_active_entities{type=\"ComputeNode\"}") >= 1);
+    assertEquals("histogram", after.type("nereid_placement_duration_seconds"));
+  }
+
+  private static PrometheusText scrape() throws Exception {
+    HttpResponse<String> response = send("GET", "/metrics", null);
+    assertEquals(200, response.statusCode(), response.body());
+    assertTrue(
+        response.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"),
+        response.headers().toString());
+    return PrometheusText.parse(response.body());
+  }
+
+  @Test
   void labelsReplacedAndInvalidJsonIs400() throws Exception {
     TestMember.register(runtime, "admin-labels", CAPACITY);
 

@@ -21,6 +21,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import io.nereid.metrics.MetricsRegistry;
+import io.nereid.metrics.NereidMetrics;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
@@ -48,10 +51,14 @@ public final class AdminRoutes extends AllDirectives {
   private final String token;
   private final ContainerRoutes containerRoutes;
   private final PoolRoutes pools;
+  private final AccountRoutes accountRoutes;
+  private final ClusterRoutes clusterRoutes;
+  private final NereidMetrics metrics;
 
   /**
    * @param containers the container operations the Docker API runs, so a removal here takes the
    *     same path as {@code docker rm}
+   * @param metrics what {@code GET /metrics} exposes, besides the entity counts it asks for
    * @param token the bearer token every request must carry; empty means none is required
    */
   public AdminRoutes(
@@ -60,8 +67,10 @@ public final class AdminRoutes extends AllDirectives {
       HealthCheck health,
       ClusterSharding sharding,
       ContainerService containers,
+      NereidMetrics metrics,
       Duration askTimeout,
       String token) {
+    this.metrics = metrics;
     this.nodes = nodes;
     this.health = health;
     this.sharding = sharding;
@@ -71,6 +80,8 @@ public final class AdminRoutes extends AllDirectives {
     ContainerDirectory directory = new ContainerDirectory(sharding, entityIds, askTimeout);
     this.containerRoutes = new ContainerRoutes(system, directory, entityIds, containers);
     this.pools = new PoolRoutes(nodes, sharding, askTimeout);
+    this.accountRoutes = new AccountRoutes(sharding, directory, askTimeout);
+    this.clusterRoutes = new ClusterRoutes(system, sharding, askTimeout);
   }
 
   public Route routes() {
@@ -112,9 +123,12 @@ public final class AdminRoutes extends AllDirectives {
                             .slash(PathMatchers.segment())
                             .slash("placement"),
                         containerId -> get(() -> placement(containerId))),
-                    containerRoutes.routes()));
+                    containerRoutes.routes(),
+                    accountRoutes.routes(),
+                    clusterRoutes.routes()));
+    Route all = concat(v1, path("metrics", () -> get(this::metrics)));
     return handleExceptions(
-        exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> authorized(v1)));
+        exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> authorized(all)));
   }
 
   /** Lets a request through only with the configured bearer token, when one is configured. */
@@ -139,6 +153,40 @@ public final class AdminRoutes extends AllDirectives {
                   : "missing bearer token; send Authorization: Bearer <nereid.admin.token>";
           return complete(Json.error(StatusCodes.UNAUTHORIZED, problem));
         });
+  }
+
+  /**
+   * Returns the member's metrics in the Prometheus text format, with the number of entities that
+   * each type has running in the cluster, from cluster sharding's statistics.
+   */
+  private Route metrics() {
+    CompletionStage<String> text =
+        clusterRoutes
+            .shards()
+            .thenApply(
+                shards -> {
+                  Map<List<String>, Double> counts = new LinkedHashMap<>();
+                  shards.forEach(
+                      (type, view) ->
+                          counts.put(
+                              List.of(type),
+                              ((Number) ((Map<?, ?>) view).get("entities")).doubleValue()));
+                  StringBuilder out = new StringBuilder(metrics.write());
+                  MetricsRegistry.writeGauge(
+                      out,
+                      "nereid_active_entities",
+                      "Entities running in the cluster, by entity type.",
+                      new String[] {"type"},
+                      counts);
+                  return out.toString();
+                })
+            .exceptionally(
+                error -> {
+                  log.warn("entity counts missing from metrics error={}", rootCause(error).toString());
+                  return metrics.write();
+                });
+    return onSuccess(
+        text, body -> complete(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, body)));
   }
 
   private Route health() {
@@ -254,7 +302,7 @@ public final class AdminRoutes extends AllDirectives {
                     error -> Json.error(StatusCodes.CONFLICT, rootCause(error).getMessage())));
   }
 
-  private static Throwable rootCause(Throwable error) {
+  static Throwable rootCause(Throwable error) {
     Throwable cause = error;
     while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
       cause = cause.getCause();
