@@ -188,7 +188,7 @@ class DockerCliTest {
   void logsFollowTailAndTimeBounds() throws Exception {
     assertEquals(
         0,
-        docker("run", "-d", "--name", "talker", "busybox", "sh", "-c", "echo one; echo two >&2; sleep 2; echo three")
+        docker("run", "-d", "--name", "talker", "busybox", "sh", "-c", "echo one; sleep 0.3; echo two >&2; sleep 2; echo three")
             .code());
 
     Cli followed = docker("logs", "-f", "talker");
