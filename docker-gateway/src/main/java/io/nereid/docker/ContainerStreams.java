@@ -91,7 +91,7 @@ final class ContainerStreams {
    * {@code not-running} completes at once for a container that does not run, {@code next-exit}
    * waits for an exit after the registration, {@code removed} for the container's removal.
    */
-  CompletionStage<CompletionStage<Integer>> waitFor(String account, String reference, String condition) {
+  CompletionStage<CompletableFuture<Integer>> waitFor(String account, String reference, String condition) {
     if (!List.of("not-running", "next-exit", "removed").contains(condition)) {
       return CompletableFuture.failedFuture(
           DockerApiException.badRequest(
@@ -99,26 +99,44 @@ final class ContainerStreams {
     }
     return containers
         .find(account, reference)
-        .thenApply(state -> pollUntil(state.containerId(), condition, state.finishedAt()));
+        .thenApply(
+            state -> {
+              CompletableFuture<Integer> exit = new CompletableFuture<>();
+              pollUntil(exit, state.containerId(), condition, state.finishedAt());
+              return exit;
+            });
   }
 
+  /**
+   * Completes {@code exit} once the condition is met. Polling stops when {@code exit} is done
+   * otherwise, as when the client went away and the caller cancelled it.
+   */
   // NOTE: a wait polls the container entity; an event subscription would return sooner and with
   // less load.
-  private CompletionStage<Integer> pollUntil(String containerId, String condition, Instant finishedAtRegistration) {
-    return containers
+  private void pollUntil(
+      CompletableFuture<Integer> exit, String containerId, String condition, Instant finishedAtRegistration) {
+    if (exit.isDone()) {
+      return;
+    }
+    containers
         .sharding()
         .entityRefFor(Container.TYPE_KEY, containerId)
         .ask(Container.Get::new, containers.askTimeout())
-        .thenCompose(
-            state -> {
-              if (conditionMet(state, condition, finishedAtRegistration)) {
-                return CompletableFuture.completedFuture(state.exitCode());
+        .whenComplete(
+            (state, error) -> {
+              if (error != null) {
+                exit.completeExceptionally(error);
+              } else if (conditionMet(state, condition, finishedAtRegistration)) {
+                exit.complete(state.exitCode());
+              } else {
+                containers
+                    .system()
+                    .scheduler()
+                    .scheduleOnce(
+                        WAIT_POLL,
+                        () -> pollUntil(exit, containerId, condition, finishedAtRegistration),
+                        containers.system().executionContext());
               }
-              return Patterns.after(
-                  WAIT_POLL,
-                  containers.system().classicSystem().scheduler(),
-                  containers.system().executionContext(),
-                  () -> pollUntil(containerId, condition, finishedAtRegistration));
             });
   }
 

@@ -2,6 +2,7 @@ package io.nereid.docker;
 
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
@@ -176,10 +177,16 @@ final class StreamRoutes extends DockerDirectives {
         });
   }
 
-  private static HttpResponse exitResponse(CompletionStage<Integer> exit) {
+  /** Returns the wait's response; a client that goes away cancels the wait. */
+  private static HttpResponse exitResponse(CompletableFuture<Integer> exit) {
     Source<ByteString, ?> body =
         Source.completionStage(exit)
-            .map(code -> ByteString.fromArray(DockerRoutes.JSON.writeValueAsBytes(Map.of("StatusCode", code))));
+            .map(code -> ByteString.fromArray(DockerRoutes.JSON.writeValueAsBytes(Map.of("StatusCode", code))))
+            .watchTermination(
+                (notUsed, ended) -> {
+                  ended.whenComplete((done, error) -> exit.cancel(false));
+                  return notUsed;
+                });
     return HttpResponse.create()
         .withStatus(StatusCodes.OK)
         .withEntity(HttpEntities.createChunked(ContentTypes.APPLICATION_JSON, body));

@@ -121,6 +121,12 @@ class DockerCliTest {
     Cli missing = docker("container", "inspect", "gone");
     assertEquals(1, missing.code());
     assertTrue(missing.err().contains("No such container: gone"), missing.err());
+
+    // Docker returns 127 for a command that is not found, and --rm removes the container anyway.
+    Cli broken = docker("run", "--rm", "--name", "broken", "busybox", "no-such-command");
+    assertEquals(127, broken.code(), broken.err());
+    assertTrue(broken.err().contains("executable file not found"), broken.err());
+    assertEquals(1, docker("container", "inspect", "broken").code(), "the container was removed");
   }
 
   @Test
@@ -177,11 +183,41 @@ class DockerCliTest {
     assertEquals(1, tty.code());
     assertTrue(tty.err().contains("Nereid does not support a TTY for exec"), tty.err());
 
+    assertExecApi();
+
     assertEquals(0, docker("stop", "-t", "1", "ex").code());
     Cli stopped = docker("exec", "ex", "true");
     assertEquals(1, stopped.code());
     assertTrue(stopped.err().contains("is not running"), stopped.err());
     assertEquals(0, docker("rm", "ex").code());
+  }
+
+  /** Checks the exec endpoints over plain HTTP, against the running container "ex". */
+  private static void assertExecApi() throws Exception {
+    HttpResponse<String> created = post("/v1.41/containers/ex/exec", "{\"Cmd\": [\"sh\", \"-c\", \"exit 4\"]}");
+    assertEquals(201, created.statusCode(), created.body());
+    String execId = created.body().replaceAll(".*\"Id\":\"([0-9a-f]{64})\".*", "$1");
+    HttpResponse<String> before = get("/v1.41/exec/" + execId + "/json");
+    assertEquals(200, before.statusCode(), before.body());
+    assertTrue(before.body().contains("\"Running\":false,\"ExitCode\":null"), before.body());
+    assertEquals(200, post("/v1.41/exec/" + execId + "/resize?h=24&w=80", "").statusCode());
+
+    assertEquals(200, post("/v1.41/exec/" + execId + "/start", "{\"Detach\": true}").statusCode());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    String after = get("/v1.41/exec/" + execId + "/json").body();
+    while (!after.contains("\"ExitCode\":4") && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      after = get("/v1.41/exec/" + execId + "/json").body();
+    }
+    assertTrue(after.contains("\"Running\":false,\"ExitCode\":4"), after);
+    assertEquals(409, post("/v1.41/exec/" + execId + "/start", "{\"Detach\": true}").statusCode());
+
+    HttpResponse<String> unknown = get("/v1.41/exec/nosuch/json");
+    assertEquals(404, unknown.statusCode());
+    assertEquals("{\"message\":\"No such exec instance: nosuch\"}", unknown.body());
+    HttpResponse<String> noCommand = post("/v1.41/containers/ex/exec", "{\"Cmd\": []}");
+    assertEquals(400, noCommand.statusCode());
+    assertEquals("{\"message\":\"No exec command specified\"}", noCommand.body());
   }
 
   @Test
