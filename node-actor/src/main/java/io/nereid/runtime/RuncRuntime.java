@@ -245,7 +245,7 @@ public final class RuncRuntime implements ContainerRuntime {
         Image image = findImage(spec);
         imageConfig = image.config();
         layerOwner = "container-" + spec.id();
-        images.layers().retain(layerOwner, image.layers());
+        images.use(spec.id(), image);
         layers = images.layerDirectories(image);
       } else {
         layers = List.of(spec.rootfs());
@@ -345,7 +345,7 @@ public final class RuncRuntime implements ContainerRuntime {
       RootfsBuilder.unmount(bundle.rootfs());
       FileTrees.deleteRecursively(bundle.directory());
       if (layerOwner != null) {
-        images.layers().release(layerOwner);
+        images.release(id);
       }
     } catch (IOException | RuntimeException cleanup) {
       cause.addSuppressed(cleanup);
@@ -480,7 +480,7 @@ public final class RuncRuntime implements ContainerRuntime {
     FileTrees.deleteRecursively(handle.bundle.directory());
     if (handle.metadata.layerOwner() != null) {
       if (images != null) {
-        images.layers().release(handle.metadata.layerOwner());
+        images.release(handle.id);
       } else {
         log.warn("container {} held image layers as {}, but this runtime has no image store to release them",
             handle.id, handle.metadata.layerOwner());
