@@ -128,16 +128,7 @@ final class SchedulerTestCluster {
    * to reservation: the persisted truth, independent of any actor's memory.
    */
   static Map<String, Reservation> persistedReservations(ActorSystem<?> system, String nodeId) {
-    CassandraReadJournal journal =
-        PersistenceQuery.get(system)
-            .getReadJournalFor(CassandraReadJournal.class, CassandraReadJournal.Identifier());
-    List<Object> events =
-        journal
-            .currentEventsByPersistenceId(ComputeNode.TYPE_KEY.name() + "|" + nodeId, 0, Long.MAX_VALUE)
-            .map(EventEnvelope::event)
-            .runWith(Sink.seq(), system)
-            .toCompletableFuture()
-            .join();
+    List<Object> events = persistedEvents(system, ComputeNode.TYPE_KEY.name() + "|" + nodeId);
     Map<String, Reservation> held = new HashMap<>();
     for (Object event : events) {
       if (event instanceof ComputeNode.ResourcesReserved reserved) {
@@ -147,6 +138,19 @@ final class SchedulerTestCluster {
       }
     }
     return held;
+  }
+
+  /** Replays the events of one persistence id from Cassandra. */
+  static List<Object> persistedEvents(ActorSystem<?> system, String persistenceId) {
+    CassandraReadJournal journal =
+        PersistenceQuery.get(system)
+            .getReadJournalFor(CassandraReadJournal.class, CassandraReadJournal.Identifier());
+    return journal
+        .currentEventsByPersistenceId(persistenceId, 0, Long.MAX_VALUE)
+        .map(EventEnvelope::event)
+        .runWith(Sink.seq(), system)
+        .toCompletableFuture()
+        .join();
   }
 
   static Resources sum(Map<String, Reservation> reservations) {

@@ -5,11 +5,14 @@ import com.typesafe.config.ConfigFactory;
 import io.nereid.entity.EntitySettings;
 import io.nereid.entity.EntitySharding;
 import io.nereid.docker.ContainerService;
+import io.nereid.docker.DockerEvents;
 import io.nereid.docker.DockerRoutes;
+import io.nereid.docker.HttpUpgrade;
 import io.nereid.image.ImageLoader;
 import io.nereid.image.ImagePuller;
 import io.nereid.image.RegistryClient;
 import io.nereid.image.ImageStore;
+import io.nereid.metrics.NereidMetrics;
 import java.time.Clock;
 import io.nereid.scheduler.ContainerPlacement;
 import io.nereid.node.NodeDirectory;
@@ -52,21 +55,23 @@ public final class NereidMember {
   private final ActorSystem<Void> system;
   private final ClusterSharding sharding;
   private final ServerBinding adminBinding;
-  private final ServerBinding dockerBinding;
+  private final HttpUpgrade.Listener dockerBinding;
   private final ServerSettings settings;
   private final ImageStore images;
   private final ActorRef<NodeMonitor.Command> monitor;
   private final ImagePuller puller;
+  private final DockerEvents events;
 
   private NereidMember(
       ActorSystem<Void> system,
       ClusterSharding sharding,
       ServerBinding adminBinding,
-      ServerBinding dockerBinding,
+      HttpUpgrade.Listener dockerBinding,
       ServerSettings settings,
       ImageStore images,
       ImagePuller puller,
-      ActorRef<NodeMonitor.Command> monitor) {
+      ActorRef<NodeMonitor.Command> monitor,
+      DockerEvents events) {
     this.puller = puller;
     this.monitor = monitor;
     this.system = system;
@@ -75,6 +80,12 @@ public final class NereidMember {
     this.dockerBinding = dockerBinding;
     this.settings = settings;
     this.images = images;
+    this.events = events;
+  }
+
+  /** This member's end of the cluster's Docker events topic. */
+  public DockerEvents events() {
+    return events;
   }
 
   /** The proxy of the cluster's node monitor, which takes the agents' heartbeats. */
@@ -119,39 +130,50 @@ public final class NereidMember {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
       ClusterSharding sharding = ClusterSharding.get(system);
+      DockerEvents events = DockerEvents.start(system);
       ActorRef<NodeMonitor.Command> monitor = NodeLiveness.monitor(system, sharding, settings);
       EntitySharding.init(
           system,
           EntitySettings.fromConfig(full),
-          NodeLiveness.observing(SchedulerSharding.nodeObserver(sharding), monitor));
+          NodeLiveness.observing(SchedulerSharding.nodeObserver(sharding), monitor),
+          events.containerObserver());
       SchedulerSettings schedulerSettings = SchedulerSettings.fromConfig(full);
       SchedulerSharding.init(system, sharding, schedulerSettings);
       ServerBinding admin = null;
-      ServerBinding docker = null;
+      HttpUpgrade.Listener docker = null;
       ImageStore images = ImageStore.open(settings.dataDir().toAbsolutePath().resolve("images"));
       ImagePuller puller =
           new ImagePuller(
               images, new RegistryClient(ImageSettings.fromConfig(full), Clock.systemUTC()), IMAGE_WORK);
       if (settings.hasRole(EntitySharding.CONTROL_ROLE)) {
         NodeDirectory directory = new NodeDirectory(system, sharding, settings.askTimeout());
+        NereidMetrics metrics = new NereidMetrics();
+        RequestMetrics requestMetrics = new RequestMetrics(metrics);
+        ContainerService containers =
+            containerService(system, sharding, schedulerSettings, settings, images, events, metrics);
         AdminRoutes routes =
             new AdminRoutes(
+                system,
                 directory,
                 new HealthCheck(system),
                 sharding,
+                containers,
+                metrics,
                 settings.askTimeout(),
                 settings.adminToken());
         admin =
             Http.get(system)
                 .newServerAt(settings.adminHost(), settings.adminPort())
-                .bind(routes.routes())
+                .bind(requestMetrics.timed("admin", routes.routes()))
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         log.info("admin api listening address={}", admin.localAddress());
         docker =
-            Http.get(system)
-                .newServerAt(settings.dockerHost(), settings.dockerPort())
-                .bind(dockerRoutes(system, sharding, schedulerSettings, settings, images).routes())
+            HttpUpgrade.bind(
+                    system,
+                    settings.dockerHost(),
+                    settings.dockerPort(),
+                    requestMetrics.timed("docker", dockerRoutes(containers, images, events, directory).routes()))
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         log.info("docker api listening address={}", docker.localAddress());
@@ -160,7 +182,7 @@ public final class NereidMember {
           "member started address={} roles={}",
           cluster.selfMember().address(),
           settings.roles());
-      return new NereidMember(system, sharding, admin, docker, settings, images, puller, monitor);
+      return new NereidMember(system, sharding, admin, docker, settings, images, puller, monitor, events);
     } catch (Exception e) {
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -168,21 +190,44 @@ public final class NereidMember {
     }
   }
 
-  /** Docker API routes; every request runs as the one default account for now. */
-  private static DockerRoutes dockerRoutes(
+  /** Returns the container operations that the Docker API and the admin API share. */
+  private static ContainerService containerService(
       ActorSystem<?> system,
       ClusterSharding sharding,
       SchedulerSettings scheduler,
       ServerSettings settings,
-      ImageStore images) {
+      ImageStore images,
+      DockerEvents events,
+      NereidMetrics metrics) {
     ContainerPlacement placement =
-        new ContainerPlacement(sharding, scheduler.defaultPool(), settings.askTimeout());
-    ContainerService containers =
-        new ContainerService(system, sharding, placement, settings.askTimeout(), images);
+        new ContainerPlacement(sharding, scheduler.defaultPool(), settings.askTimeout(), metrics);
+    return new ContainerService(
+        system,
+        sharding,
+        placement,
+        settings.askTimeout(),
+        images,
+        events,
+        scheduler.poolSettings().defaultMemoryRequestBytes(),
+        metrics);
+  }
+
+  /** Docker API routes; every request runs as the one default account for now. */
+  private static DockerRoutes dockerRoutes(
+      ContainerService containers,
+      ImageStore images,
+      DockerEvents events,
+      NodeDirectory directory) {
     // NOTE: docker load fills this member's image store only; a compute node on another machine
     // does not see the image.
     ImageLoader loader = new ImageLoader(images, IMAGE_WORK, Clock.systemUTC());
-    return new DockerRoutes(version(), containers, loader, DEFAULT_ACCOUNT);
+    return new DockerRoutes(
+        version(),
+        containers,
+        loader,
+        DEFAULT_ACCOUNT,
+        events,
+        directory);
   }
 
   /** Runs the blocking file work of image loading, away from the actors' dispatcher. */

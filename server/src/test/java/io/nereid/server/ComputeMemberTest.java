@@ -135,7 +135,8 @@ class ComputeMemberTest {
               sharding,
               new ContainerPlacement(sharding, "default", TIMEOUT),
               TIMEOUT,
-              null);
+              null,
+              control.member().events());
       String id;
       List<String> before;
 
