@@ -843,10 +843,11 @@ public final class NodeAgent {
                   || entity.status() == ContainerStatus.REMOVED
                   || !entity.nodeId().equals(nodeId)) {
                 // Removed, or placed elsewhere after this node was lost: this copy must not run.
-                String where = entity.nodeId().isEmpty() ? "nowhere" : "on node " + entity.nodeId();
-                return runtime
-                    .remove(id, true)
-                    .thenApply(done -> "removed, the container is " + entity.status().name().toLowerCase() + " " + where);
+                String reason =
+                    entity.nodeId().equals(nodeId)
+                        ? "its record is " + entity.status().name().toLowerCase()
+                        : "it is placed on node " + entity.nodeId();
+                return runtime.remove(id, true).thenApply(done -> "removed, " + reason);
               }
               if (!alive) {
                 return CompletableFuture.completedFuture("exited while the agent was away");
