@@ -244,6 +244,31 @@ class ContainerTest {
   }
 
   @Test
+  void pauseUnpauseAndRename() {
+    String id = id('4');
+    ActorRef<Container.Command> container = spawn(id);
+    ok(container, r -> new Container.Create("acct", "frozen", SPEC, r));
+    ok(container, r -> new Container.Place(on("n1"), r));
+    StatusReply<Container.State> notRunning = ask(container, r -> new Container.ReportPaused("n1", r));
+    ok(container, Container.RequestStart::new);
+    ok(container, r -> new Container.ReportStarted("n1", r));
+
+    Container.State paused = ok(container, r -> new Container.ReportPaused("n1", r));
+    Container.State renamed = ok(container, r -> new Container.Rename("thawed", r));
+    StatusReply<Container.State> removeRunning = ask(container, r -> new Container.Remove(false, r));
+    Container.State unpaused = ok(container, r -> new Container.ReportUnpaused("n1", r));
+
+    assertTrue(notRunning.isError());
+    assertEquals(ContainerStatus.PAUSED, paused.status());
+    assertTrue(paused.isRunning(), "a paused container still runs");
+    assertEquals("thawed", renamed.name());
+    assertTrue(removeRunning.isError(), "a paused container is removed only with force");
+    assertEquals(ContainerStatus.RUNNING, unpaused.status());
+    kit.testKit.stop(container);
+    assertEquals(unpaused, get(spawn(id)), "pause, unpause and rename survive recovery");
+  }
+
+  @Test
   void recoversFromJournalAndSnapshot() {
     String id = id('3');
     ActorRef<Container.Command> container = spawn(id);

@@ -5,9 +5,12 @@ import com.typesafe.config.ConfigFactory;
 import io.nereid.entity.EntitySettings;
 import io.nereid.entity.EntitySharding;
 import io.nereid.docker.ContainerService;
+import io.nereid.docker.DockerEvents;
 import io.nereid.docker.DockerRoutes;
+import io.nereid.docker.HttpUpgrade;
 import io.nereid.image.ImageLoader;
 import io.nereid.image.ImageStore;
+import io.nereid.metrics.NereidMetrics;
 import java.time.Clock;
 import io.nereid.scheduler.ContainerPlacement;
 import io.nereid.node.NodeDirectory;
@@ -48,7 +51,7 @@ public final class NereidMember {
   private final ActorSystem<Void> system;
   private final ClusterSharding sharding;
   private final ServerBinding adminBinding;
-  private final ServerBinding dockerBinding;
+  private final HttpUpgrade.Listener dockerBinding;
   private final ServerSettings settings;
   private final ImageStore images;
 
@@ -56,7 +59,7 @@ public final class NereidMember {
       ActorSystem<Void> system,
       ClusterSharding sharding,
       ServerBinding adminBinding,
-      ServerBinding dockerBinding,
+      HttpUpgrade.Listener dockerBinding,
       ServerSettings settings,
       ImageStore images) {
     this.system = system;
@@ -99,33 +102,46 @@ public final class NereidMember {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
       ClusterSharding sharding = ClusterSharding.get(system);
+      DockerEvents events = DockerEvents.start(system);
       EntitySharding.init(
-          system, EntitySettings.fromConfig(full), SchedulerSharding.nodeObserver(sharding));
+          system,
+          EntitySettings.fromConfig(full),
+          SchedulerSharding.nodeObserver(sharding),
+          events.containerObserver());
       SchedulerSettings schedulerSettings = SchedulerSettings.fromConfig(full);
       SchedulerSharding.init(system, sharding, schedulerSettings);
       ServerBinding admin = null;
-      ServerBinding docker = null;
+      HttpUpgrade.Listener docker = null;
       ImageStore images = ImageStore.open(settings.dataDir().toAbsolutePath().resolve("images"));
       if (settings.hasRole(EntitySharding.CONTROL_ROLE)) {
         NodeDirectory directory = new NodeDirectory(system, sharding, settings.askTimeout());
+        NereidMetrics metrics = new NereidMetrics();
+        RequestMetrics requestMetrics = new RequestMetrics(metrics);
+        ContainerService containers =
+            containerService(system, sharding, schedulerSettings, settings, images, events, metrics);
         AdminRoutes routes =
             new AdminRoutes(
+                system,
                 directory,
                 new HealthCheck(system),
                 sharding,
+                containers,
+                metrics,
                 settings.askTimeout(),
                 settings.adminToken());
         admin =
             Http.get(system)
                 .newServerAt(settings.adminHost(), settings.adminPort())
-                .bind(routes.routes())
+                .bind(requestMetrics.timed("admin", routes.routes()))
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         log.info("admin api listening address={}", admin.localAddress());
         docker =
-            Http.get(system)
-                .newServerAt(settings.dockerHost(), settings.dockerPort())
-                .bind(dockerRoutes(system, sharding, schedulerSettings, settings, images).routes())
+            HttpUpgrade.bind(
+                    system,
+                    settings.dockerHost(),
+                    settings.dockerPort(),
+                    requestMetrics.timed("docker", dockerRoutes(containers, images, events, directory).routes()))
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         log.info("docker api listening address={}", docker.localAddress());
@@ -142,21 +158,44 @@ public final class NereidMember {
     }
   }
 
-  /** Docker API routes; every request runs as the one default account for now. */
-  private static DockerRoutes dockerRoutes(
+  /** Returns the container operations that the Docker API and the admin API share. */
+  private static ContainerService containerService(
       ActorSystem<?> system,
       ClusterSharding sharding,
       SchedulerSettings scheduler,
       ServerSettings settings,
-      ImageStore images) {
+      ImageStore images,
+      DockerEvents events,
+      NereidMetrics metrics) {
     ContainerPlacement placement =
-        new ContainerPlacement(sharding, scheduler.defaultPool(), settings.askTimeout());
-    ContainerService containers =
-        new ContainerService(system, sharding, placement, settings.askTimeout(), images);
+        new ContainerPlacement(sharding, scheduler.defaultPool(), settings.askTimeout(), metrics);
+    return new ContainerService(
+        system,
+        sharding,
+        placement,
+        settings.askTimeout(),
+        images,
+        events,
+        scheduler.poolSettings().defaultMemoryRequestBytes(),
+        metrics);
+  }
+
+  /** Docker API routes; every request runs as the one default account for now. */
+  private static DockerRoutes dockerRoutes(
+      ContainerService containers,
+      ImageStore images,
+      DockerEvents events,
+      NodeDirectory directory) {
     // NOTE: docker load fills this member's image store only; a compute node on another machine
     // does not see the image.
     ImageLoader loader = new ImageLoader(images, IMAGE_WORK, Clock.systemUTC());
-    return new DockerRoutes(version(), containers, loader, DEFAULT_ACCOUNT);
+    return new DockerRoutes(
+        version(),
+        containers,
+        loader,
+        DEFAULT_ACCOUNT,
+        events,
+        directory);
   }
 
   /** Runs the blocking file work of image loading, away from the actors' dispatcher. */

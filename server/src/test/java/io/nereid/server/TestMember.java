@@ -10,7 +10,11 @@ import io.nereid.persistence.NereidConfig;
 import io.nereid.persistence.SchemaInstaller;
 import io.nereid.persistence.testing.SharedCassandra;
 import java.net.InetSocketAddress;
+import io.nereid.image.ImageLoader;
+import io.nereid.image.ImageReference;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -60,18 +64,50 @@ final class TestMember {
 
   static ComputeNode.State register(MemberRuntime runtime, String nodeId, Resources capacity)
       throws Exception {
-    return register(runtime, nodeId, "default", capacity);
+    return register(runtime, nodeId, "default", capacity, Map.of());
   }
 
   static ComputeNode.State register(
       MemberRuntime runtime, String nodeId, String pool, Resources capacity) throws Exception {
+    return register(runtime, nodeId, pool, capacity, Map.of());
+  }
+
+  static ComputeNode.State register(
+      MemberRuntime runtime,
+      String nodeId,
+      String pool,
+      Resources capacity,
+      Map<String, String> labels)
+      throws Exception {
     return runtime
         .member()
         .sharding()
         .entityRefFor(ComputeNode.TYPE_KEY, nodeId)
         .<ComputeNode.State>askWithStatus(
-            replyTo -> new ComputeNode.Register(pool, capacity, Map.of(), replyTo), TIMEOUT)
+            replyTo -> new ComputeNode.Register(pool, capacity, labels, replyTo), TIMEOUT)
         .toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
+  }
+
+  /** Imports a root filesystem of Debian's static busybox as the image busybox:latest. */
+  static void importBusybox(MemberRuntime runtime, Path dir) throws Exception {
+    Path rootfs = dir.resolve("busybox-rootfs");
+    Files.createDirectories(rootfs.resolve("bin"));
+    Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/busybox"));
+    for (String applet : List.of("sh", "echo", "sleep", "cat", "true")) {
+      Files.createSymbolicLink(rootfs.resolve("bin").resolve(applet), Path.of("busybox"));
+    }
+    Path tar = dir.resolve("busybox.tar");
+    Process process =
+        new ProcessBuilder("tar", "-C", rootfs.toString(), "-cf", tar.toString(), ".")
+            .inheritIO()
+            .start();
+    if (process.waitFor() != 0) {
+      throw new IllegalStateException("tar failed with exit code " + process.exitValue());
+    }
+    new ImageLoader(runtime.member().images(), Runnable::run, java.time.Clock.systemUTC())
+        .importRootfs(tar, Optional.of(ImageReference.parse("busybox:latest")))
+        .toCompletableFuture()
+        .get(60, TimeUnit.SECONDS);
   }
 }

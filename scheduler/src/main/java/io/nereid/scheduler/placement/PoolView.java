@@ -44,10 +44,24 @@ public final class PoolView {
   /** Adds the node, or replaces the view of a node with the same id. */
   public void putNode(NodeView node) {
     NodeView previous = nodesById.put(node.id(), node);
+    if (previous != null && isResize(previous, node)) {
+      // A reservation or release: the node keeps its status and capacity classes.
+      index.replace(previous, node);
+      addTotals(previous, -1);
+      addTotals(node, 1);
+      return;
+    }
     if (previous != null) {
       forget(previous);
     }
     remember(node);
+  }
+
+  /** Returns whether both views are ready with the same capacity, so only reservations differ. */
+  private static boolean isResize(NodeView previous, NodeView next) {
+    return previous.status() == NodeView.Status.READY
+        && next.status() == NodeView.Status.READY
+        && previous.capacity().equals(next.capacity());
   }
 
   /** Removes the node and returns whether it was in the pool. */
