@@ -190,7 +190,7 @@ class NodeEvacuationTest {
       startAgent("loss-n" + i);
     }
     SchedulerTestCluster.awaitPoolSize(sharding, POOL, 3);
-    // A relocation interrupted after its reservation: the container holds one on another node.
+    // A relocation interrupted after its reservation: the container has one on another node too.
     PlacementRecord halfway =
         sharding
             .entityRefFor(PoolScheduler.TYPE_KEY, POOL)
@@ -316,7 +316,8 @@ class NodeEvacuationTest {
     assertEquals("stopped", stoppedState.name());
     assertEquals(ContainerStatus.EXITED, stoppedState.status());
     assertEquals(Container.DesiredState.STOPPED, stoppedState.desired());
-    assertTrue(!runsOn("drain-n1", stopped) && !runsOn("drain-n2", stopped), "stopped runs nowhere");
+    assertTrue(!runsOn("drain-n1", stopped), "stopped removed from the drained node");
+    assertTrue(!runsOn("drain-n2", stopped), "stopped not started on its new node");
     Container.State idleState = container(idle);
     assertEquals("drain-n2", idleState.nodeId());
     assertEquals("idle", idleState.name());
