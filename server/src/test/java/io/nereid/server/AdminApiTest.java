@@ -612,4 +612,51 @@ class AdminApiTest {
     assertEquals("bin-pack", unchanged.get("strategy").asText());
     assertEquals(1.0, unchanged.get("overcommit").get("memory").asDouble());
   }
+
+  @Test
+  void drainWithMoveEmptiesNode() throws Exception {
+    TestMember.register(runtime, "move-1", "move", CAPACITY);
+    awaitPool("move", 1);
+    var sharding = runtime.member().sharding();
+    String id = "7".repeat(64);
+    io.nereid.container.ContainerSpec spec =
+        io.nereid.container.ContainerSpec.of("busybox", java.util.List.of("true")).withMemory(256L << 20);
+    sharding
+        .entityRefFor(io.nereid.container.Container.TYPE_KEY, id)
+        .<io.nereid.container.Container.State>askWithStatus(
+            replyTo -> new io.nereid.container.Container.Create("default", "mover", spec, replyTo), TestMember.TIMEOUT)
+        .toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
+    new io.nereid.scheduler.ContainerPlacement(sharding, "move", TestMember.TIMEOUT)
+        .place(id)
+        .toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
+    TestMember.register(runtime, "move-2", "move", CAPACITY);
+    awaitPool("move", 2);
+
+    HttpResponse<String> invalid = send("POST", "/v1/nodes/move-1/drain?move=yes", null);
+    HttpResponse<String> drained = send("POST", "/v1/nodes/move-1/drain?move=true", null);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    JsonNode node = JSON.readTree(send("GET", "/v1/nodes/move-1", null).body());
+    while (node.get("containers").asInt() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      node = JSON.readTree(send("GET", "/v1/nodes/move-1", null).body());
+    }
+    io.nereid.container.Container.State moved =
+        sharding
+            .entityRefFor(io.nereid.container.Container.TYPE_KEY, id)
+            .ask(io.nereid.container.Container.Get::new, TestMember.TIMEOUT)
+            .toCompletableFuture()
+            .get(30, TimeUnit.SECONDS);
+
+    assertEquals(400, invalid.statusCode());
+    assertEquals("invalid move value \"yes\": use true or false", message(invalid));
+    assertEquals(200, drained.statusCode(), drained.body());
+    assertEquals("draining", JSON.readTree(drained.body()).get("status").asText());
+    assertEquals(0, node.get("containers").asInt(), node.toString());
+    assertEquals("move-2", moved.nodeId());
+    assertEquals("mover", moved.name());
+    JsonNode target = JSON.readTree(send("GET", "/v1/nodes/move-2", null).body());
+    assertEquals("mover", target.get("reservations").get(id).get("name").asText());
+  }
 }

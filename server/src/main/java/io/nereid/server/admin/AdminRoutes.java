@@ -113,7 +113,15 @@ public final class AdminRoutes extends AllDirectives {
                         PathMatchers.segment("nodes")
                             .slash(PathMatchers.segment())
                             .slash(PathMatchers.segment()),
-                        (nodeId, action) -> post(() -> changeStatus(nodeId, action))),
+                        (nodeId, action) ->
+                            post(
+                                () ->
+                                    parameterOptional(
+                                        "move",
+                                        move ->
+                                            action.equals("drain") && move.isPresent()
+                                                ? drain(nodeId, move.get())
+                                                : changeStatus(nodeId, action)))),
                     path(
                         PathMatchers.segment("nodes").slash(PathMatchers.segment()).slash("labels"),
                         nodeId -> put(() -> updateLabels(nodeId))),
@@ -249,8 +257,9 @@ public final class AdminRoutes extends AllDirectives {
   }
 
   /**
-   * Moves a node to another status. Drain only stops new placements for now: moving the node's
-   * containers elsewhere needs the node agent.
+   * Moves a node to another status. A plain drain only stops new placements, and {@code
+   * drain?move=true} ({@link #drain}) also moves the containers. A node made lost has its
+   * containers placed again by its pool's scheduler.
    */
   private Route changeStatus(String nodeId, String action) {
     NodeStatus target = ACTIONS.get(action);
@@ -262,6 +271,23 @@ public final class AdminRoutes extends AllDirectives {
     }
     return changeNode(
         nodeId, replyTo -> new ComputeNode.ChangeStatus(target, "admin " + action, replyTo));
+  }
+
+  /**
+   * Drains a node; with {@code move=true} its pool's scheduler also moves its containers to other
+   * nodes, in the background, and the reply comes once that is requested.
+   */
+  private Route drain(String nodeId, String move) {
+    if (!move.equals("true") && !move.equals("false")) {
+      return complete(
+          Json.error(StatusCodes.BAD_REQUEST, "invalid move value \"" + move + "\": use true or false"));
+    }
+    boolean moving = move.equals("true");
+    String reason = moving ? "admin drain, moving containers" : "admin drain";
+    return changeNode(
+        nodeId,
+        replyTo -> new ComputeNode.ChangeStatus(NodeStatus.DRAINING, reason, replyTo),
+        drained -> moving ? pools.evacuate(drained) : CompletableFuture.completedFuture(drained));
   }
 
   private Route updateLabels(String nodeId) {
@@ -291,12 +317,24 @@ public final class AdminRoutes extends AllDirectives {
               org.apache.pekko.actor.typed.ActorRef<org.apache.pekko.pattern.StatusReply<ComputeNode.State>>,
               ComputeNode.Command>
           command) {
+    return changeNode(nodeId, command, CompletableFuture::completedFuture);
+  }
+
+  /** Sends a change to a registered node, then runs {@code then} on its new state before replying. */
+  private Route changeNode(
+      String nodeId,
+      java.util.function.Function<
+              org.apache.pekko.actor.typed.ActorRef<org.apache.pekko.pattern.StatusReply<ComputeNode.State>>,
+              ComputeNode.Command>
+          command,
+      java.util.function.Function<ComputeNode.State, CompletionStage<ComputeNode.State>> then) {
     return withRegisteredNode(
         nodeId,
         state ->
             sharding
                 .entityRefFor(ComputeNode.TYPE_KEY, nodeId)
                 .<ComputeNode.State>askWithStatus(command::apply, askTimeout)
+                .thenCompose(then)
                 .thenApply(changed -> Json.ok(nodeView(changed)))
                 .exceptionally(
                     error -> Json.error(StatusCodes.CONFLICT, rootCause(error).getMessage())));
