@@ -346,15 +346,6 @@ public final class DockerRoutes extends DockerDirectives {
                 }));
   }
 
-  /** Returns Docker's status code and message for a failed request. */
-  static HttpResponse failure(Throwable error) {
-    Throwable cause = ContainerService.unwrap(error);
-    if (cause instanceof DockerApiException api) {
-      return error(api.status(), api.getMessage());
-    }
-    return error(StatusCodes.INTERNAL_SERVER_ERROR, String.valueOf(cause.getMessage()));
-  }
-
   static JsonNode parseJson(String body) {
     try {
       return JSON.readTree(body);

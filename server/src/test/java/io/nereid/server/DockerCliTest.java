@@ -121,6 +121,12 @@ class DockerCliTest {
     Cli missing = docker("container", "inspect", "gone");
     assertEquals(1, missing.code());
     assertTrue(missing.err().contains("No such container: gone"), missing.err());
+
+    // Docker returns 127 for a command that is not found, and --rm removes the container anyway.
+    Cli broken = docker("run", "--rm", "--name", "broken", "busybox", "no-such-command");
+    assertEquals(127, broken.code(), broken.err());
+    assertTrue(broken.err().contains("executable file not found"), broken.err());
+    assertEquals(1, docker("container", "inspect", "broken").code(), "the container was removed");
   }
 
   @Test
@@ -177,6 +183,8 @@ class DockerCliTest {
     assertEquals(1, tty.code());
     assertTrue(tty.err().contains("Nereid does not support a TTY for exec"), tty.err());
 
+    assertExecApi();
+
     assertEquals(0, docker("stop", "-t", "1", "ex").code());
     Cli stopped = docker("exec", "ex", "true");
     assertEquals(1, stopped.code());
@@ -184,11 +192,39 @@ class DockerCliTest {
     assertEquals(0, docker("rm", "ex").code());
   }
 
+  /** Checks the exec endpoints over plain HTTP, against the running container "ex". */
+  private static void assertExecApi() throws Exception {
+    HttpResponse<String> created = post("/v1.41/containers/ex/exec", "{\"Cmd\": [\"sh\", \"-c\", \"exit 4\"]}");
+    assertEquals(201, created.statusCode(), created.body());
+    String execId = created.body().replaceAll(".*\"Id\":\"([0-9a-f]{64})\".*", "$1");
+    HttpResponse<String> before = get("/v1.41/exec/" + execId + "/json");
+    assertEquals(200, before.statusCode(), before.body());
+    assertTrue(before.body().contains("\"Running\":false,\"ExitCode\":null"), before.body());
+    assertEquals(200, post("/v1.41/exec/" + execId + "/resize?h=24&w=80", "").statusCode());
+
+    assertEquals(200, post("/v1.41/exec/" + execId + "/start", "{\"Detach\": true}").statusCode());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    String after = get("/v1.41/exec/" + execId + "/json").body();
+    while (!after.contains("\"ExitCode\":4") && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      after = get("/v1.41/exec/" + execId + "/json").body();
+    }
+    assertTrue(after.contains("\"Running\":false,\"ExitCode\":4"), after);
+    assertEquals(409, post("/v1.41/exec/" + execId + "/start", "{\"Detach\": true}").statusCode());
+
+    HttpResponse<String> unknown = get("/v1.41/exec/nosuch/json");
+    assertEquals(404, unknown.statusCode());
+    assertEquals("{\"message\":\"No such exec instance: nosuch\"}", unknown.body());
+    HttpResponse<String> noCommand = post("/v1.41/containers/ex/exec", "{\"Cmd\": []}");
+    assertEquals(400, noCommand.statusCode());
+    assertEquals("{\"message\":\"No exec command specified\"}", noCommand.body());
+  }
+
   @Test
   void logsFollowTailAndTimeBounds() throws Exception {
     assertEquals(
         0,
-        docker("run", "-d", "--name", "talker", "busybox", "sh", "-c", "echo one; echo two >&2; sleep 2; echo three")
+        docker("run", "-d", "--name", "talker", "busybox", "sh", "-c", "echo one; sleep 0.3; echo two >&2; sleep 2; echo three")
             .code());
 
     Cli followed = docker("logs", "-f", "talker");
@@ -359,34 +395,25 @@ class DockerCliTest {
 
   private record Cli(int code, String out, String err) {}
 
-  private static Cli docker(String... args) throws IOException, InterruptedException {
-    return dockerWithInput(null, args);
-  }
-
-  /** Starts the docker CLI and leaves its streams to the caller. */
   private static Process dockerProcess(String... args) throws IOException {
-    return dockerCommand(args).start();
-  }
-
-  private static ProcessBuilder dockerCommand(String... args) {
     List<String> command = new ArrayList<>(List.of("docker"));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().put("DOCKER_HOST", "tcp://127.0.0.1:" + dockerPort);
     builder.environment().remove("DOCKER_CONTEXT");
     builder.environment().put("DOCKER_CONFIG", dir.resolve("docker-config").toString());
-    return builder;
+    return builder.start();
   }
 
-  /** Runs the docker CLI with {@code input} as its stdin, or with no stdin when it is null. */
+  private static Cli docker(String... args) throws IOException, InterruptedException {
+    return dockerWithInput(null, args);
+  }
+
+  /** Runs the docker CLI with {@code input} as its stdin, or with an empty stdin when it is null. */
   private static Cli dockerWithInput(String input, String... args) throws IOException, InterruptedException {
-    ProcessBuilder builder = dockerCommand(args);
-    if (input == null) {
-      builder.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-    }
-    Process process = builder.start();
-    if (input != null) {
-      try (var stdin = process.getOutputStream()) {
+    Process process = dockerProcess(args);
+    try (var stdin = process.getOutputStream()) {
+      if (input != null) {
         stdin.write(input.getBytes(StandardCharsets.UTF_8));
       }
     }
