@@ -6,6 +6,7 @@ import io.nereid.entity.EntitySettings;
 import io.nereid.entity.EntitySharding;
 import io.nereid.docker.ContainerService;
 import io.nereid.docker.DockerEvents;
+import io.nereid.docker.ImageService;
 import io.nereid.docker.DockerRoutes;
 import io.nereid.image.ImageLoader;
 import io.nereid.image.ImageStore;
@@ -168,7 +169,8 @@ public final class NereidMember {
         loader,
         DEFAULT_ACCOUNT,
         events,
-        new NodeDirectory(system, sharding, settings.askTimeout()));
+        new NodeDirectory(system, sharding, settings.askTimeout()),
+        new ImageService(loader, IMAGE_WORK, containers, events));
   }
 
   /** Runs the blocking file work of image loading, away from the actors' dispatcher. */

@@ -506,6 +506,46 @@ class DockerCliTest {
     assertEquals(0, docker("rm", "-f", "infoer").code());
   }
 
+  @Test
+  void tagImportHistoryRemove() throws Exception {
+    String since = epochSeconds();
+    String busyboxId = docker("image", "inspect", "-f", "{{.Id}}", "busybox").out();
+
+    Cli tagged = docker("tag", "busybox", "mybox:v1");
+    assertEquals(0, tagged.code(), tagged.err());
+    assertEquals(busyboxId, docker("image", "inspect", "-f", "{{.Id}}", "mybox:v1").out());
+    Cli history = docker("history", "--format", "{{.ID}}|{{.Comment}}", "mybox:v1");
+    assertEquals(0, history.code(), history.err());
+    assertEquals(busyboxId.substring(7, 19) + "|imported from a root file system tarball", history.out());
+    Cli untagged = docker("rmi", "mybox:v1");
+    assertEquals(0, untagged.code(), untagged.err());
+    assertEquals("Untagged: mybox:v1", untagged.out());
+
+    Cli imported = docker("import", dir.resolve("busybox.tar").toString(), "imported:v1");
+    assertEquals(0, imported.code(), imported.err());
+    assertTrue(imported.out().matches("sha256:[0-9a-f]{64}"), imported.out());
+    assertEquals(0, docker("run", "-d", "--name", "imguser", "imported:v1", "sleep", "300").code());
+    Cli inUse = docker("rmi", "imported:v1");
+    assertEquals(1, inUse.code());
+    assertTrue(inUse.err().contains("conflict: unable to remove repository reference \"imported:v1\" (must force)"), inUse.err());
+    Cli running = docker("rmi", "-f", imported.out());
+    assertEquals(1, running.code());
+    assertTrue(running.err().contains("(cannot be forced) - image is being used by running container"), running.err());
+    assertEquals(0, docker("rm", "-f", "imguser").code());
+    Cli deleted = docker("rmi", "imported:v1");
+    assertEquals(0, deleted.code(), deleted.err());
+    assertEquals(List.of("Untagged: imported:v1", "Deleted: " + imported.out()), deleted.out().lines().toList());
+
+    Cli missing = docker("rmi", "nosuch");
+    assertEquals(1, missing.code());
+    assertTrue(missing.err().contains("No such image: nosuch"), missing.err());
+    Cli events = docker("events", "--since", since, "--until", epochSeconds(), "--filter", "type=image",
+        "--format", "{{.Action}} {{.Actor.Attributes.name}}");
+    assertEquals(
+        List.of("tag mybox:v1", "untag mybox:v1", "import " + imported.out(), "untag imported:v1", "delete " + imported.out()),
+        events.out().lines().toList());
+  }
+
   private static String epochSeconds() {
     java.time.Instant now = java.time.Instant.now();
     return now.getEpochSecond() + "." + String.format("%09d", now.getNano());
