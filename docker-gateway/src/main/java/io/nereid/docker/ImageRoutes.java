@@ -9,8 +9,8 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * The image endpoints {@code POST /images/{name}/tag}, {@code GET /images/{name}/history} and
- * {@code DELETE /images/{name}}. Image names may contain slashes ({@code user/app}), so the name
+ * The image endpoints {@code POST /images/create} (pull and import), {@code POST
+ * /images/{name}/tag}, {@code GET /images/{name}/history} and {@code DELETE /images/{name}}. Image names may contain slashes ({@code user/app}), so the name
  * is the rest of the path after {@code /images/}, without the endpoint's last segment.
  */
 final class ImageRoutes extends DockerDirectives {
@@ -51,19 +51,24 @@ final class ImageRoutes extends DockerDirectives {
         "fromSrc",
         fromSrc ->
             parameterOptional(
-                "repo",
-                repo ->
+                "fromImage",
+                fromImage ->
                     parameterOptional(
-                        "tag",
-                        tag -> {
-                          if (fromSrc.isPresent()) {
-                            return importImage(fromSrc.get(), repo.orElse(""), tag.orElse(""));
-                          }
-                          return complete(
-                              DockerRoutes.error(
-                                  StatusCodes.NOT_IMPLEMENTED,
-                                  "POST /images/create is not implemented by Nereid yet for pulls"));
-                        })));
+                        "repo",
+                        repo ->
+                            parameterOptional(
+                                "tag",
+                                tag -> {
+                                  if (fromSrc.isPresent()) {
+                                    return importImage(fromSrc.get(), repo.orElse(""), tag.orElse(""));
+                                  }
+                                  return extractMaterializer(
+                                      materializer ->
+                                          answer(
+                                              images
+                                                  .pulls()
+                                                  .pull(fromImage.orElse(""), tag.orElse(""), materializer)));
+                                }))));
   }
 
   private Route importImage(String source, String repo, String tag) {

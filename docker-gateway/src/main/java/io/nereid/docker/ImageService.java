@@ -6,6 +6,7 @@ import io.nereid.account.Account;
 import io.nereid.image.Digest;
 import io.nereid.image.Image;
 import io.nereid.image.ImageLoader;
+import io.nereid.image.ImagePuller;
 import io.nereid.image.ImageReference;
 import io.nereid.image.ImageStore;
 import java.io.IOException;
@@ -21,7 +22,8 @@ import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
- * The image operations of the Docker API beyond load, list and inspect: tag, remove and history.
+ * The image operations of the Docker API beyond load, list and inspect: pull, tag, remove and
+ * history.
  * The store's file work runs on {@code executor}, away from the HTTP threads, and each change is
  * published as a Docker event.
  */
@@ -34,9 +36,17 @@ public final class ImageService {
   private final Executor executor;
   private final ContainerService containers;
   private final DockerEvents events;
+  private final ImagePulls pulls;
 
-  public ImageService(ImageLoader loader, Executor executor, ContainerService containers, DockerEvents events) {
+  /** @param puller pulls images from registries into the loader's store */
+  public ImageService(
+      ImageLoader loader,
+      ImagePuller puller,
+      Executor executor,
+      ContainerService containers,
+      DockerEvents events) {
     this.loader = loader;
+    this.pulls = new ImagePulls(puller, loader.store(), events);
     this.store = loader.store();
     this.executor = executor;
     this.containers = containers;
@@ -49,6 +59,10 @@ public final class ImageService {
 
   DockerEvents events() {
     return events;
+  }
+
+  ImagePulls pulls() {
+    return pulls;
   }
 
   /** Names an image also {@code repo:tag}; the tag defaults to latest. */

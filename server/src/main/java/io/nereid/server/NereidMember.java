@@ -9,6 +9,9 @@ import io.nereid.docker.DockerEvents;
 import io.nereid.docker.ImageService;
 import io.nereid.docker.DockerRoutes;
 import io.nereid.image.ImageLoader;
+import io.nereid.image.ImagePuller;
+import io.nereid.image.RegistryClient;
+import io.nereid.image.RegistryConfig;
 import io.nereid.image.ImageStore;
 import java.time.Clock;
 import io.nereid.scheduler.ContainerPlacement;
@@ -170,7 +173,14 @@ public final class NereidMember {
         DEFAULT_ACCOUNT,
         events,
         new NodeDirectory(system, sharding, settings.askTimeout()),
-        new ImageService(loader, IMAGE_WORK, containers, events));
+        new ImageService(
+            loader,
+            // NOTE: pulls use the default registry settings: Docker Hub without mirrors or
+            // credentials, and plain HTTP only for registries on loopback.
+            new ImagePuller(images, new RegistryClient(RegistryConfig.defaults(), Clock.systemUTC()), IMAGE_WORK),
+            IMAGE_WORK,
+            containers,
+            events));
   }
 
   /** Runs the blocking file work of image loading, away from the actors' dispatcher. */

@@ -223,13 +223,16 @@ class DockerCliTest {
 
   @Test
   void missingImageFailsCreate() throws Exception {
-    Cli created = docker("create", "--name", "ghost", "no-such-image");
-    Cli ran = docker("run", "-d", "--name", "ghost", "no-such-image");
+    // The CLI pulls a missing image; a registry on a closed loopback port keeps that pull local.
+    String image = "127.0.0.1:1/no-such-image";
+    Cli created = docker("create", "--name", "ghost", image);
+    Cli ran = docker("run", "-d", "--name", "ghost", image);
 
     assertEquals(1, created.code(), created.out());
-    assertTrue(created.err().contains("Unable to find image 'no-such-image:latest' locally"), created.err());
+    assertTrue(created.err().contains("Unable to find image '" + image + ":latest' locally"), created.err());
+    assertTrue(created.err().contains("pull of " + image + ":latest failed"), created.err());
     assertEquals(125, ran.code(), ran.out());
-    assertTrue(ran.err().contains("images/create is not implemented by Nereid yet"), ran.err());
+    assertTrue(ran.err().contains("pull of " + image + ":latest failed"), ran.err());
     assertEquals(1, docker("rm", "ghost").code(), "no container was left behind");
   }
 
@@ -544,6 +547,59 @@ class DockerCliTest {
     assertEquals(
         List.of("tag mybox:v1", "untag mybox:v1", "import " + imported.out(), "untag imported:v1", "delete " + imported.out()),
         events.out().lines().toList());
+  }
+
+  @Test
+  void pullFromRegistryWithProgress() throws Exception {
+    try (io.nereid.image.RegistryServer registry =
+        io.nereid.image.RegistryServer.start(Files.createDirectories(dir.resolve("registry")), null)) {
+      // A layer of its own, so that the pull downloads it rather than finding it stored.
+      Path marker = Files.createDirectories(dir.resolve("marker"));
+      Files.writeString(marker.resolve("pulled"), "from the registry\n");
+      Path layerTar = dir.resolve("pulled-layer.tar");
+      Process tar =
+          new ProcessBuilder("tar", "-cf", layerTar.toString(), "-C", dir.resolve("busybox-rootfs").toString(), ".",
+                  "-C", marker.toString(), "pulled")
+              .inheritIO()
+              .start();
+      assertEquals(0, tar.waitFor());
+      io.nereid.image.TestImage image =
+          io.nereid.image.TestImage.of(List.of(Files.readAllBytes(layerTar)), List.of(), List.of("sh"));
+      io.nereid.image.Digest digest = registry.push("app", "v1", image);
+      String name = registry.host() + "/app";
+
+      Cli pulled = docker("pull", name + ":v1");
+      assertEquals(0, pulled.code(), pulled.err());
+      String layer = image.layers.get(0).digest().hex().substring(0, 12);
+      assertEquals(
+          List.of(
+              "v1: Pulling from app",
+              layer + ": Pulling fs layer",
+              layer + ": Download complete",
+              layer + ": Pull complete",
+              "Digest: " + digest,
+              "Status: Downloaded newer image for " + name + ":v1",
+              name + ":v1"),
+          pulled.out().lines().toList());
+      assertEquals(image.id().toString(), docker("image", "inspect", "-f", "{{.Id}}", name + ":v1").out());
+
+      Cli again = docker("pull", name + "@" + digest);
+      assertEquals(0, again.code(), again.err());
+      assertTrue(again.out().contains(layer + ": Already exists"), again.out());
+      assertTrue(again.out().contains("Status: Image is up to date for " + name + "@" + digest), again.out());
+
+      Cli ran = docker("run", "-d", "--name", "pulled", name + ":v1", "cat", "/pulled");
+      assertEquals(0, ran.code(), ran.err());
+      assertEquals("exited", awaitStatus("pulled", "exited"));
+      assertEquals("from the registry", docker("logs", "pulled").out());
+      assertEquals(0, docker("rm", "pulled").code());
+
+      Cli missing = docker("pull", registry.host() + "/nosuch:v1");
+      assertEquals(1, missing.code());
+      assertTrue(missing.err().contains("pull of " + registry.host() + "/nosuch:v1 failed"), missing.err());
+      Cli invalid = docker("pull", "UPPER/case");
+      assertEquals(1, invalid.code());
+    }
   }
 
   private static String epochSeconds() {
