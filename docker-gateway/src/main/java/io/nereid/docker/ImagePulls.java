@@ -39,8 +39,9 @@ final class ImagePulls {
   private static final Logger log = LoggerFactory.getLogger(ImagePulls.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   /**
-   * Messages buffered for a slow client. NOTE: when it is full, further messages are dropped, the
-   * closing status lines among them; at four messages per layer that takes a very large image.
+   * Messages buffered for a slow client. NOTE: when the buffer is full, further messages are
+   * dropped, the closing status lines among them. With one message per 256 KiB downloaded, that
+   * takes about a gigabyte of layers that the client has not read yet.
    */
   private static final int BUFFER = 4096;
 

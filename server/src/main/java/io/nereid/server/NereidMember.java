@@ -7,6 +7,9 @@ import io.nereid.entity.EntitySharding;
 import io.nereid.docker.ContainerService;
 import io.nereid.docker.DockerEvents;
 import io.nereid.docker.ImageService;
+import io.nereid.docker.UnixSocketListener;
+import java.nio.file.Path;
+import org.apache.pekko.http.javadsl.server.Route;
 import io.nereid.docker.DockerRoutes;
 import io.nereid.image.ImageLoader;
 import io.nereid.image.ImagePuller;
@@ -56,6 +59,7 @@ public final class NereidMember {
   private final ServerBinding dockerBinding;
   private final ServerSettings settings;
   private final ImageStore images;
+  private final UnixSocketListener dockerSocket;
 
   private NereidMember(
       ActorSystem<Void> system,
@@ -63,7 +67,9 @@ public final class NereidMember {
       ServerBinding adminBinding,
       ServerBinding dockerBinding,
       ServerSettings settings,
-      ImageStore images) {
+      ImageStore images,
+      UnixSocketListener dockerSocket) {
+    this.dockerSocket = dockerSocket;
     this.system = system;
     this.sharding = sharding;
     this.adminBinding = adminBinding;
@@ -114,6 +120,7 @@ public final class NereidMember {
       SchedulerSharding.init(system, sharding, schedulerSettings);
       ServerBinding admin = null;
       ServerBinding docker = null;
+      UnixSocketListener socket = null;
       ImageStore images = ImageStore.open(settings.dataDir().toAbsolutePath().resolve("images"));
       if (settings.hasRole(EntitySharding.CONTROL_ROLE)) {
         NodeDirectory directory = new NodeDirectory(system, sharding, settings.askTimeout());
@@ -131,19 +138,24 @@ public final class NereidMember {
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         log.info("admin api listening address={}", admin.localAddress());
+        Route dockerRoutes =
+            dockerRoutes(system, sharding, schedulerSettings, settings, images, events).routes();
         docker =
             Http.get(system)
                 .newServerAt(settings.dockerHost(), settings.dockerPort())
-                .bind(dockerRoutes(system, sharding, schedulerSettings, settings, images, events).routes())
+                .bind(dockerRoutes)
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         log.info("docker api listening address={}", docker.localAddress());
+        if (!settings.dockerSocket().isEmpty()) {
+          socket = UnixSocketListener.bind(system, Path.of(settings.dockerSocket()), dockerRoutes);
+        }
       }
       log.info(
           "member started address={} roles={}",
           cluster.selfMember().address(),
           settings.roles());
-      return new NereidMember(system, sharding, admin, docker, settings, images);
+      return new NereidMember(system, sharding, admin, docker, settings, images, socket);
     } catch (Exception e) {
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -231,6 +243,13 @@ public final class NereidMember {
   /** Leaves the cluster and stops the ActorSystem, waiting up to {@code timeout}. */
   public void stop(Duration timeout) {
     log.info("member stopping address={}", Cluster.get(system).selfMember().address());
+    if (dockerSocket != null) {
+      try {
+        dockerSocket.close();
+      } catch (IOException e) {
+        log.warn("docker api socket not closed error={}", e.toString());
+      }
+    }
     CoordinatedShutdown.get(system.classicSystem()).run(CoordinatedShutdown.jvmExitReason());
     try {
       system.getWhenTerminated().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -22,6 +22,7 @@ public record ServerSettings(
     String adminToken,
     String dockerHost,
     int dockerPort,
+    String dockerSocket,
     Dev dev,
     Duration askTimeout) {
 
@@ -72,6 +73,7 @@ public record ServerSettings(
         adminToken(admin),
         docker.string("host"),
         docker.port("port"),
+        docker.string("socket"),
         readDev(nereid.section("dev")),
         nereid.positiveDuration("ask-timeout"));
   }
