@@ -13,12 +13,8 @@ abstract class DockerDirectives extends AllDirectives {
   final Route answer(CompletionStage<HttpResponse> response) {
     return onComplete(
         response,
-        result -> {
-          if (result.isSuccess()) {
-            return complete(result.get());
-          }
-          return complete(failure(result.failed().get()));
-        });
+        result ->
+            complete(result.isSuccess() ? result.get() : failure(result.failed().get())));
   }
 
   /** Returns Docker's status code and message for a failed request. */

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Instant;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nereid.container.ContainerSpec;
@@ -42,19 +42,21 @@ public final class DockerRoutes extends DockerDirectives {
   private final ContainerService containers;
   private final ImageLoader images;
   private final String account;
-  private final StreamRoutes streams;
   private final DockerEvents events;
   private final SystemInfo info;
+  private final StreamRoutes streams;
+  private final ImageService imageService;
 
   /** Routes that serve only {@code /_ping} and {@code /version}. */
   public DockerRoutes(String nereidVersion) {
-    this(nereidVersion, null, null, "", null, null);
+    this(nereidVersion, null, null, "", null, null, null);
   }
 
   /**
    * Routes that also serve the container endpoints, {@code docker load} into {@code images},
-   * the event stream from {@code events} and {@code /info} over {@code nodes}, each when it is
-   * not null, every request running as {@code account}.
+   * the event stream from {@code events}, {@code /info} over {@code nodes} and the further image
+   * endpoints of {@code imageService}, each when it is not null, every request running as
+   * {@code account}.
    */
   public DockerRoutes(
       String nereidVersion,
@@ -62,17 +64,19 @@ public final class DockerRoutes extends DockerDirectives {
       ImageLoader images,
       String account,
       DockerEvents events,
-      NodeDirectory nodes) {
+      NodeDirectory nodes,
+      ImageService imageService) {
+    this.imageService = imageService;
     this.nereidVersion = nereidVersion;
     this.containers = containers;
     this.images = images;
     this.account = account;
-    this.streams = containers == null ? null : new StreamRoutes(new ContainerStreams(containers, Clock.systemUTC()), account);
     this.events = events;
     this.info =
         nodes == null || containers == null
             ? null
             : new SystemInfo(nodes, containers, images == null ? null : images.store(), infoFields());
+    this.streams = containers == null ? null : new StreamRoutes(new ContainerStreams(containers, Clock.systemUTC()), account);
   }
 
   public Route routes() {
@@ -93,6 +97,7 @@ public final class DockerRoutes extends DockerDirectives {
         streams == null ? reject() : streams.routes(),
         containers == null ? reject() : containerRoutes(),
         containers == null ? reject() : new ContainerControlRoutes(containers, account).route(),
+        imageService == null ? reject() : new ImageRoutes(imageService, account).route(),
         images == null ? reject() : imageRoutes(),
         events == null ? reject() : new EventRoutes(events).route(),
         info == null

@@ -383,13 +383,16 @@ class DockerCliTest {
 
   @Test
   void missingImageFailsCreate() throws Exception {
-    Cli created = docker("create", "--name", "ghost", "no-such-image");
-    Cli ran = docker("run", "-d", "--name", "ghost", "no-such-image");
+    // The CLI pulls a missing image; a registry on a closed loopback port keeps that pull local.
+    String image = "127.0.0.1:1/no-such-image";
+    Cli created = docker("create", "--name", "ghost", image);
+    Cli ran = docker("run", "-d", "--name", "ghost", image);
 
     assertEquals(1, created.code(), created.out());
-    assertTrue(created.err().contains("Unable to find image 'no-such-image:latest' locally"), created.err());
+    assertTrue(created.err().contains("Unable to find image '" + image + ":latest' locally"), created.err());
+    assertTrue(created.err().contains("pull of " + image + ":latest failed"), created.err());
     assertEquals(125, ran.code(), ran.out());
-    assertTrue(ran.err().contains("images/create is not implemented by Nereid yet"), ran.err());
+    assertTrue(ran.err().contains("pull of " + image + ":latest failed"), ran.err());
     assertEquals(1, docker("rm", "ghost").code(), "no container was left behind");
   }
 
@@ -674,6 +677,99 @@ class DockerCliTest {
     assertTrue(full.out().contains("└ Reserved Memory: 128 MiB / 2048 MiB"), full.out());
 
     assertEquals(0, docker("rm", "-f", "infoer").code());
+  }
+
+  @Test
+  void tagImportHistoryRemove() throws Exception {
+    String since = epochSeconds();
+    String busyboxId = docker("image", "inspect", "-f", "{{.Id}}", "busybox").out();
+
+    Cli tagged = docker("tag", "busybox", "mybox:v1");
+    assertEquals(0, tagged.code(), tagged.err());
+    assertEquals(busyboxId, docker("image", "inspect", "-f", "{{.Id}}", "mybox:v1").out());
+    Cli history = docker("history", "--format", "{{.ID}}|{{.Comment}}", "mybox:v1");
+    assertEquals(0, history.code(), history.err());
+    assertEquals(busyboxId.substring(7, 19) + "|imported from a root file system tarball", history.out());
+    Cli untagged = docker("rmi", "mybox:v1");
+    assertEquals(0, untagged.code(), untagged.err());
+    assertEquals("Untagged: mybox:v1", untagged.out());
+
+    Cli imported = docker("import", dir.resolve("busybox.tar").toString(), "imported:v1");
+    assertEquals(0, imported.code(), imported.err());
+    assertTrue(imported.out().matches("sha256:[0-9a-f]{64}"), imported.out());
+    assertEquals(0, docker("run", "-d", "--name", "imguser", "imported:v1", "sleep", "300").code());
+    Cli inUse = docker("rmi", "imported:v1");
+    assertEquals(1, inUse.code());
+    assertTrue(inUse.err().contains("conflict: unable to remove repository reference \"imported:v1\" (must force)"), inUse.err());
+    Cli running = docker("rmi", "-f", imported.out());
+    assertEquals(1, running.code());
+    assertTrue(running.err().contains("(cannot be forced) - image is being used by running container"), running.err());
+    assertEquals(0, docker("rm", "-f", "imguser").code());
+    Cli deleted = docker("rmi", "imported:v1");
+    assertEquals(0, deleted.code(), deleted.err());
+    assertEquals(List.of("Untagged: imported:v1", "Deleted: " + imported.out()), deleted.out().lines().toList());
+
+    Cli missing = docker("rmi", "nosuch");
+    assertEquals(1, missing.code());
+    assertTrue(missing.err().contains("No such image: nosuch"), missing.err());
+    Cli events = docker("events", "--since", since, "--until", epochSeconds(), "--filter", "type=image",
+        "--format", "{{.Action}} {{.Actor.Attributes.name}}");
+    assertEquals(
+        List.of("tag mybox:v1", "untag mybox:v1", "import " + imported.out(), "untag imported:v1", "delete " + imported.out()),
+        events.out().lines().toList());
+  }
+
+  @Test
+  void pullFromRegistryWithProgress() throws Exception {
+    try (io.nereid.image.RegistryServer registry =
+        io.nereid.image.RegistryServer.start(Files.createDirectories(dir.resolve("registry")), null)) {
+      // A layer of its own, so that the pull downloads it rather than finding it stored.
+      Path marker = Files.createDirectories(dir.resolve("marker"));
+      Files.writeString(marker.resolve("pulled"), "from the registry\n");
+      Path layerTar = dir.resolve("pulled-layer.tar");
+      Process tar =
+          new ProcessBuilder("tar", "-cf", layerTar.toString(), "-C", dir.resolve("busybox-rootfs").toString(), ".",
+                  "-C", marker.toString(), "pulled")
+              .inheritIO()
+              .start();
+      assertEquals(0, tar.waitFor());
+      io.nereid.image.TestImage image =
+          io.nereid.image.TestImage.of(List.of(Files.readAllBytes(layerTar)), List.of(), List.of("sh"));
+      io.nereid.image.Digest digest = registry.push("app", "v1", image);
+      String name = registry.host() + "/app";
+
+      Cli pulled = docker("pull", name + ":v1");
+      assertEquals(0, pulled.code(), pulled.err());
+      String layer = image.layers.get(0).digest().hex().substring(0, 12);
+      assertEquals(
+          List.of(
+              "v1: Pulling from app",
+              layer + ": Pulling fs layer",
+              layer + ": Download complete",
+              layer + ": Pull complete",
+              "Digest: " + digest,
+              "Status: Downloaded newer image for " + name + ":v1",
+              name + ":v1"),
+          pulled.out().lines().toList());
+      assertEquals(image.id().toString(), docker("image", "inspect", "-f", "{{.Id}}", name + ":v1").out());
+
+      Cli again = docker("pull", name + "@" + digest);
+      assertEquals(0, again.code(), again.err());
+      assertTrue(again.out().contains(layer + ": Already exists"), again.out());
+      assertTrue(again.out().contains("Status: Image is up to date for " + name + "@" + digest), again.out());
+
+      Cli ran = docker("run", "-d", "--name", "pulled", name + ":v1", "cat", "/pulled");
+      assertEquals(0, ran.code(), ran.err());
+      assertEquals("exited", awaitStatus("pulled", "exited"));
+      assertEquals("from the registry", docker("logs", "pulled").out());
+      assertEquals(0, docker("rm", "pulled").code());
+
+      Cli missing = docker("pull", registry.host() + "/nosuch:v1");
+      assertEquals(1, missing.code());
+      assertTrue(missing.err().contains("pull of " + registry.host() + "/nosuch:v1 failed"), missing.err());
+      Cli invalid = docker("pull", "UPPER/case");
+      assertEquals(1, invalid.code());
+    }
   }
 
   private static String epochSeconds() {
