@@ -5,14 +5,19 @@ import io.nereid.agent.NodeAgent;
 import io.nereid.container.Container;
 import io.nereid.container.ContainerSpec;
 import io.nereid.container.ContainerStatus;
+import io.nereid.image.Image;
 import io.nereid.image.ImageStore;
 import io.nereid.metrics.NereidMetrics;
 import io.nereid.node.ComputeNode;
+import io.nereid.runtime.ProcessTable;
+import io.nereid.runtime.ResourceUsage;
 import io.nereid.scheduler.ContainerPlacement;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -41,6 +46,8 @@ public final class ContainerService {
 
   private static final Logger log = LoggerFactory.getLogger(ContainerService.class);
   /** Docker's rule for container names, with the optional leading slash. */
+  /** How long an inspect waits for the node's process ID before it reports 0. */
+  private static final Duration NODE_QUERY_TIMEOUT = Duration.ofSeconds(2);
   private static final Pattern NAME = Pattern.compile("/?[a-zA-Z0-9][a-zA-Z0-9_.-]+");
 
   private final ClusterSharding sharding;
@@ -48,6 +55,7 @@ public final class ContainerService {
   private final Duration askTimeout;
   private final ActorSystem<?> system;
   private final ImageStore images;
+  private final DockerEvents events;
   private final SecureRandom random = new SecureRandom();
   private final long defaultMemoryRequest;
   private final NereidMetrics metrics;
@@ -61,13 +69,15 @@ public final class ContainerService {
       ClusterSharding sharding,
       ContainerPlacement placement,
       Duration askTimeout,
-      ImageStore images) {
-    this(system, sharding, placement, askTimeout, images, 0, new NereidMetrics());
+      ImageStore images,
+      DockerEvents events) {
+    this(system, sharding, placement, askTimeout, images, events, 0, new NereidMetrics());
   }
 
   /**
    * @param images the image store a create checks the image against, as the Docker daemon does;
    *     null skips the check
+   * @param events where the actions that no entity persists, such as kill, are published
    * @param defaultMemoryRequest bytes a container without a memory limit counts against its
    *     account's memory quota, the scheduler's default memory request
    * @param metrics where failed node agent operations are counted
@@ -78,11 +88,13 @@ public final class ContainerService {
       ContainerPlacement placement,
       Duration askTimeout,
       ImageStore images,
+      DockerEvents events,
       long defaultMemoryRequest,
       NereidMetrics metrics) {
     this.defaultMemoryRequest = defaultMemoryRequest;
     this.metrics = metrics;
     this.system = system;
+    this.events = events;
     this.images = images;
     this.sharding = sharding;
     this.placement = placement;
@@ -97,6 +109,10 @@ public final class ContainerService {
     return find(account, reference)
         .thenCompose(
             state -> {
+              if (state.status() == ContainerStatus.PAUSED) {
+                return CompletableFuture.failedFuture(
+                    DockerApiException.conflict("cannot start a paused container, try unpause instead"));
+              }
               if (state.status() == ContainerStatus.RUNNING) {
                 return CompletableFuture.completedFuture(false);
               }
@@ -122,7 +138,7 @@ public final class ContainerService {
     return find(account, reference)
         .thenCompose(
             state -> {
-              if (state.status() != ContainerStatus.RUNNING) {
+              if (!state.isRunning()) {
                 return CompletableFuture.completedFuture(false);
               }
               String id = state.containerId();
@@ -133,6 +149,7 @@ public final class ContainerService {
                 timeout = state.spec().stopTimeoutSeconds();
               }
               int stopTimeout = timeout;
+              events.publishContainerAction(state, "kill", Map.of("signal", signalNumber(state.spec().stopSignal())));
               return containerAsk(id, Container.RequestStop::new)
                   .thenCompose(
                       wanted ->
@@ -141,7 +158,11 @@ public final class ContainerService {
                               replyTo ->
                                   new NodeAgent.Stop(id, wanted.spec().stopSignal(), stopTimeout, replyTo)))
                   .thenCompose(stopped -> refreshSummary(account, id))
-                  .thenApply(done -> true);
+                  .thenApply(
+                      done -> {
+                        events.publishContainerAction(state, "stop", Map.of());
+                        return true;
+                      });
             });
   }
 
@@ -153,7 +174,7 @@ public final class ContainerService {
     return find(account, reference)
         .thenCompose(
             state -> {
-              if (state.status() != ContainerStatus.RUNNING) {
+              if (!state.isRunning()) {
                 return CompletableFuture.failedFuture(
                     DockerApiException.conflict(
                         "Container " + state.containerId() + " is not running"));
@@ -164,8 +185,88 @@ public final class ContainerService {
                   stops
                       ? containerAsk(id, Container.RequestStop::new)
                       : CompletableFuture.completedFuture(state);
-              return wanted.thenCompose(
-                  current -> agentAsk(current.nodeId(), replyTo -> new NodeAgent.Kill(id, signal, replyTo)));
+              return wanted
+                  .thenCompose(
+                      current -> agentAsk(current.nodeId(), replyTo -> new NodeAgent.Kill(id, signal, replyTo)))
+                  .thenApply(
+                      done -> {
+                        events.publishContainerAction(state, "kill", Map.of("signal", signalNumber(signal)));
+                        return done;
+                      });
+            });
+  }
+
+  /** Freezes a running container's processes. */
+  public CompletionStage<Done> pause(String account, String reference) {
+    return find(account, reference)
+        .thenCompose(
+            state -> {
+              String id = state.containerId();
+              if (state.status() == ContainerStatus.PAUSED) {
+                return CompletableFuture.failedFuture(
+                    DockerApiException.conflict("Container " + id + " is already paused"));
+              }
+              if (!state.isRunning()) {
+                return CompletableFuture.failedFuture(
+                    DockerApiException.conflict("container " + id + " is not running"));
+              }
+              return agentAsk(state.nodeId(), replyTo -> new NodeAgent.Pause(id, replyTo));
+            });
+  }
+
+  /** Thaws a paused container. */
+  public CompletionStage<Done> unpause(String account, String reference) {
+    return find(account, reference)
+        .thenCompose(
+            state -> {
+              String id = state.containerId();
+              if (state.status() != ContainerStatus.PAUSED) {
+                return CompletableFuture.failedFuture(
+                    DockerApiException.conflict("Container " + id + " is not paused"));
+              }
+              return agentAsk(state.nodeId(), replyTo -> new NodeAgent.Unpause(id, replyTo));
+            });
+  }
+
+  /**
+   * Gives a container a new name. The account moves the name first, so a conflict is exact and
+   * leaves both names as they were.
+   */
+  public CompletionStage<Done> rename(String account, String reference, String requestedName) {
+    if (requestedName.isEmpty()) {
+      return CompletableFuture.failedFuture(
+          DockerApiException.badRequest("Neither old nor new names may be empty"));
+    }
+    String newName;
+    try {
+      newName = validName(requestedName);
+    } catch (DockerApiException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return find(account, reference)
+        .thenCompose(
+            state -> {
+              String id = state.containerId();
+              if (state.name().equals(newName)) {
+                return CompletableFuture.failedFuture(
+                    DockerApiException.badRequest(
+                        "Renaming a container with the same name as its current name"));
+              }
+              return accountAsk(
+                      account, replyTo -> new Account.RenameContainer(id, state.name(), newName, replyTo))
+                  .exceptionallyCompose(error -> CompletableFuture.failedFuture(conflictOrFailure(error)))
+                  .thenCompose(moved -> containerAsk(id, replyTo -> new Container.Rename(newName, replyTo)))
+                  .thenCompose(renamed -> record(account, renamed))
+                  .thenApply(
+                      done -> {
+                        log.info(
+                            "container renamed account={} container_id={} old_name={} new_name={}",
+                            account,
+                            id,
+                            state.name(),
+                            newName);
+                        return done;
+                      });
             });
   }
 
@@ -176,73 +277,134 @@ public final class ContainerService {
         .thenApply(started -> Done.getInstance());
   }
 
-  /**
-   * Waits for a container as {@code docker wait} does and returns its exit code. The condition is
-   * checked against the state at request time first, so an exit that already happened is not
-   * missed: {@code not-running} returns at once for a stopped container, {@code next-exit} waits
-   * for an exit after the request, {@code removed} for the container's removal.
-   */
-  public CompletionStage<Integer> waitFor(String account, String reference, String condition) {
-    if (!List.of("not-running", "next-exit", "removed").contains(condition)) {
-      return CompletableFuture.failedFuture(
-          DockerApiException.badRequest(
-              "invalid condition: \"" + condition + "\", use not-running, next-exit or removed"));
-    }
-    return find(account, reference)
-        .thenCompose(
-            state -> pollUntil(state.containerId(), condition, state.finishedAt()));
-  }
-
-  // NOTE: the wait polls the container entity every 100 ms; an event subscription would return
-  // sooner and with less load, and comes with the events endpoint.
-  private CompletionStage<Integer> pollUntil(
-      String containerId, String condition, java.time.Instant finishedAtRequest) {
-    return sharding
-        .entityRefFor(Container.TYPE_KEY, containerId)
-        .ask(Container.Get::new, askTimeout)
-        .thenCompose(
-            state -> {
-              boolean done =
-                  switch (condition) {
-                    case "removed" -> state.status() == ContainerStatus.REMOVED;
-                    case "next-exit" -> state.finishedAt().isAfter(finishedAtRequest)
-                        && state.status() != ContainerStatus.RUNNING;
-                    default -> state.status() != ContainerStatus.RUNNING;
-                  };
-              if (done) {
-                return CompletableFuture.completedFuture(state.exitCode());
-              }
-              return org.apache.pekko.pattern.Patterns.after(
-                  Duration.ofMillis(100),
-                  system.classicSystem().scheduler(),
-                  system.executionContext(),
-                  () -> pollUntil(containerId, condition, finishedAtRequest));
-            });
-  }
-
   /** Returns a container's log lines, oldest first, read from its node. */
   public CompletionStage<NodeAgent.LogLines> logs(String account, String reference) {
     return find(account, reference)
         .thenCompose(
+            state ->
+                state.nodeId().isEmpty()
+                    ? CompletableFuture.completedFuture(new NodeAgent.LogLines(List.of()))
+                    : agentQuery(
+                        state.nodeId(),
+                        replyTo -> new NodeAgent.Logs(state.containerId(), replyTo),
+                        askTimeout));
+  }
+
+  /**
+   * A container's state and the ID of its main process on the node.
+   *
+   * @param pid 0 when the container does not run, or when its node did not reply in time
+   */
+  public record Inspection(Container.State state, long pid) {}
+
+  /** Finds a container and, when it runs, asks its node for the main process's ID. */
+  public CompletionStage<Inspection> inspect(String account, String reference) {
+    return find(account, reference)
+        .thenCompose(
             state -> {
-              if (state.nodeId().isEmpty()) {
-                return CompletableFuture.completedFuture(new NodeAgent.LogLines(List.of()));
+              if (!state.isRunning()) {
+                return CompletableFuture.completedFuture(new Inspection(state, 0));
               }
-              return agent(state.nodeId())
-                  .thenCompose(
-                      agent ->
-                          AskPattern.<NodeAgent.Command, StatusReply<NodeAgent.LogLines>>ask(
-                                  agent,
-                                  replyTo -> new NodeAgent.Logs(state.containerId(), replyTo),
-                                  askTimeout,
-                                  system.scheduler())
-                              .thenCompose(
-                                  reply ->
-                                      reply.isSuccess()
-                                          ? CompletableFuture.completedFuture(reply.getValue())
-                                          : CompletableFuture.<NodeAgent.LogLines>failedFuture(
-                                              DockerApiException.serverError(reply.getError().getMessage()))));
+              return this.<NodeAgent.RuntimeView>agentQuery(
+                      state.nodeId(),
+                      replyTo -> new NodeAgent.Describe(state.containerId(), replyTo),
+                      NODE_QUERY_TIMEOUT)
+                  .thenApply(view -> new Inspection(state, view.pid()))
+                  .exceptionally(
+                      error -> {
+                        log.debug(
+                            "node did not describe container container_id={} node_id={} error={}",
+                            state.containerId(),
+                            state.nodeId(),
+                            unwrap(error).getMessage());
+                        return new Inspection(state, 0);
+                      });
             });
+  }
+
+  /** Returns one sample of a running container's resource use, read on its node. */
+  public CompletionStage<ResourceUsage> stats(Container.State state) {
+    return this.<ResourceUsage>agentQuery(
+        state.nodeId(), replyTo -> new NodeAgent.Stats(state.containerId(), replyTo), askTimeout);
+  }
+
+  /** Finds a running container; fails with Docker's 409 when it does not run. */
+  public CompletionStage<Container.State> findRunning(String account, String reference) {
+    return find(account, reference)
+        .thenCompose(
+            state ->
+                state.isRunning()
+                    ? CompletableFuture.completedFuture(state)
+                    : CompletableFuture.failedFuture(
+                        DockerApiException.conflict("container " + state.containerId() + " is not running")));
+  }
+
+  /** Lists a running container's processes as {@code ps} with {@code psArgs} prints them on its node. */
+  public CompletionStage<ProcessTable> top(String account, String reference, List<String> psArgs) {
+    return findRunning(account, reference)
+        .thenCompose(
+            state ->
+                this.<ProcessTable>agentQuery(
+                    state.nodeId(),
+                    replyTo -> new NodeAgent.Top(state.containerId(), psArgs, replyTo),
+                    askTimeout));
+  }
+
+  /** Returns the ID of the image a reference names in this member's image store. */
+  public Optional<String> imageId(String reference) {
+    return images == null ? Optional.empty() : images.find(reference).map(image -> image.id().toString());
+  }
+
+  /** Returns the size of the image a reference names in this member's image store. */
+  public Optional<Long> imageSize(String reference) {
+    return images == null ? Optional.empty() : images.find(reference).map(Image::size);
+  }
+
+  /** Asks a node's agent and returns its reply, or a 500 carrying the agent's error. */
+  <T> CompletionStage<T> agentQuery(
+      String nodeId, Function<ActorRef<StatusReply<T>>, NodeAgent.Command> command, Duration timeout) {
+    String[] operation = {""};
+    return agent(nodeId)
+        .thenCompose(
+            agent ->
+                AskPattern.<NodeAgent.Command, StatusReply<T>>ask(
+                        agent,
+                        replyTo -> {
+                          NodeAgent.Command built = command.apply(replyTo);
+                          operation[0] = built.getClass().getSimpleName().toLowerCase();
+                          return built;
+                        },
+                        timeout,
+                        system.scheduler())
+                    .thenCompose(
+                        reply -> {
+                          if (reply.isSuccess()) {
+                            return CompletableFuture.completedFuture(reply.getValue());
+                          }
+                          metrics.runtimeFailures.inc(operation[0]);
+                          return CompletableFuture.<T>failedFuture(
+                              DockerApiException.serverError(reply.getError().getMessage()));
+                        }));
+  }
+
+  /**
+   * Returns a signal as the daemon's kill event names it, by number: {@code SIGTERM} and {@code
+   * TERM} become 15. A name this table lacks is returned as given.
+   */
+  static String signalNumber(String signal) {
+    String name = signal.toUpperCase().startsWith("SIG") ? signal.substring(3).toUpperCase() : signal.toUpperCase();
+    return switch (name) {
+      case "HUP" -> "1";
+      case "INT" -> "2";
+      case "QUIT" -> "3";
+      case "KILL" -> "9";
+      case "USR1" -> "10";
+      case "USR2" -> "12";
+      case "TERM" -> "15";
+      case "CONT" -> "18";
+      case "STOP" -> "19";
+      default -> signal;
+    };
   }
 
   private CompletionStage<Done> refreshSummary(String account, String containerId) {
@@ -252,8 +414,20 @@ public final class ContainerService {
         .thenCompose(state -> record(account, state));
   }
 
+  ActorSystem<?> system() {
+    return system;
+  }
+
+  ClusterSharding sharding() {
+    return sharding;
+  }
+
+  Duration askTimeout() {
+    return askTimeout;
+  }
+
   /** Finds the agent of a node through the receptionist. */
-  private CompletionStage<ActorRef<NodeAgent.Command>> agent(String nodeId) {
+  CompletionStage<ActorRef<NodeAgent.Command>> agent(String nodeId) {
     ServiceKey<NodeAgent.Command> key = NodeAgent.serviceKey(nodeId);
     return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
             system.receptionist(), replyTo -> Receptionist.find(key, replyTo), askTimeout, system.scheduler())
@@ -270,28 +444,7 @@ public final class ContainerService {
 
   private CompletionStage<Done> agentAsk(
       String nodeId, Function<ActorRef<StatusReply<Done>>, NodeAgent.Command> command) {
-    String[] operation = {""};
-    return agent(nodeId)
-        .thenCompose(
-            agent ->
-                AskPattern.<NodeAgent.Command, StatusReply<Done>>ask(
-                        agent,
-                        replyTo -> {
-                          NodeAgent.Command built = command.apply(replyTo);
-                          operation[0] = built.getClass().getSimpleName().toLowerCase();
-                          return built;
-                        },
-                        Duration.ofMinutes(5),
-                        system.scheduler())
-                    .thenCompose(
-                        reply -> {
-                          if (reply.isSuccess()) {
-                            return CompletableFuture.completedFuture(Done.getInstance());
-                          }
-                          metrics.runtimeFailures.inc(operation[0]);
-                          return CompletableFuture.<Done>failedFuture(
-                              DockerApiException.serverError(reply.getError().getMessage()));
-                        }));
+    return agentQuery(nodeId, command, Duration.ofMinutes(5));
   }
 
 
@@ -301,12 +454,12 @@ public final class ContainerService {
     String name;
     if (requestedName == null || requestedName.isEmpty()) {
       name = "nereid_" + id.substring(0, 12);
-    } else if (!NAME.matcher(requestedName).matches()) {
-      return CompletableFuture.failedFuture(
-          DockerApiException.badRequest(
-              "Invalid container name (" + requestedName + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"));
     } else {
-      name = requestedName.startsWith("/") ? requestedName.substring(1) : requestedName;
+      try {
+        name = validName(requestedName);
+      } catch (DockerApiException e) {
+        return CompletableFuture.failedFuture(e);
+      }
     }
     if (images != null && images.find(spec.image()).isEmpty()) {
       // The docker CLI reacts to this 404 by pulling the image, as it does with Docker.
@@ -334,6 +487,15 @@ public final class ContainerService {
         .thenCompose(stage -> stage);
   }
 
+  /** Returns a requested container name without its leading slash; throws a 400 for an invalid one. */
+  private static String validName(String requestedName) {
+    if (!NAME.matcher(requestedName).matches()) {
+      throw DockerApiException.badRequest(
+          "Invalid container name (" + requestedName + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+    }
+    return requestedName.startsWith("/") ? requestedName.substring(1) : requestedName;
+  }
+
   /**
    * Claims the name and counts the container against the account's quota. Fails with 409 when
    * the name is in use, and with 403 when the quota would be exceeded.
@@ -358,16 +520,12 @@ public final class ContainerService {
                 });
   }
 
-  /** Returns the containers of the account, running ones only unless {@code all}. */
-  public CompletionStage<List<Account.ContainerSummary>> list(String account, boolean all) {
+  /** Returns the account's containers that a listing selects, newest first. */
+  public CompletionStage<List<Account.ContainerSummary>> list(String account, ContainerListing listing) {
     return sharding
         .entityRefFor(Account.TYPE_KEY, account)
         .ask(Account.ListContainers::new, askTimeout)
-        .thenApply(
-            list ->
-                list.containers().stream()
-                    .filter(summary -> all || summary.status().equals(ContainerStatus.RUNNING.lowerCase()))
-                    .toList());
+        .thenApply(list -> listing.select(list.containers()));
   }
 
   /** Finds a container by full id, unique id prefix or name, the ways the docker CLI refers to one. */

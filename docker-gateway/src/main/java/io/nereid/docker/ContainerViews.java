@@ -4,8 +4,9 @@ import io.nereid.account.Account;
 import io.nereid.container.Container;
 import io.nereid.container.ContainerSpec;
 import io.nereid.container.ContainerStatus;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.util.Optional;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,19 +19,23 @@ final class ContainerViews {
 
   private ContainerViews() {}
 
-  static Map<String, Object> inspect(Container.State state) {
+  /**
+   * @param imageId the ID of the image the container's reference names, empty when the store
+   *     does not know it
+   * @param pid the main process's ID on its node; 0 when it does not run or the node did not say
+   */
+  static Map<String, Object> inspect(Container.State state, Optional<String> imageId, long pid) {
     ContainerSpec spec = state.spec();
-    List<String> command = new ArrayList<>(spec.entrypoint());
-    command.addAll(spec.cmd());
+    List<String> command = spec.command();
 
     Map<String, Object> status = new LinkedHashMap<>();
     status.put("Status", dockerStatus(state.status()));
-    status.put("Running", state.status() == ContainerStatus.RUNNING);
-    status.put("Paused", false);
+    status.put("Running", state.isRunning());
+    status.put("Paused", state.status() == ContainerStatus.PAUSED);
     status.put("Restarting", false);
     status.put("OOMKilled", state.oomKilled());
     status.put("Dead", false);
-    status.put("Pid", 0);
+    status.put("Pid", pid);
     status.put("ExitCode", state.exitCode());
     status.put("Error", "");
     status.put("StartedAt", time(state.startedAt()));
@@ -70,8 +75,9 @@ final class ContainerViews {
     view.put("Path", command.isEmpty() ? "" : command.get(0));
     view.put("Args", command.isEmpty() ? List.of() : command.subList(1, command.size()));
     view.put("State", status);
-    // NOTE: there is no image store yet, so the image is known only by the reference given.
-    view.put("Image", spec.image());
+    // NOTE: the ID is that of the image the reference names now; a tag moved since the create
+    // shows the new image.
+    view.put("Image", imageId.orElse(spec.image()));
     view.put("Name", "/" + state.name());
     view.put("RestartCount", state.restartCount());
     view.put("HostConfig", host);
@@ -83,16 +89,24 @@ final class ContainerViews {
     return view;
   }
 
-  static Map<String, Object> listEntry(Account.ContainerSummary summary) {
+  /**
+   * @param imageId as for {@link #inspect}
+   * @param imageSize the image's size in bytes when the request asked for sizes, else null
+   */
+  static Map<String, Object> listEntry(
+      Account.ContainerSummary summary, Optional<String> imageId, Long imageSize, Instant now) {
     Map<String, Object> view = new LinkedHashMap<>();
     view.put("Id", summary.containerId());
     view.put("Names", List.of("/" + summary.name()));
     view.put("Image", summary.image());
-    view.put("ImageID", "");
-    view.put("Command", "");
+    view.put("ImageID", imageId.orElse(""));
+    view.put("Command", summary.command());
     view.put("Created", summary.createdAt().getEpochSecond());
     view.put("State", dockerState(summary.status()));
-    view.put("Status", dockerStatusText(summary.status()));
+    view.put("Status", statusText(summary, now));
+    if (imageSize != null) {
+      view.put("SizeRootFs", imageSize);
+    }
     view.put("Ports", List.of());
     view.put("Labels", summary.labels());
     view.put("HostConfig", Map.of("NetworkMode", "none"));
@@ -106,19 +120,30 @@ final class ContainerViews {
     return switch (status) {
       case NEW, CREATED, PLACED -> "created";
       case RUNNING -> "running";
+      case PAUSED -> "paused";
       case EXITED -> "exited";
       case REMOVED -> "removing";
     };
   }
 
-  private static String dockerState(String status) {
+  static String dockerState(String status) {
     return dockerStatus(ContainerStatus.valueOf(status.toUpperCase()));
   }
 
-  private static String dockerStatusText(String status) {
-    return switch (dockerState(status)) {
-      case "running" -> "Up";
-      case "exited" -> "Exited";
+  /** Returns the status column of {@code docker ps}, such as "Up 2 minutes" or "Exited (0) 5 seconds ago". */
+  static String statusText(Account.ContainerSummary summary, Instant now) {
+    return switch (dockerState(summary.status())) {
+      case "running" -> "Up " + HumanDuration.of(Duration.between(summary.startedAt(), now));
+      case "paused" -> "Up " + HumanDuration.of(Duration.between(summary.startedAt(), now)) + " (Paused)";
+      case "removing" -> "Removal In Progress";
+      case "exited" ->
+          summary.finishedAt().equals(Instant.EPOCH)
+              ? ""
+              : "Exited ("
+                  + summary.exitCode()
+                  + ") "
+                  + HumanDuration.of(Duration.between(summary.finishedAt(), now))
+                  + " ago";
       default -> "Created";
     };
   }

@@ -5,10 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nereid.container.ContainerSpec;
 import io.nereid.image.ImageLoader;
+import io.nereid.node.NodeDirectory;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -31,30 +34,49 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  * without a {@code /v1.NN} prefix. Every other endpoint returns 501 with a message naming it,
  * never a made-up success.
  */
-public final class DockerRoutes extends AllDirectives {
+public final class DockerRoutes extends DockerDirectives {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  static final ObjectMapper JSON = new ObjectMapper();
 
   private final String nereidVersion;
   private final ContainerService containers;
   private final ImageLoader images;
   private final String account;
+  private final DockerEvents events;
+  private final SystemInfo info;
+  private final StreamRoutes streams;
+  private final ImageService imageService;
 
   /** Routes that serve only {@code /_ping} and {@code /version}. */
   public DockerRoutes(String nereidVersion) {
-    this(nereidVersion, null, null, "");
+    this(nereidVersion, null, null, "", null, null, null);
   }
 
   /**
-   * Routes that also serve the container endpoints, and {@code docker load} into {@code images}
-   * when it is not null, every request running as {@code account}.
+   * Routes that also serve the container endpoints, {@code docker load} into {@code images},
+   * the event stream from {@code events}, {@code /info} over {@code nodes} and the further image
+   * endpoints of {@code imageService}, each when it is not null, every request running as
+   * {@code account}.
    */
   public DockerRoutes(
-      String nereidVersion, ContainerService containers, ImageLoader images, String account) {
+      String nereidVersion,
+      ContainerService containers,
+      ImageLoader images,
+      String account,
+      DockerEvents events,
+      NodeDirectory nodes,
+      ImageService imageService) {
+    this.imageService = imageService;
     this.nereidVersion = nereidVersion;
     this.containers = containers;
     this.images = images;
     this.account = account;
+    this.events = events;
+    this.info =
+        nodes == null || containers == null
+            ? null
+            : new SystemInfo(nodes, containers, images == null ? null : images.store(), infoFields());
+    this.streams = containers == null ? null : new StreamRoutes(new ContainerStreams(containers, Clock.systemUTC()), account);
   }
 
   public Route routes() {
@@ -72,8 +94,17 @@ public final class DockerRoutes extends AllDirectives {
     return concat(
         path("_ping", () -> concat(get(this::ping), head(this::ping))),
         path("version", () -> get(() -> complete(json(StatusCodes.OK, version())))),
+        streams == null ? reject() : streams.routes(),
         containers == null ? reject() : containerRoutes(),
+        containers == null ? reject() : new ContainerControlRoutes(containers, account).route(),
+        imageService == null ? reject() : new ImageRoutes(imageService, account).route(),
         images == null ? reject() : imageRoutes(),
+        events == null ? reject() : new EventRoutes(events).route(),
+        info == null
+            ? reject()
+            : path(
+                "info",
+                () -> get(() -> answer(info.describe(account).thenApply(body -> json(StatusCodes.OK, body))))),
         extractRequest(
             request ->
                 complete(
@@ -111,9 +142,6 @@ public final class DockerRoutes extends AllDirectives {
                                                 containers.stop(
                                                     account, reference, seconds(timeout))))))),
                 path(
-                    PathMatchers.segment().slash("logs"),
-                    reference -> get(() -> containerLogs(reference))),
-                path(
                     PathMatchers.segment().slash("kill"),
                     reference ->
                         post(
@@ -137,22 +165,6 @@ public final class DockerRoutes extends AllDirectives {
                                             containers
                                                 .restart(account, reference, seconds(timeout))
                                                 .thenApply(done -> noContent()))))),
-                path(
-                    PathMatchers.segment().slash("wait"),
-                    reference ->
-                        post(
-                            () ->
-                                parameterOptional(
-                                    "condition",
-                                    condition ->
-                                        answer(
-                                            containers
-                                                .waitFor(account, reference, condition.orElse("not-running"))
-                                                .thenApply(
-                                                    code ->
-                                                        json(
-                                                            StatusCodes.OK,
-                                                            Map.of("StatusCode", code))))))),
                 path(
                     PathMatchers.segment(),
                     reference -> delete(() -> removeContainer(reference)))));
@@ -184,21 +196,61 @@ public final class DockerRoutes extends AllDirectives {
     return parameterOptional(
         "all",
         all ->
-            answer(
-                containers
-                    .list(account, isTrue(all))
-                    .thenApply(
-                        list ->
-                            json(
-                                StatusCodes.OK,
-                                list.stream().map(ContainerViews::listEntry).toList()))));
+            parameterOptional(
+                "limit",
+                limit ->
+                    parameterOptional(
+                        "size",
+                        size ->
+                            parameterOptional(
+                                "filters",
+                                filters -> {
+                                  CompletionStage<HttpResponse> listed;
+                                  try {
+                                    ContainerListing listing =
+                                        new ContainerListing(
+                                            DockerFilters.parse(filters, ContainerListing.FILTERS),
+                                            isTrue(all),
+                                            integer("limit", limit, -1),
+                                            containers::imageId);
+                                    Instant now = Instant.now();
+                                    listed =
+                                        containers
+                                            .list(account, listing)
+                                            .thenApply(
+                                                list ->
+                                                    json(
+                                                        StatusCodes.OK,
+                                                        list.stream()
+                                                            .map(
+                                                                summary ->
+                                                                    ContainerViews.listEntry(
+                                                                        summary,
+                                                                        containers.imageId(summary.image()),
+                                                                        isTrue(size)
+                                                                            ? containers.imageSize(summary.image()).orElse(0L)
+                                                                            : null,
+                                                                        now))
+                                                            .toList()));
+                                  } catch (DockerApiException e) {
+                                    listed = CompletableFuture.failedFuture(e);
+                                  }
+                                  return answer(listed);
+                                }))));
   }
 
   private Route inspectContainer(String reference) {
     return answer(
         containers
-            .find(account, reference)
-            .thenApply(state -> json(StatusCodes.OK, ContainerViews.inspect(state))));
+            .inspect(account, reference)
+            .thenApply(
+                inspection ->
+                    json(
+                        StatusCodes.OK,
+                        ContainerViews.inspect(
+                            inspection.state(),
+                            containers.imageId(inspection.state().spec().image()),
+                            inspection.pid()))));
   }
 
   private Route removeContainer(String reference) {
@@ -222,6 +274,18 @@ public final class DockerRoutes extends AllDirectives {
             HttpResponse.create().withStatus(changed ? StatusCodes.NO_CONTENT : StatusCodes.NOT_MODIFIED));
   }
 
+  /** Reads a whole-number query parameter; throws a 400 naming it when it is not one. */
+  static int integer(String name, Optional<String> value, int absent) {
+    if (value.isEmpty() || value.get().isEmpty()) {
+      return absent;
+    }
+    try {
+      return Integer.parseInt(value.get());
+    } catch (NumberFormatException e) {
+      throw DockerApiException.badRequest("invalid " + name + " \"" + value.get() + "\": expected a whole number");
+    }
+  }
+
   private static Integer seconds(Optional<String> value) {
     if (value.isEmpty()) {
       return null;
@@ -231,34 +295,6 @@ public final class DockerRoutes extends AllDirectives {
     } catch (NumberFormatException e) {
       throw DockerApiException.badRequest("invalid stop timeout \"" + value.get() + "\": expected whole seconds");
     }
-  }
-
-  /**
-   * Sends the log lines in Docker's multiplexed framing for containers without a TTY: per line
-   * an 8-byte header (stream 1 or 2, three zero bytes, the payload length as a big-endian int)
-   * and then the payload.
-   */
-  private Route containerLogs(String reference) {
-    return parameterOptional(
-        "stdout",
-        stdout ->
-            parameterOptional(
-                "stderr",
-                stderr ->
-                    parameterOptional(
-                        "timestamps",
-                        timestamps ->
-                            answer(
-                                containers
-                                    .logs(account, reference)
-                                    .thenApply(
-                                        lines ->
-                                            HttpResponse.create()
-                                                .withStatus(StatusCodes.OK)
-                                                .withEntity(
-                                                    ContentTypes.APPLICATION_OCTET_STREAM,
-                                                    LogFrames.encode(
-                                                        lines, isTrue(stdout), isTrue(stderr), isTrue(timestamps))))))));
   }
 
   private Route imageRoutes() {
@@ -315,23 +351,7 @@ public final class DockerRoutes extends AllDirectives {
                 }));
   }
 
-  /** Completes with the response, or with Docker's status code and message for a failure. */
-  private Route answer(CompletionStage<HttpResponse> response) {
-    return onComplete(
-        response,
-        result -> {
-          if (result.isSuccess()) {
-            return complete(result.get());
-          }
-          Throwable cause = ContainerService.unwrap(result.failed().get());
-          if (cause instanceof DockerApiException api) {
-            return complete(error(api.status(), api.getMessage()));
-          }
-          return complete(error(StatusCodes.INTERNAL_SERVER_ERROR, String.valueOf(cause.getMessage())));
-        });
-  }
-
-  private static JsonNode parseJson(String body) {
+  static JsonNode parseJson(String body) {
     try {
       return JSON.readTree(body);
     } catch (JsonProcessingException e) {
@@ -340,8 +360,12 @@ public final class DockerRoutes extends AllDirectives {
   }
 
   /** Reads a boolean query parameter the way the Docker daemon does. */
-  private static boolean isTrue(Optional<String> value) {
-    return value.map(v -> v.equals("1") || v.equalsIgnoreCase("true")).orElse(false);
+  static boolean isTrue(Optional<String> value) {
+    return value.map(DockerRoutes::isTrue).orElse(false);
+  }
+
+  static boolean isTrue(String value) {
+    return value.equals("1") || value.equalsIgnoreCase("true");
   }
 
   private Route ping() {
@@ -385,6 +409,24 @@ public final class DockerRoutes extends AllDirectives {
     body.put("Arch", architecture());
     body.put("KernelVersion", kernelVersion().orElse(""));
     return body;
+  }
+
+  /** Returns the fields of {@code /info} that stay the same while the member runs. */
+  private Map<String, Object> infoFields() {
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("ID", "nereid");
+    fields.put("Name", "nereid");
+    fields.put("ServerVersion", nereidVersion);
+    fields.put("OperatingSystem", "Nereid " + nereidVersion);
+    fields.put("OSType", "linux");
+    fields.put("Architecture", architecture());
+    fields.put("KernelVersion", kernelVersion().orElse(""));
+    fields.put("DefaultRuntime", "runc");
+    fields.put("Runtimes", Map.of("runc", Map.of("path", "runc")));
+    fields.put("Swarm", Map.of("LocalNodeState", "inactive"));
+    fields.put("SecurityOptions", List.of());
+    fields.put("Warnings", List.of());
+    return fields;
   }
 
   private static String architecture() {

@@ -1,5 +1,6 @@
 package io.nereid.account;
 
+import io.nereid.container.ContainerStatus;
 import io.nereid.entity.EntitySettings;
 import io.nereid.persistence.CborSerializable;
 import java.time.Clock;
@@ -38,9 +39,14 @@ public final class Account
   // State
 
   /**
-   * One line of a container listing.
+   * One line of a container listing. The fields after {@code createdAt} came later: summaries
+   * journaled before them read back with an empty command, exit code 0 and the epoch as times.
    *
    * @param status the container's status in lower case, as the Container entity names it
+   * @param command the entrypoint and command joined with spaces, as {@code docker ps} shows it
+   * @param exitCode the last exit code; meaningful once the container has exited
+   * @param startedAt the last start; the epoch when it never ran
+   * @param finishedAt the last exit; the epoch when it never exited
    */
   public record ContainerSummary(
       String containerId,
@@ -49,11 +55,24 @@ public final class Account
       String status,
       String nodeId,
       Map<String, String> labels,
-      Instant createdAt)
+      Instant createdAt,
+      String command,
+      int exitCode,
+      Instant startedAt,
+      Instant finishedAt)
       implements CborSerializable {
 
     public ContainerSummary {
       labels = labels == null ? Map.of() : Map.copyOf(labels);
+      command = command == null ? "" : command;
+      startedAt = startedAt == null ? Instant.EPOCH : startedAt;
+      finishedAt = finishedAt == null ? Instant.EPOCH : finishedAt;
+    }
+
+    ContainerSummary withName(String newName) {
+      return new ContainerSummary(
+          containerId, newName, image, status, nodeId, labels, createdAt, command, exitCode,
+          startedAt, finishedAt);
     }
 
     /** Summarises a container's current state. */
@@ -65,7 +84,11 @@ public final class Account
           state.status().lowerCase(),
           state.nodeId(),
           state.spec().labels(),
-          state.createdAt());
+          state.createdAt(),
+          String.join(" ", state.spec().command()),
+          state.exitCode(),
+          state.startedAt(),
+          state.finishedAt());
     }
   }
 
@@ -213,6 +236,18 @@ public final class Account
       return new State(names, next, quota, requests);
     }
 
+    State rename(ContainerRenamed event) {
+      Map<String, String> nextNames = new HashMap<>(names);
+      nextNames.remove(event.oldName(), event.containerId());
+      nextNames.put(event.newName(), event.containerId());
+      Map<String, ContainerSummary> next = new HashMap<>(containers);
+      ContainerSummary summary = containers.get(event.containerId());
+      if (summary != null) {
+        next.put(event.containerId(), summary.withName(event.newName()));
+      }
+      return new State(nextNames, next);
+    }
+
     State forget(ContainerForgotten event) {
       Map<String, ContainerSummary> next = new HashMap<>(containers);
       next.remove(event.containerId());
@@ -255,6 +290,14 @@ public final class Account
 
   /** Frees a name if the given container holds it; replies Done either way. */
   public record ReleaseName(String name, String containerId, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {}
+
+  /**
+   * Moves a container from one name to another in one step; replies Done, or the same conflict
+   * error as {@link ClaimName} when another container holds the new name.
+   */
+  public record RenameContainer(
+      String containerId, String oldName, String newName, ActorRef<StatusReply<Done>> replyTo)
       implements Command {}
 
   /** Adds or replaces a container's summary; replies Done. */
@@ -302,6 +345,8 @@ public final class Account
 
   public record ContainerForgotten(String containerId, Instant at) implements Event {}
 
+  public record ContainerRenamed(String containerId, String oldName, String newName, Instant at)
+      implements Event {}
   public record ContainerAdmitted(
       String name, String containerId, ResourceRequest request, Instant at) implements Event {}
 
@@ -351,6 +396,7 @@ public final class Account
         .onCommand(ReleaseName.class, this::onReleaseName)
         .onCommand(RecordContainer.class, this::onRecordContainer)
         .onCommand(ForgetContainer.class, this::onForgetContainer)
+        .onCommand(RenameContainer.class, this::onRenameContainer)
         .onCommand(ResolveName.class, this::onResolveName)
         .onCommand(ListContainers.class, this::onListContainers)
         .build();
@@ -417,6 +463,21 @@ public final class Account
         .thenReply(command.replyTo(), next -> next);
   }
 
+  private ReplyEffect<Event, State> onRenameContainer(State state, RenameContainer command) {
+    String holder = state.names().get(command.newName());
+    if (command.containerId().equals(holder)) {
+      return Effect().reply(command.replyTo(), StatusReply.ack());
+    }
+    if (holder != null) {
+      return Effect().reply(command.replyTo(), StatusReply.error(nameInUse(command.newName(), holder)));
+    }
+    return Effect()
+        .persist(
+            new ContainerRenamed(
+                command.containerId(), command.oldName(), command.newName(), clock.instant()))
+        .thenReply(command.replyTo(), state2 -> StatusReply.ack());
+  }
+
   private ReplyEffect<Event, State> onReleaseName(State state, ReleaseName command) {
     if (!command.containerId().equals(state.names().get(command.name()))) {
       return Effect().reply(command.replyTo(), StatusReply.ack());
@@ -429,6 +490,11 @@ public final class Account
   private ReplyEffect<Event, State> onRecordContainer(State state, RecordContainer command) {
     ContainerSummary summary = command.summary();
     if (summary.equals(state.containers().get(summary.containerId()))) {
+      return Effect().reply(command.replyTo(), StatusReply.ack());
+    }
+    // Only ForgetContainer takes a removed container out of the listing. The exit report of a
+    // force-removed container can arrive after that, and recording it would list the container again.
+    if (summary.status().equals(ContainerStatus.REMOVED.lowerCase())) {
       return Effect().reply(command.replyTo(), StatusReply.ack());
     }
     return Effect()
@@ -469,6 +535,7 @@ public final class Account
         .onEvent(NameReleased.class, State::release)
         .onEvent(ContainerRecorded.class, State::record)
         .onEvent(ContainerForgotten.class, State::forget)
+        .onEvent(ContainerRenamed.class, State::rename)
         .onEvent(ContainerAdmitted.class, State::admit)
         .onEvent(QuotaSet.class, State::limit)
         .build();

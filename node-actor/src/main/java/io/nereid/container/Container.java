@@ -11,6 +11,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
@@ -22,7 +23,9 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  *
  * <p>Every command is idempotent, so a gateway that retries after a timeout or a crash never
  * creates or starts a container twice. Reports from a node other than the one the container is
- * placed on are rejected; that fences an old placement after the container has moved.
+ * placed on are rejected, which fences an old placement after the container has moved ({@link
+ * Move}): the node id of the current placement is the fencing token. NOTE: a container that moves
+ * back to a node it left would accept a late report from its earlier run there.
  */
 public final class Container
     extends EventSourcedBehaviorWithEnforcedReplies<
@@ -66,8 +69,9 @@ public final class Container
           0, Instant.EPOCH, Instant.EPOCH, Instant.EPOCH);
     }
 
+    /** Returns true while the main process exists, paused or not. */
     public boolean isRunning() {
-      return status == ContainerStatus.RUNNING;
+      return status == ContainerStatus.RUNNING || status == ContainerStatus.PAUSED;
     }
 
     State create(ContainerCreated event) {
@@ -84,6 +88,14 @@ public final class Container
       return new State(
           containerId, next, desired, account, name, spec, event.placement().nodeId(),
           event.placement(), exitCode, oomKilled, restartCount, createdAt, startedAt, finishedAt);
+    }
+
+    /** Moves the placement; a process that ran on the old node no longer counts as running. */
+    State move(ContainerMoved event) {
+      ContainerStatus next = isRunning() ? ContainerStatus.PLACED : status;
+      return new State(
+          containerId, next, desired, account, name, spec, event.placement().nodeId(),
+          event.placement(), exitCode, oomKilled, restartCount, createdAt, startedAt, event.at());
     }
 
     State requestStart(StartRequested event) {
@@ -116,6 +128,26 @@ public final class Container
           placement, exitCode, oomKilled, restartCount, createdAt, startedAt, finishedAt);
     }
 
+    State pause(ContainerPaused event) {
+      return withStatus(ContainerStatus.PAUSED);
+    }
+
+    State unpause(ContainerUnpaused event) {
+      return withStatus(ContainerStatus.RUNNING);
+    }
+
+    State rename(ContainerRenamed event) {
+      return new State(
+          containerId, status, desired, account, event.newName(), spec, nodeId,
+          placement, exitCode, oomKilled, restartCount, createdAt, startedAt, finishedAt);
+    }
+
+    private State withStatus(ContainerStatus next) {
+      return new State(
+          containerId, next, desired, account, name, spec, nodeId,
+          placement, exitCode, oomKilled, restartCount, createdAt, startedAt, finishedAt);
+    }
+
     State remove(ContainerRemoved event) {
       return new State(
           containerId, ContainerStatus.REMOVED, DesiredState.REMOVED, account, name, spec, nodeId,
@@ -142,6 +174,16 @@ public final class Container
   public record Place(PlacementRecord placement, ActorRef<StatusReply<State>> replyTo)
       implements Command {}
 
+  /**
+   * Moves the container from {@code fromNode} to the placement's node, running or not, as when
+   * its node is lost or drained; replies with the new state. The move is rejected unless the
+   * container is on {@code fromNode}, and repeating it replies with the current state. From then
+   * on reports from {@code fromNode} are rejected.
+   */
+  public record Move(
+      PlacementRecord placement, String fromNode, ActorRef<StatusReply<State>> replyTo)
+      implements Command {}
+
   /** Marks the container as wanted running; replies with the new state. */
   public record RequestStart(ActorRef<StatusReply<State>> replyTo) implements Command {}
 
@@ -161,6 +203,23 @@ public final class Container
       implements Command {}
 
   /**
+   * A node agent's report that the container's processes are frozen; replies with the new state.
+   * Rejected unless the container runs.
+   */
+  public record ReportPaused(String nodeId, ActorRef<StatusReply<State>> replyTo)
+      implements Command {}
+
+  /** A node agent's report that a paused container runs again; replies with the new state. */
+  public record ReportUnpaused(String nodeId, ActorRef<StatusReply<State>> replyTo)
+      implements Command {}
+
+  /**
+   * Changes the container's name; replies with the new state. The account must have claimed the
+   * new name for this container first, because names are unique per account.
+   */
+  public record Rename(String newName, ActorRef<StatusReply<State>> replyTo) implements Command {}
+
+  /**
    * Removes the container; replies with the final state. A running container is removed only
    * with {@code force}.
    */
@@ -178,6 +237,9 @@ public final class Container
 
   public record ContainerPlaced(PlacementRecord placement, Instant at) implements Event {}
 
+  public record ContainerMoved(PlacementRecord placement, String fromNode, Instant at)
+      implements Event {}
+
   /**
    * @param byRestartPolicy true when the restart policy asked, false when the user did
    */
@@ -192,24 +254,38 @@ public final class Container
 
   public record ContainerRemoved(Instant at) implements Event {}
 
+  public record ContainerPaused(String nodeId, Instant at) implements Event {}
+
+  public record ContainerUnpaused(String nodeId, Instant at) implements Event {}
+
+  public record ContainerRenamed(String oldName, String newName, Instant at) implements Event {}
+
   // Sharding key and init
 
   public static final EntityTypeKey<Command> TYPE_KEY =
       EntityTypeKey.create(Command.class, "Container");
 
   public static Behavior<Command> create(String containerId, EntitySettings settings) {
-    return new Container(containerId, settings);
+    return new Container(containerId, settings, ContainerObserver.NONE);
+  }
+
+  /** Creates the entity; {@code observer} receives its events once they are persisted. */
+  public static Behavior<Command> create(
+      String containerId, EntitySettings settings, ContainerObserver observer) {
+    return new Container(containerId, settings, observer);
   }
 
   private final String containerId;
   private final EntitySettings settings;
   private final Clock clock;
+  private final ContainerObserver observer;
 
-  private Container(String containerId, EntitySettings settings) {
+  private Container(String containerId, EntitySettings settings, ContainerObserver observer) {
     super(PersistenceId.of(TYPE_KEY.name(), containerId));
     this.containerId = containerId;
     this.settings = settings;
     this.clock = settings.clock();
+    this.observer = observer;
   }
 
   @Override
@@ -242,18 +318,21 @@ public final class Container
         .forAnyState()
         .onCommand(Create.class, this::onRepeatedCreate)
         .onCommand(Place.class, this::onPlace)
+        .onCommand(Move.class, this::onMove)
         .onCommand(RequestStart.class, this::onRequestStart)
         .onCommand(RequestStop.class, this::onRequestStop)
         .onCommand(ReportStarted.class, this::onReportStarted)
         .onCommand(ReportExited.class, this::onReportExited)
+        .onCommand(ReportPaused.class, this::onReportPaused)
+        .onCommand(ReportUnpaused.class, this::onReportUnpaused)
+        .onCommand(Rename.class, this::onRename)
         .onCommand(Remove.class, this::onRemove)
         .onCommand(Get.class, (state, command) -> Effect().reply(command.replyTo(), state));
     return builder.build();
   }
 
   private ReplyEffect<Event, State> onCreate(State state, Create command) {
-    return Effect()
-        .persist(
+    return persist(
             new ContainerCreated(command.account(), command.name(), command.spec(), clock.instant()))
         .thenReply(command.replyTo(), StatusReply::success);
   }
@@ -288,8 +367,18 @@ public final class Container
                       + state.nodeId()
                       + " and cannot move while it runs"));
     }
-    return Effect()
-        .persist(new ContainerPlaced(command.placement(), clock.instant()))
+    return persist(new ContainerPlaced(command.placement(), clock.instant()))
+        .thenReply(command.replyTo(), StatusReply::success);
+  }
+
+  private ReplyEffect<Event, State> onMove(State state, Move command) {
+    if (state.nodeId().equals(command.placement().nodeId())) {
+      return replyState(command.replyTo(), state);
+    }
+    if (!state.nodeId().equals(command.fromNode())) {
+      return rejectStaleNode(command.replyTo(), state, command.fromNode());
+    }
+    return persist(new ContainerMoved(command.placement(), command.fromNode(), clock.instant()))
         .thenReply(command.replyTo(), StatusReply::success);
   }
 
@@ -303,8 +392,7 @@ public final class Container
     if (state.desired() == DesiredState.RUNNING) {
       return replyState(command.replyTo(), state);
     }
-    return Effect()
-        .persist(new StartRequested(false, clock.instant()))
+    return persist(new StartRequested(false, clock.instant()))
         .thenReply(command.replyTo(), StatusReply::success);
   }
 
@@ -312,8 +400,7 @@ public final class Container
     if (state.desired() == DesiredState.STOPPED) {
       return replyState(command.replyTo(), state);
     }
-    return Effect()
-        .persist(new StopRequested(clock.instant()))
+    return persist(new StopRequested(clock.instant()))
         .thenReply(command.replyTo(), StatusReply::success);
   }
 
@@ -324,8 +411,7 @@ public final class Container
     if (state.isRunning()) {
       return replyState(command.replyTo(), state);
     }
-    return Effect()
-        .persist(new ContainerStarted(command.nodeId(), clock.instant()))
+    return persist(new ContainerStarted(command.nodeId(), clock.instant()))
         .thenReply(command.replyTo(), StatusReply::success);
   }
 
@@ -345,7 +431,41 @@ public final class Container
             && state.spec().restartPolicy().restartsAfter(command.exitCode(), state.restartCount());
     List<Event> events =
         restart ? List.of(exited, new StartRequested(true, now)) : List.of(exited);
-    return Effect().persist(events).thenReply(command.replyTo(), StatusReply::success);
+    return persist(events).thenReply(command.replyTo(), StatusReply::success);
+  }
+
+  private ReplyEffect<Event, State> onReportPaused(State state, ReportPaused command) {
+    if (!state.nodeId().equals(command.nodeId())) {
+      return rejectStaleNode(command.replyTo(), state, command.nodeId());
+    }
+    if (state.status() == ContainerStatus.PAUSED) {
+      return replyState(command.replyTo(), state);
+    }
+    if (state.status() != ContainerStatus.RUNNING) {
+      return Effect()
+          .reply(command.replyTo(), StatusReply.error("Container " + containerId + " is not running"));
+    }
+    return persist(new ContainerPaused(command.nodeId(), clock.instant()))
+        .thenReply(command.replyTo(), StatusReply::success);
+  }
+
+  private ReplyEffect<Event, State> onReportUnpaused(State state, ReportUnpaused command) {
+    if (!state.nodeId().equals(command.nodeId())) {
+      return rejectStaleNode(command.replyTo(), state, command.nodeId());
+    }
+    if (state.status() != ContainerStatus.PAUSED) {
+      return replyState(command.replyTo(), state);
+    }
+    return persist(new ContainerUnpaused(command.nodeId(), clock.instant()))
+        .thenReply(command.replyTo(), StatusReply::success);
+  }
+
+  private ReplyEffect<Event, State> onRename(State state, Rename command) {
+    if (state.name().equals(command.newName())) {
+      return replyState(command.replyTo(), state);
+    }
+    return persist(new ContainerRenamed(state.name(), command.newName(), clock.instant()))
+        .thenReply(command.replyTo(), StatusReply::success);
   }
 
   private ReplyEffect<Event, State> onRemove(State state, Remove command) {
@@ -358,9 +478,17 @@ public final class Container
                       + containerId
                       + ": stop it first or use force"));
     }
-    return Effect()
-        .persist(new ContainerRemoved(clock.instant()))
+    return persist(new ContainerRemoved(clock.instant()))
         .thenReply(command.replyTo(), StatusReply::success);
+  }
+
+  /** Persists the events, then tells the observer, before the caller's reply. */
+  private EffectBuilder<Event, State> persist(Event event) {
+    return persist(List.of(event));
+  }
+
+  private EffectBuilder<Event, State> persist(List<Event> events) {
+    return Effect().persist(events).thenRun(state -> observer.containerChanged(events, state));
   }
 
   private ReplyEffect<Event, State> replyState(ActorRef<StatusReply<State>> replyTo, State state) {
@@ -397,11 +525,15 @@ public final class Container
   private static ActorRef<StatusReply<State>> stateReplyTarget(Command command) {
     if (command instanceof Create c) return c.replyTo();
     if (command instanceof Place c) return c.replyTo();
+    if (command instanceof Move c) return c.replyTo();
     if (command instanceof RequestStart c) return c.replyTo();
     if (command instanceof RequestStop c) return c.replyTo();
     if (command instanceof ReportStarted c) return c.replyTo();
     if (command instanceof ReportExited c) return c.replyTo();
     if (command instanceof Remove c) return c.replyTo();
+    if (command instanceof ReportPaused c) return c.replyTo();
+    if (command instanceof ReportUnpaused c) return c.replyTo();
+    if (command instanceof Rename c) return c.replyTo();
     throw new IllegalArgumentException("no reply target in " + command);
   }
 
@@ -411,11 +543,15 @@ public final class Container
         .forAnyState()
         .onEvent(ContainerCreated.class, State::create)
         .onEvent(ContainerPlaced.class, State::place)
+        .onEvent(ContainerMoved.class, State::move)
         .onEvent(StartRequested.class, State::requestStart)
         .onEvent(ContainerStarted.class, State::start)
         .onEvent(ContainerExited.class, State::exit)
         .onEvent(StopRequested.class, State::requestStop)
         .onEvent(ContainerRemoved.class, State::remove)
+        .onEvent(ContainerPaused.class, State::pause)
+        .onEvent(ContainerUnpaused.class, State::unpause)
+        .onEvent(ContainerRenamed.class, State::rename)
         .build();
   }
 }

@@ -9,6 +9,8 @@ public enum ContainerStatus {
   /** Holds a reservation on a node and has not run there yet. */
   PLACED,
   RUNNING,
+  /** Running with every process frozen. */
+  PAUSED,
   /** The main process ended; the state keeps its exit code. */
   EXITED,
   /** Removed by the user; the entity accepts no further command but reads. */

@@ -2,6 +2,7 @@ package io.nereid.entity;
 
 import io.nereid.account.Account;
 import io.nereid.container.Container;
+import io.nereid.container.ContainerObserver;
 import io.nereid.node.ComputeNode;
 import io.nereid.node.NodeObserver;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -24,6 +25,18 @@ public final class EntitySharding {
    */
   public static ClusterSharding init(
       ActorSystem<?> system, EntitySettings settings, NodeObserver nodeObserver) {
+    return init(system, settings, nodeObserver, ContainerObserver.NONE);
+  }
+
+  /**
+   * Registers the entities; the observers receive the changes of the compute nodes and
+   * containers hosted on this member.
+   */
+  public static ClusterSharding init(
+      ActorSystem<?> system,
+      EntitySettings settings,
+      NodeObserver nodeObserver,
+      ContainerObserver containerObserver) {
     ClusterSharding sharding = ClusterSharding.get(system);
     sharding.init(
         Entity.of(
@@ -31,7 +44,7 @@ public final class EntitySharding {
                 context -> ComputeNode.create(context.getEntityId(), settings, nodeObserver))
             .withRole(CONTROL_ROLE));
     sharding.init(
-        Entity.of(Container.TYPE_KEY, context -> Container.create(context.getEntityId(), settings))
+        Entity.of(Container.TYPE_KEY, context -> Container.create(context.getEntityId(), settings, containerObserver))
             .withRole(CONTROL_ROLE));
     sharding.init(
         Entity.of(Account.TYPE_KEY, context -> Account.create(context.getEntityId(), settings))

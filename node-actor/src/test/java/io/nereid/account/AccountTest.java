@@ -60,7 +60,8 @@ class AccountTest {
 
   private static Account.ContainerSummary summary(String id, String name, long createdSecond) {
     return new Account.ContainerSummary(
-        id, name, "busybox", "created", "n1", Map.of(), Instant.ofEpochSecond(createdSecond));
+        id, name, "busybox", "created", "n1", Map.of(), Instant.ofEpochSecond(createdSecond), "sh",
+        0, Instant.EPOCH, Instant.EPOCH);
   }
 
   @Test
@@ -126,6 +127,50 @@ class AccountTest {
 
     assertEquals(List.of(), list(account));
     assertEquals(Optional.empty(), resolve(account, "tmp"));
+  }
+
+  @Test
+  void removedSummaryAfterForgetNotListed() {
+    ActorRef<Account.Command> account = spawn("forget-2");
+    record(account, summary("id-1", "tmp", 1));
+    TestProbe<StatusReply<Done>> probe = kit.testKit.createTestProbe();
+    account.tell(new Account.ForgetContainer("id-1", probe.ref()));
+    assertTrue(probe.receiveMessage().isSuccess());
+
+    record(
+        account,
+        new Account.ContainerSummary(
+            "id-1", "tmp", "busybox", "removed", "n1", Map.of(), Instant.ofEpochSecond(1), "sh",
+            0, Instant.EPOCH, Instant.EPOCH));
+
+    assertEquals(List.of(), list(account));
+  }
+
+  @Test
+  void renameMovesNameAndSummary() {
+    ActorRef<Account.Command> account = spawn("rename-1");
+    claim(account, "old", "id-1");
+    record(account, summary("id-1", "old", 1));
+    claim(account, "taken", "id-2");
+
+    StatusReply<Done> conflict = rename(account, "id-1", "old", "taken");
+    StatusReply<Done> renamed = rename(account, "id-1", "old", "new");
+
+    assertTrue(conflict.isError());
+    assertTrue(conflict.getError().getMessage().contains("\"/taken\" is already in use by container \"id-2\""));
+    assertTrue(renamed.isSuccess());
+    assertEquals(Optional.empty(), resolve(account, "old"));
+    assertEquals(Optional.of("id-1"), resolve(account, "new"));
+    assertEquals("new", list(account).get(0).name());
+    kit.testKit.stop(account);
+    assertEquals(Optional.of("id-1"), resolve(spawn("rename-1"), "new"), "the rename survives recovery");
+  }
+
+  private StatusReply<Done> rename(
+      ActorRef<Account.Command> account, String id, String oldName, String newName) {
+    TestProbe<StatusReply<Done>> probe = kit.testKit.createTestProbe();
+    account.tell(new Account.RenameContainer(id, oldName, newName, probe.ref()));
+    return probe.receiveMessage();
   }
 
   @Test

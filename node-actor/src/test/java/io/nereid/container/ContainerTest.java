@@ -48,7 +48,8 @@ class ContainerTest {
       Function<ActorRef<StatusReply<Container.State>>, Container.Command> command) {
     TestProbe<StatusReply<Container.State>> probe = kit.testKit.createTestProbe();
     container.tell(command.apply(probe.ref()));
-    return probe.receiveMessage();
+    // The first write to a fresh keyspace can take seconds on a busy machine.
+    return probe.receiveMessage(java.time.Duration.ofSeconds(15));
   }
 
   private Container.State ok(
@@ -137,6 +138,33 @@ class ContainerTest {
   }
 
   @Test
+  void moveFencesOldNode() {
+    String id = id('m');
+    ActorRef<Container.Command> container = spawn(id);
+    ok(container, r -> new Container.Create("acct", "mover", SPEC, r));
+    ok(container, r -> new Container.Place(on("n1"), r));
+    ok(container, Container.RequestStart::new);
+    ok(container, r -> new Container.ReportStarted("n1", r));
+
+    Container.State moved = ok(container, r -> new Container.Move(on("n2"), "n1", r));
+    Container.State repeated = ok(container, r -> new Container.Move(on("n2"), "n1", r));
+    StatusReply<Container.State> fromWrongNode = ask(container, r -> new Container.Move(on("n3"), "n1", r));
+    StatusReply<Container.State> lateExit = ask(container, r -> new Container.ReportExited("n1", 0, false, r));
+    StatusReply<Container.State> lateStart = ask(container, r -> new Container.ReportStarted("n1", r));
+    Container.State started = ok(container, r -> new Container.ReportStarted("n2", r));
+
+    assertEquals("n2", moved.nodeId());
+    assertEquals(ContainerStatus.PLACED, moved.status());
+    assertEquals(Container.DesiredState.RUNNING, moved.desired());
+    assertEquals(moved, repeated);
+    assertEquals("container " + id + " is placed on node n2, not on n1", fromWrongNode.getError().getMessage());
+    assertEquals("container " + id + " is placed on node n2, not on n1", lateExit.getError().getMessage());
+    assertEquals("container " + id + " is placed on node n2, not on n1", lateStart.getError().getMessage());
+    assertEquals(ContainerStatus.RUNNING, started.status());
+    assertEquals(1, kit.events("Container|" + id).stream().filter(e -> e instanceof Container.ContainerMoved).count());
+  }
+
+  @Test
   void runningContainerCannotMoveOrBeRemoved() {
     ActorRef<Container.Command> container = spawn(id('e'));
     ok(container, r -> new Container.Create("acct", "busy", SPEC, r));
@@ -214,6 +242,31 @@ class ContainerTest {
             .filter(e -> e instanceof Container.StartRequested s && s.byRestartPolicy())
             .count();
     assertEquals(2, restarts);
+  }
+
+  @Test
+  void pauseUnpauseAndRename() {
+    String id = id('4');
+    ActorRef<Container.Command> container = spawn(id);
+    ok(container, r -> new Container.Create("acct", "frozen", SPEC, r));
+    ok(container, r -> new Container.Place(on("n1"), r));
+    StatusReply<Container.State> notRunning = ask(container, r -> new Container.ReportPaused("n1", r));
+    ok(container, Container.RequestStart::new);
+    ok(container, r -> new Container.ReportStarted("n1", r));
+
+    Container.State paused = ok(container, r -> new Container.ReportPaused("n1", r));
+    Container.State renamed = ok(container, r -> new Container.Rename("thawed", r));
+    StatusReply<Container.State> removeRunning = ask(container, r -> new Container.Remove(false, r));
+    Container.State unpaused = ok(container, r -> new Container.ReportUnpaused("n1", r));
+
+    assertTrue(notRunning.isError());
+    assertEquals(ContainerStatus.PAUSED, paused.status());
+    assertTrue(paused.isRunning(), "a paused container still runs");
+    assertEquals("thawed", renamed.name());
+    assertTrue(removeRunning.isError(), "a paused container is removed only with force");
+    assertEquals(ContainerStatus.RUNNING, unpaused.status());
+    kit.testKit.stop(container);
+    assertEquals(unpaused, get(spawn(id)), "pause, unpause and rename survive recovery");
   }
 
   @Test

@@ -49,7 +49,7 @@ class JournalFormatTest {
           "busybox:1.36", List.of("/bin/sh", "-c"), List.of("httpd -f"), List.of("A=1"),
           Map.of("role", "web"), "/srv", "1000:1000", "web-1", 256L << 20, 500_000_000L, 512,
           1L << 30, new RestartPolicy("on-failure", 3), "SIGINT", 5, true, false, "host", false,
-          true);
+          true, false);
 
   private static final PlacementRecord PLACEMENT =
       new PlacementRecord(
@@ -75,7 +75,9 @@ class JournalFormatTest {
   static List<Object> samples() {
     Resources resources = new Resources(1500, 1L << 30, 10L << 30);
     Account.ContainerSummary summary =
-        new Account.ContainerSummary("f".repeat(64), "web", "busybox", "running", "n1", Map.of("a", "b"), AT);
+        new Account.ContainerSummary(
+            "f".repeat(64), "web", "busybox", "running", "n1", Map.of("a", "b"), AT,
+            "/bin/sh -c httpd", 3, AT, AT.plusSeconds(5));
     return List.of(
         new ComputeNode.NodeRegistered("default", resources, Map.of("rack", "r1"), AT),
         new ComputeNode.NodeStatusChanged(NodeStatus.CORDONED, "maintenance", AT),
@@ -88,11 +90,15 @@ class JournalFormatTest {
             Map.of("c1", Reservation.of(resources)), AT, 7),
         new Container.ContainerCreated("acct", "web", SPEC, AT),
         new Container.ContainerPlaced(PLACEMENT, AT),
+        new Container.ContainerMoved(PLACEMENT, "n0", AT),
         new Container.StartRequested(true, AT),
         new Container.ContainerStarted("n1", AT),
         new Container.ContainerExited("n1", 137, true, AT),
         new Container.StopRequested(AT),
         new Container.ContainerRemoved(AT),
+        new Container.ContainerPaused("n1", AT),
+        new Container.ContainerUnpaused("n1", AT),
+        new Container.ContainerRenamed("web", "web-2", AT),
         new Container.State(
             "f".repeat(64), io.nereid.container.ContainerStatus.EXITED,
             Container.DesiredState.STOPPED, "acct", "web", SPEC, "n1", PLACEMENT, 3, false, 1, AT,
@@ -101,9 +107,40 @@ class JournalFormatTest {
         new Account.NameReleased("web", "c1", AT),
         new Account.ContainerRecorded(summary, AT),
         new Account.ContainerForgotten("c1", AT),
+        new Account.ContainerRenamed("c1", "web", "web-2", AT),
         new Account.ContainerAdmitted("web", "c1", new Account.ResourceRequest(256L << 20, 500), AT),
         new Account.QuotaSet(new Account.Quota(10L, 4L << 30, null), AT),
         new Account.State(Map.of("web", "c1"), Map.of("c1", summary)));
+  }
+
+  /**
+   * Committed bytes of earlier forms, each with the value it must still read as. A container
+   * summary from before the command, exit code and times were added reads with their defaults.
+   */
+  static Map<String, Object> earlierForms() {
+    Account.ContainerSummary summary =
+        new Account.ContainerSummary(
+            "f".repeat(64), "web", "busybox", "running", "n1", Map.of("a", "b"), AT, "", 0,
+            Instant.EPOCH, Instant.EPOCH);
+    return Map.of(
+        "io.nereid.account.Account$ContainerRecorded.before-summary-times.cbor",
+        new Account.ContainerRecorded(summary, AT),
+        "io.nereid.account.Account$State.before-summary-times.cbor",
+        new Account.State(Map.of("web", "c1"), Map.of("c1", summary)));
+  }
+
+  @Test
+  void earlierFormsStillRead() throws IOException {
+    for (Map.Entry<String, Object> form : earlierForms().entrySet()) {
+      Object expected = form.getValue();
+      Serializer serializer = serialization.findSerializerFor(expected);
+      String manifest = Serializers.manifestFor(serializer, expected);
+      byte[] bytes = Files.readAllBytes(GOLDEN.resolve(form.getKey()));
+
+      Object read = serialization.deserialize(bytes, serializer.identifier(), manifest).get();
+
+      assertEquals(expected, read, () -> "committed bytes of " + form.getKey());
+    }
   }
 
   @Test

@@ -63,18 +63,8 @@ public final class ContainerPlacement {
       return CompletableFuture.failedFuture(
           new IllegalStateException("no such container: " + containerId));
     }
-    ContainerSpec spec = state.spec();
-    String pool = spec.labels().getOrDefault(POOL_LABEL, defaultPool);
-    PlacementSpec placementSpec =
-        new PlacementSpec(
-            containerId,
-            state.name(),
-            spec.image(),
-            spec.labels(),
-            spec.env(),
-            spec.memoryBytes(),
-            cpuMillis(spec),
-            spec.diskBytes());
+    String pool = state.spec().labels().getOrDefault(POOL_LABEL, defaultPool);
+    PlacementSpec placementSpec = PlacementSpec.of(state);
     CompletionStage<PlacementRecord> decided =
         sharding
             .entityRefFor(PoolScheduler.TYPE_KEY, pool)

@@ -5,13 +5,23 @@ import com.typesafe.config.ConfigFactory;
 import io.nereid.entity.EntitySettings;
 import io.nereid.entity.EntitySharding;
 import io.nereid.docker.ContainerService;
+import io.nereid.docker.DockerEvents;
+import io.nereid.docker.ImageService;
+import io.nereid.docker.UnixSocketListener;
+import java.nio.file.Path;
+import org.apache.pekko.http.javadsl.server.Route;
 import io.nereid.docker.DockerRoutes;
+import io.nereid.docker.HttpUpgrade;
 import io.nereid.image.ImageLoader;
+import io.nereid.image.ImagePuller;
+import io.nereid.image.RegistryClient;
 import io.nereid.image.ImageStore;
 import io.nereid.metrics.NereidMetrics;
 import java.time.Clock;
 import io.nereid.scheduler.ContainerPlacement;
 import io.nereid.node.NodeDirectory;
+import io.nereid.node.NodeMonitor;
+import org.apache.pekko.actor.typed.ActorRef;
 import io.nereid.scheduler.SchedulerSettings;
 import io.nereid.scheduler.SchedulerSharding;
 import io.nereid.server.admin.AdminRoutes;
@@ -49,23 +59,50 @@ public final class NereidMember {
   private final ActorSystem<Void> system;
   private final ClusterSharding sharding;
   private final ServerBinding adminBinding;
-  private final ServerBinding dockerBinding;
+  private final HttpUpgrade.Listener dockerBinding;
   private final ServerSettings settings;
   private final ImageStore images;
+  private final ActorRef<NodeMonitor.Command> monitor;
+  private final ImagePuller puller;
+  private final DockerEvents events;
+  private final UnixSocketListener dockerSocket;
 
   private NereidMember(
       ActorSystem<Void> system,
       ClusterSharding sharding,
       ServerBinding adminBinding,
-      ServerBinding dockerBinding,
+      HttpUpgrade.Listener dockerBinding,
       ServerSettings settings,
-      ImageStore images) {
+      ImageStore images,
+      ImagePuller puller,
+      ActorRef<NodeMonitor.Command> monitor,
+      DockerEvents events,
+      UnixSocketListener dockerSocket) {
+    this.dockerSocket = dockerSocket;
+    this.puller = puller;
+    this.monitor = monitor;
     this.system = system;
     this.sharding = sharding;
     this.adminBinding = adminBinding;
     this.dockerBinding = dockerBinding;
     this.settings = settings;
     this.images = images;
+    this.events = events;
+  }
+
+  /** This member's end of the cluster's Docker events topic. */
+  public DockerEvents events() {
+    return events;
+  }
+
+  /** The proxy of the cluster's node monitor, which takes the agents' heartbeats. */
+  public ActorRef<NodeMonitor.Command> nodeMonitor() {
+    return monitor;
+  }
+
+  /** Pulls images into {@link #images()} as {@code nereid.images} configures. */
+  public ImagePuller imagePuller() {
+    return puller;
   }
 
   /** This machine's image store, under the data directory. */
@@ -100,19 +137,28 @@ public final class NereidMember {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
       ClusterSharding sharding = ClusterSharding.get(system);
+      DockerEvents events = DockerEvents.start(system);
+      ActorRef<NodeMonitor.Command> monitor = NodeLiveness.monitor(system, sharding, settings);
       EntitySharding.init(
-          system, EntitySettings.fromConfig(full), SchedulerSharding.nodeObserver(sharding));
+          system,
+          EntitySettings.fromConfig(full),
+          NodeLiveness.observing(SchedulerSharding.nodeObserver(sharding), monitor),
+          events.containerObserver());
       SchedulerSettings schedulerSettings = SchedulerSettings.fromConfig(full);
       SchedulerSharding.init(system, sharding, schedulerSettings);
       ServerBinding admin = null;
-      ServerBinding docker = null;
+      HttpUpgrade.Listener docker = null;
+      UnixSocketListener socket = null;
       ImageStore images = ImageStore.open(settings.dataDir().toAbsolutePath().resolve("images"));
+      ImagePuller puller =
+          new ImagePuller(
+              images, new RegistryClient(ImageSettings.fromConfig(full), Clock.systemUTC()), IMAGE_WORK);
       if (settings.hasRole(EntitySharding.CONTROL_ROLE)) {
         NodeDirectory directory = new NodeDirectory(system, sharding, settings.askTimeout());
         NereidMetrics metrics = new NereidMetrics();
         RequestMetrics requestMetrics = new RequestMetrics(metrics);
         ContainerService containers =
-            containerService(system, sharding, schedulerSettings, settings, images, metrics);
+            containerService(system, sharding, schedulerSettings, settings, images, events, metrics);
         AdminRoutes routes =
             new AdminRoutes(
                 system,
@@ -130,19 +176,27 @@ public final class NereidMember {
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         log.info("admin api listening address={}", admin.localAddress());
+        Route dockerRoutes =
+            requestMetrics.timed(
+                "docker", dockerRoutes(containers, images, events, directory, puller).routes());
         docker =
-            Http.get(system)
-                .newServerAt(settings.dockerHost(), settings.dockerPort())
-                .bind(requestMetrics.timed("docker", dockerRoutes(containers, images).routes()))
+            HttpUpgrade.bind(
+                    system,
+                    settings.dockerHost(),
+                    settings.dockerPort(),
+                    dockerRoutes)
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         log.info("docker api listening address={}", docker.localAddress());
+        if (!settings.dockerSocket().isEmpty()) {
+          socket = UnixSocketListener.bind(system, Path.of(settings.dockerSocket()), dockerRoutes);
+        }
       }
       log.info(
           "member started address={} roles={}",
           cluster.selfMember().address(),
           settings.roles());
-      return new NereidMember(system, sharding, admin, docker, settings, images);
+      return new NereidMember(system, sharding, admin, docker, settings, images, puller, monitor, events, socket);
     } catch (Exception e) {
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -157,6 +211,7 @@ public final class NereidMember {
       SchedulerSettings scheduler,
       ServerSettings settings,
       ImageStore images,
+      DockerEvents events,
       NereidMetrics metrics) {
     ContainerPlacement placement =
         new ContainerPlacement(sharding, scheduler.defaultPool(), settings.askTimeout(), metrics);
@@ -166,16 +221,29 @@ public final class NereidMember {
         placement,
         settings.askTimeout(),
         images,
+        events,
         scheduler.poolSettings().defaultMemoryRequestBytes(),
         metrics);
   }
 
   /** Docker API routes; every request runs as the one default account for now. */
-  private static DockerRoutes dockerRoutes(ContainerService containers, ImageStore images) {
+  private static DockerRoutes dockerRoutes(
+      ContainerService containers,
+      ImageStore images,
+      DockerEvents events,
+      NodeDirectory directory,
+      ImagePuller puller) {
     // NOTE: docker load fills this member's image store only; a compute node on another machine
     // does not see the image.
     ImageLoader loader = new ImageLoader(images, IMAGE_WORK, Clock.systemUTC());
-    return new DockerRoutes(version(), containers, loader, DEFAULT_ACCOUNT);
+    return new DockerRoutes(
+        version(),
+        containers,
+        loader,
+        DEFAULT_ACCOUNT,
+        events,
+        directory,
+        new ImageService(loader, puller, IMAGE_WORK, containers, events));
   }
 
   /** Runs the blocking file work of image loading, away from the actors' dispatcher. */
@@ -226,6 +294,13 @@ public final class NereidMember {
   /** Leaves the cluster and stops the ActorSystem, waiting up to {@code timeout}. */
   public void stop(Duration timeout) {
     log.info("member stopping address={}", Cluster.get(system).selfMember().address());
+    if (dockerSocket != null) {
+      try {
+        dockerSocket.close();
+      } catch (IOException e) {
+        log.warn("docker api socket not closed error={}", e.toString());
+      }
+    }
     CoordinatedShutdown.get(system.classicSystem()).run(CoordinatedShutdown.jvmExitReason());
     try {
       system.getWhenTerminated().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);

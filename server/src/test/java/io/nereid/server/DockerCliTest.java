@@ -101,6 +101,186 @@ class DockerCliTest {
   }
 
   @Test
+  void foregroundRunPrintsOutputAndExitCode() throws Exception {
+    Cli ran = docker("run", "--name", "fg", "busybox", "sh", "-c", "echo out; sleep 0.2; echo err >&2; exit 3");
+
+    assertEquals(3, ran.code(), ran.err());
+    assertEquals("out", ran.out());
+    assertEquals("err", ran.err());
+    assertEquals("exited", docker("container", "inspect", "-f", "{{.State.Status}}", "fg").out());
+    assertEquals(0, docker("rm", "fg").code());
+  }
+
+  @Test
+  void runRmRemovesContainerAndKeepsExitCode() throws Exception {
+    Cli ran = docker("run", "--rm", "--name", "gone", "busybox", "sh", "-c", "echo bye; exit 4");
+
+    assertEquals(4, ran.code(), ran.err());
+    assertEquals("bye", ran.out());
+    assertTrue(docker("ps", "-a", "--format", "{{.Names}}").out().lines().noneMatch("gone"::equals));
+    Cli missing = docker("container", "inspect", "gone");
+    assertEquals(1, missing.code());
+    assertTrue(missing.err().contains("No such container: gone"), missing.err());
+
+    // Docker returns 127 for a command that is not found, and --rm removes the container anyway.
+    Cli broken = docker("run", "--rm", "--name", "broken", "busybox", "no-such-command");
+    assertEquals(127, broken.code(), broken.err());
+    assertTrue(broken.err().contains("executable file not found"), broken.err());
+    assertEquals(1, docker("container", "inspect", "broken").code(), "the container was removed");
+  }
+
+  @Test
+  void runInteractiveReadsStdinUntilItCloses() throws Exception {
+    Cli ran = dockerWithInput("first line\nsecond line\n", "run", "-i", "--rm", "busybox", "sh", "-c", "cat; echo done");
+
+    assertEquals(0, ran.code(), ran.err());
+    assertEquals("first line\nsecond line\ndone", ran.out());
+  }
+
+  @Test
+  void attachFollowsRunningContainer() throws Exception {
+    assertEquals(
+        0, docker("run", "-d", "--name", "att", "busybox", "sh", "-c", "sleep 2; echo late; exit 5").code());
+    assertEquals("running", awaitStatus("att", "running"));
+
+    Cli attached = docker("attach", "att");
+
+    assertEquals(5, attached.code(), attached.err());
+    assertEquals("late", attached.out());
+    assertEquals(0, docker("rm", "att").code());
+  }
+
+  @Test
+  void execRunsInRunningContainer() throws Exception {
+    assertEquals(0, docker("run", "-d", "--name", "ex", "busybox", "sleep", "300").code());
+    assertEquals("running", awaitStatus("ex", "running"));
+
+    Cli streams = docker("exec", "ex", "sh", "-c", "echo in; sleep 0.2; echo err >&2; exit 6");
+    assertEquals(6, streams.code(), streams.err());
+    assertEquals("in", streams.out());
+    assertEquals("err", streams.err());
+
+    Cli settings = docker("exec", "-e", "GREETING=hi", "-w", "/bin", "ex", "sh", "-c", "echo $GREETING; pwd");
+    assertEquals(0, settings.code(), settings.err());
+    assertEquals("hi\n/bin", settings.out());
+
+    Cli interactive = dockerWithInput("piped\n", "exec", "-i", "ex", "cat");
+    assertEquals(0, interactive.code(), interactive.err());
+    assertEquals("piped", interactive.out());
+
+    Cli detached = docker("exec", "-d", "ex", "sh", "-c", "echo flag > /flag");
+    assertEquals(0, detached.code(), detached.err());
+    assertEquals("", detached.out());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    Cli flag = docker("exec", "ex", "cat", "/flag");
+    while (flag.code() != 0 && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+      flag = docker("exec", "ex", "cat", "/flag");
+    }
+    assertEquals("flag", flag.out(), flag.err());
+
+    Cli tty = docker("exec", "-t", "ex", "true");
+    assertEquals(1, tty.code());
+    assertTrue(tty.err().contains("Nereid does not support a TTY for exec"), tty.err());
+
+    assertExecApi();
+
+    assertEquals(0, docker("stop", "-t", "1", "ex").code());
+    Cli stopped = docker("exec", "ex", "true");
+    assertEquals(1, stopped.code());
+    assertTrue(stopped.err().contains("is not running"), stopped.err());
+    assertEquals(0, docker("rm", "ex").code());
+  }
+
+  /** Checks the exec endpoints over plain HTTP, against the running container "ex". */
+  private static void assertExecApi() throws Exception {
+    HttpResponse<String> created = post("/v1.41/containers/ex/exec", "{\"Cmd\": [\"sh\", \"-c\", \"exit 4\"]}");
+    assertEquals(201, created.statusCode(), created.body());
+    String execId = created.body().replaceAll(".*\"Id\":\"([0-9a-f]{64})\".*", "$1");
+    HttpResponse<String> before = get("/v1.41/exec/" + execId + "/json");
+    assertEquals(200, before.statusCode(), before.body());
+    assertTrue(before.body().contains("\"Running\":false,\"ExitCode\":null"), before.body());
+    assertEquals(200, post("/v1.41/exec/" + execId + "/resize?h=24&w=80", "").statusCode());
+
+    assertEquals(200, post("/v1.41/exec/" + execId + "/start", "{\"Detach\": true}").statusCode());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    String after = get("/v1.41/exec/" + execId + "/json").body();
+    while (!after.contains("\"ExitCode\":4") && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      after = get("/v1.41/exec/" + execId + "/json").body();
+    }
+    assertTrue(after.contains("\"Running\":false,\"ExitCode\":4"), after);
+    assertEquals(409, post("/v1.41/exec/" + execId + "/start", "{\"Detach\": true}").statusCode());
+
+    HttpResponse<String> unknown = get("/v1.41/exec/nosuch/json");
+    assertEquals(404, unknown.statusCode());
+    assertEquals("{\"message\":\"No such exec instance: nosuch\"}", unknown.body());
+    HttpResponse<String> noCommand = post("/v1.41/containers/ex/exec", "{\"Cmd\": []}");
+    assertEquals(400, noCommand.statusCode());
+    assertEquals("{\"message\":\"No exec command specified\"}", noCommand.body());
+  }
+
+  @Test
+  void logsFollowTailAndTimeBounds() throws Exception {
+    assertEquals(
+        0,
+        docker("run", "-d", "--name", "talker", "busybox", "sh", "-c", "echo one; sleep 0.3; echo two >&2; sleep 2; echo three")
+            .code());
+
+    Cli followed = docker("logs", "-f", "talker");
+    assertEquals(0, followed.code(), followed.err());
+    assertEquals("one\nthree", followed.out());
+    assertEquals("two", followed.err());
+    assertEquals("exited", awaitStatus("talker", "exited"));
+
+    assertEquals("three", docker("logs", "--tail", "1", "talker").out());
+    Cli lastTwo = docker("logs", "--tail", "2", "talker");
+    assertEquals("three", lastTwo.out());
+    assertEquals("two", lastTwo.err());
+
+    Cli stamped = docker("logs", "-t", "--tail", "1", "talker");
+    assertTrue(stamped.out().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d*[1-9])?Z three"), stamped.out());
+    String threeAt = stamped.out().substring(0, stamped.out().indexOf(' '));
+    Cli beforeThree = docker("logs", "--until", threeAt, "talker");
+    assertEquals("one", beforeThree.out());
+    Cli fromThree = docker("logs", "--since", threeAt, "talker");
+    assertEquals("three", fromThree.out());
+    assertEquals("", fromThree.err());
+    assertEquals("", docker("logs", "--since", "2099-01-01T00:00:00Z", "talker").out());
+
+    assertEquals(0, docker("rm", "talker").code());
+  }
+
+  @Test
+  void waitConditionsRegisteredAtRequestTime() throws Exception {
+    assertEquals(0, docker("create", "--name", "waited", "busybox", "sh", "-c", "exit 2").code());
+
+    // The headers arrive once the wait is registered; the body once the condition is met.
+    HttpResponse<java.io.InputStream> nextExit = postStreaming("/v1.41/containers/waited/wait?condition=next-exit");
+    assertEquals(200, nextExit.statusCode());
+    assertEquals(0, docker("start", "waited").code());
+    assertEquals("{\"StatusCode\":2}", new String(nextExit.body().readAllBytes(), StandardCharsets.UTF_8).strip());
+
+    HttpResponse<java.io.InputStream> removed = postStreaming("/v1.41/containers/waited/wait?condition=removed");
+    assertEquals(200, removed.statusCode());
+    assertEquals(0, docker("rm", "waited").code());
+    assertEquals("{\"StatusCode\":2}", new String(removed.body().readAllBytes(), StandardCharsets.UTF_8).strip());
+
+    HttpResponse<String> invalid = post("/v1.41/containers/nosuch/wait?condition=later", "");
+    assertEquals(400, invalid.statusCode());
+    assertTrue(invalid.body().contains("invalid condition"), invalid.body());
+  }
+
+  /** Posts with no body and returns as soon as the response headers arrived. */
+  private static HttpResponse<java.io.InputStream> postStreaming(String path) throws Exception {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + dockerPort + path))
+            .POST(HttpRequest.BodyPublishers.noBody())
+            .build();
+    return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofInputStream());
+  }
+
+  @Test
   void restartPolicyRunsAgain() throws Exception {
     Cli ran =
         docker("run", "-d", "--name", "flaky", "--restart", "on-failure:2", "busybox", "sh", "-c", "exit 3");
@@ -203,26 +383,43 @@ class DockerCliTest {
 
   @Test
   void missingImageFailsCreate() throws Exception {
-    Cli created = docker("create", "--name", "ghost", "no-such-image");
-    Cli ran = docker("run", "-d", "--name", "ghost", "no-such-image");
+    // The CLI pulls a missing image; a registry on a closed loopback port keeps that pull local.
+    String image = "127.0.0.1:1/no-such-image";
+    Cli created = docker("create", "--name", "ghost", image);
+    Cli ran = docker("run", "-d", "--name", "ghost", image);
 
     assertEquals(1, created.code(), created.out());
-    assertTrue(created.err().contains("Unable to find image 'no-such-image:latest' locally"), created.err());
+    assertTrue(created.err().contains("Unable to find image '" + image + ":latest' locally"), created.err());
+    assertTrue(created.err().contains("pull of " + image + ":latest failed"), created.err());
     assertEquals(125, ran.code(), ran.out());
-    assertTrue(ran.err().contains("images/create is not implemented by Nereid yet"), ran.err());
+    assertTrue(ran.err().contains("pull of " + image + ":latest failed"), ran.err());
     assertEquals(1, docker("rm", "ghost").code(), "no container was left behind");
   }
 
   private record Cli(int code, String out, String err) {}
 
-  private static Cli docker(String... args) throws IOException, InterruptedException {
+  private static Process dockerProcess(String... args) throws IOException {
     List<String> command = new ArrayList<>(List.of("docker"));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().put("DOCKER_HOST", "tcp://127.0.0.1:" + dockerPort);
     builder.environment().remove("DOCKER_CONTEXT");
     builder.environment().put("DOCKER_CONFIG", dir.resolve("docker-config").toString());
-    Process process = builder.start();
+    return builder.start();
+  }
+
+  private static Cli docker(String... args) throws IOException, InterruptedException {
+    return dockerWithInput(null, args);
+  }
+
+  /** Runs the docker CLI with {@code input} as its stdin, or with an empty stdin when it is null. */
+  private static Cli dockerWithInput(String input, String... args) throws IOException, InterruptedException {
+    Process process = dockerProcess(args);
+    try (var stdin = process.getOutputStream()) {
+      if (input != null) {
+        stdin.write(input.getBytes(StandardCharsets.UTF_8));
+      }
+    }
     assertTrue(process.waitFor(60, TimeUnit.SECONDS), "docker " + String.join(" ", args) + " timed out");
     return new Cli(
         process.exitValue(),
@@ -272,6 +469,325 @@ class DockerCliTest {
     assertTrue(missing.err().contains("No such container: web"), missing.err());
     assertTrue(docker("create", "--name", "web", "busybox").code() == 0, "the name is free again");
     assertEquals(0, docker("rm", "web").code());
+  }
+
+  @Test
+  void psShowsCommandStatusAndFilters() throws Exception {
+    assertEquals(0, docker("run", "-d", "--name", "psa", "--label", "tier=web", "busybox", "sleep", "300").code());
+    assertEquals(0, docker("run", "-d", "--name", "psb", "--label", "tier=db", "busybox", "sh", "-c", "exit 3").code());
+    assertEquals(0, docker("create", "--name", "psc", "busybox", "true").code());
+    assertEquals("running", awaitStatus("psa", "running"));
+    assertEquals("exited", awaitStatus("psb", "exited"));
+
+    String running = docker("ps", "--format", "{{.Names}}|{{.Command}}|{{.Status}}").out();
+    assertTrue(running.matches("psa\\|\"sleep 300\"\\|Up (Less than a second|\\d+ seconds?)"), running);
+    String exited = docker("ps", "-a", "--filter", "status=exited", "--format", "{{.Names}} {{.Status}}").out();
+    assertTrue(exited.matches("psb Exited \\(3\\) (Less than a second|\\d+ seconds?) ago"), exited);
+
+    assertEquals("psb", names("-a", "--filter", "exited=3"));
+    assertEquals("", names("-a", "--filter", "exited=0"));
+    assertEquals("psa", names("--filter", "label=tier=web"));
+    assertEquals("psb psa", names("-a", "--filter", "label=tier"));
+    assertEquals("psc psb psa", names("-a", "--filter", "name=ps"), "newest first, names match as patterns");
+    assertEquals("psc psb", names("-a", "--filter", "since=psa"));
+    assertEquals("psb psa", names("-a", "--filter", "before=psc"));
+    assertEquals("psc", names("-n", "1"));
+    assertEquals("psc", names("-l"));
+    assertEquals("psc psb psa", names("-a", "--filter", "ancestor=busybox"));
+    assertEquals("psc", names("-a", "--filter", "status=created"));
+    String psaId = docker("container", "inspect", "-f", "{{.Id}}", "psa").out();
+    assertEquals("psa", names("-a", "--filter", "id=" + psaId.substring(0, 10)));
+
+    Cli badStatus = docker("ps", "--filter", "status=sleepy");
+    assertEquals(1, badStatus.code());
+    assertTrue(badStatus.err().contains("invalid filter 'status=sleepy'"), badStatus.err());
+    Cli badKey = docker("ps", "--filter", "colour=red");
+    assertEquals(1, badKey.code());
+    assertTrue(badKey.err().contains("invalid filter 'colour'"), badKey.err());
+
+    String pid = docker("container", "inspect", "-f", "{{.State.Pid}}", "psa").out();
+    assertTrue(Long.parseLong(pid) > 0, pid);
+    assertEquals("0", docker("container", "inspect", "-f", "{{.State.Pid}}", "psb").out());
+    String imageId = docker("image", "inspect", "-f", "{{.Id}}", "busybox").out();
+    assertEquals(imageId, docker("container", "inspect", "-f", "{{.Image}}", "psa").out());
+    HttpResponse<String> listed = get("/v1.24/containers/json?filters=%7B%22name%22%3A%5B%22psa%22%5D%7D");
+    assertTrue(listed.body().contains("\"ImageID\":\"" + imageId + "\""), listed.body());
+
+    assertEquals(0, docker("rm", "-f", "psa", "psb", "psc").code());
+  }
+
+  @Test
+  void eventsReplayAndStream() throws Exception {
+    String since = epochSeconds();
+    Cli ran = docker("run", "-d", "--name", "evone", "--label", "app=demo", "busybox", "sh", "-c", "exit 4");
+    assertEquals(0, ran.code(), ran.err());
+    assertEquals("", ran.err(), "run -d prints no error");
+    assertEquals("exited", awaitStatus("evone", "exited"));
+    assertEquals(0, docker("run", "-d", "--name", "evtwo", "busybox", "sleep", "300").code());
+    assertEquals("running", awaitStatus("evtwo", "running"));
+    assertEquals(0, docker("stop", "-t", "5", "evtwo").code());
+    assertEquals(0, docker("rm", "evone", "evtwo").code());
+    Thread.sleep(200);
+    String until = epochSeconds();
+
+    Cli life = docker("events", "--since", since, "--until", until, "--filter", "container=evone",
+        "--format", "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}");
+    assertEquals(0, life.code(), life.err());
+    assertEquals(
+        List.of("container create evone", "container start evone", "container die evone", "container destroy evone"),
+        life.out().lines().toList());
+
+    Cli stopped = docker("events", "--since", since, "--until", until, "--filter", "container=evtwo",
+        "--filter", "event=kill", "--filter", "event=die", "--filter", "event=stop", "--format", "{{.Action}}");
+    assertEquals(List.of("kill", "die", "stop"), stopped.out().lines().toList(), stopped.err());
+
+    Cli died = docker("events", "--since", since, "--until", until, "--filter", "event=die", "--filter", "label=app=demo");
+    assertEquals(0, died.code(), died.err());
+    assertTrue(
+        died.out().matches("\\S+ container die [0-9a-f]{64} \\(app=demo, exitCode=4, image=busybox, name=evone\\)"),
+        died.out());
+
+    Cli inverted = docker("events", "--since", until, "--until", since);
+    assertEquals(1, inverted.code());
+    Cli badFilter = docker("events", "--until", until, "--filter", "colour=red");
+    assertEquals(1, badFilter.code());
+    assertTrue(badFilter.err().contains("invalid filter 'colour'"), badFilter.err());
+  }
+
+  @Test
+  void eventsStreamLive() throws Exception {
+    Process stream = dockerProcess("events", "--filter", "container=evlive", "--format", "{{.Action}}");
+    try {
+      java.io.BufferedReader lines =
+          new java.io.BufferedReader(new java.io.InputStreamReader(stream.getInputStream(), StandardCharsets.UTF_8));
+      Thread.sleep(1000);
+      assertEquals(0, docker("run", "-d", "--name", "evlive", "busybox", "true").code());
+      assertEquals("exited", awaitStatus("evlive", "exited"));
+      assertEquals(0, docker("rm", "evlive").code());
+
+      List<String> seen = new ArrayList<>();
+      var reader = java.util.concurrent.Executors.newSingleThreadExecutor();
+      try {
+        while (!seen.contains("destroy")) {
+          seen.add(reader.submit(lines::readLine).get(20, TimeUnit.SECONDS));
+        }
+      } finally {
+        reader.shutdownNow();
+      }
+      assertEquals(List.of("create", "start", "die", "destroy"), seen);
+    } finally {
+      stream.destroy();
+      stream.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void pauseUnpauseRename() throws Exception {
+    String since = epochSeconds();
+    assertEquals(0, docker("run", "-d", "--name", "pz", "busybox", "sleep", "300").code());
+    assertEquals("running", awaitStatus("pz", "running"));
+
+    Cli paused = docker("pause", "pz");
+    assertEquals(0, paused.code(), paused.err());
+    assertEquals("pz", paused.out());
+    assertEquals("paused true true", docker("container", "inspect", "-f", "{{.State.Status}} {{.State.Paused}} {{.State.Running}}", "pz").out());
+    assertTrue(docker("ps", "--format", "{{.Status}}").out().endsWith("(Paused)"));
+    assertEquals("pz", names("--filter", "status=paused"));
+    Cli again = docker("pause", "pz");
+    assertEquals(1, again.code());
+    assertTrue(again.err().contains("is already paused"), again.err());
+
+    assertEquals(0, docker("unpause", "pz").code());
+    assertEquals("running false", docker("container", "inspect", "-f", "{{.State.Status}} {{.State.Paused}}", "pz").out());
+    Cli notPaused = docker("unpause", "pz");
+    assertEquals(1, notPaused.code());
+    assertTrue(notPaused.err().contains("is not paused"), notPaused.err());
+
+    Cli renamed = docker("rename", "pz", "pz2");
+    assertEquals(0, renamed.code(), renamed.err());
+    assertEquals("/pz2", docker("container", "inspect", "-f", "{{.Name}}", "pz2").out());
+    assertEquals(1, docker("container", "inspect", "pz").code(), "the old name is gone");
+    assertEquals(0, docker("create", "--name", "other", "busybox").code());
+    Cli conflict = docker("rename", "pz2", "other");
+    assertEquals(1, conflict.code());
+    assertTrue(conflict.err().contains("Conflict. The container name \"/other\" is already in use"), conflict.err());
+    Cli invalid = docker("rename", "pz2", "bad name");
+    assertEquals(1, invalid.code());
+    assertTrue(invalid.err().contains("Invalid container name (bad name)"), invalid.err());
+    assertEquals(0, docker("create", "--name", "pz", "busybox").code(), "the old name is free again");
+
+    String id = docker("container", "inspect", "-f", "{{.Id}}", "pz2").out();
+    assertEquals(0, docker("rm", "-f", "pz", "pz2", "other").code());
+    Cli events = docker("events", "--since", since, "--until", epochSeconds(), "--filter", "container=" + id,
+        "--filter", "event=pause", "--filter", "event=unpause", "--filter", "event=rename",
+        "--format", "{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.oldName}}");
+    assertEquals(List.of("pause pz <no value>", "unpause pz <no value>", "rename pz2 /pz"), events.out().lines().toList());
+  }
+
+  @Test
+  void topAndStats() throws Exception {
+    assertEquals(0, docker("run", "-d", "--name", "topper", "-m", "64m", "busybox", "sleep", "300").code());
+    assertEquals("running", awaitStatus("topper", "running"));
+
+    Cli top = docker("top", "topper");
+    assertEquals(0, top.code(), top.err());
+    List<String> rows = top.out().lines().toList();
+    assertTrue(rows.get(0).matches("UID\\s+PID\\s+PPID\\s+C\\s+STIME\\s+TTY\\s+TIME\\s+CMD"), rows.get(0));
+    assertEquals(2, rows.size(), top.out());
+    assertTrue(rows.get(1).endsWith("sleep 300"), rows.get(1));
+    String pid = docker("container", "inspect", "-f", "{{.State.Pid}}", "topper").out();
+    Cli custom = docker("top", "topper", "-o", "pid,comm");
+    assertEquals(0, custom.code(), custom.err());
+    assertEquals(2, custom.out().lines().count(), custom.out());
+    assertTrue(custom.out().lines().toList().get(1).matches(pid + "\\s+sleep"), custom.out());
+
+    Cli stats = docker("stats", "--no-stream", "--format", "{{.Name}}|{{.CPUPerc}}|{{.MemUsage}}|{{.PIDs}}", "topper");
+    assertEquals(0, stats.code(), stats.err());
+    assertTrue(stats.out().matches("topper\\|\\d+\\.\\d+%\\|[0-9.]+[KMG]?i?B / 64MiB\\|1"), stats.out());
+
+    HttpRequest streamRequest =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + dockerPort + "/v1.24/containers/topper/stats")).build();
+    HttpResponse<java.util.stream.Stream<String>> streamed =
+        HttpClient.newHttpClient().send(streamRequest, HttpResponse.BodyHandlers.ofLines());
+    List<String> samples = streamed.body().limit(2).toList();
+    assertEquals(2, samples.size());
+    assertTrue(samples.get(1).contains("\"precpu_stats\":{\"cpu_usage\":{\"total_usage\":"), samples.get(1));
+    assertTrue(!samples.get(1).contains("\"preread\":\"0001-01-01T00:00:00Z\""), samples.get(1));
+
+    assertEquals(0, docker("stop", "-t", "1", "topper").code());
+    Cli stopped = docker("top", "topper");
+    assertEquals(1, stopped.code());
+    assertTrue(stopped.err().contains("is not running"), stopped.err());
+    assertEquals(0, docker("rm", "topper").code());
+  }
+
+  @Test
+  void infoShowsClusterTotals() throws Exception {
+    assertEquals(0, docker("run", "-d", "--name", "infoer", "-m", "128m", "busybox", "sleep", "300").code());
+    assertEquals("running", awaitStatus("infoer", "running"));
+
+    Cli totals = docker("info", "--format", "{{.NCPU}} {{.MemTotal}} {{.ContainersRunning}} {{.ContainersStopped}}");
+    assertEquals(0, totals.code(), totals.err());
+    assertEquals("4 4294967296 1 0", totals.out());
+    Cli full = docker("info");
+    assertEquals(0, full.code(), full.err());
+    assertTrue(full.out().contains(" CPUs: 4"), full.out());
+    assertTrue(full.out().contains("Total Memory: 4GiB"), full.out());
+    assertTrue(full.out().contains("Nodes: 2"), full.out());
+    assertTrue(full.out().contains("└ Reserved Memory: 128 MiB / 2048 MiB"), full.out());
+
+    assertEquals(0, docker("rm", "-f", "infoer").code());
+  }
+
+  @Test
+  void tagImportHistoryRemove() throws Exception {
+    String since = epochSeconds();
+    String busyboxId = docker("image", "inspect", "-f", "{{.Id}}", "busybox").out();
+
+    Cli tagged = docker("tag", "busybox", "mybox:v1");
+    assertEquals(0, tagged.code(), tagged.err());
+    assertEquals(busyboxId, docker("image", "inspect", "-f", "{{.Id}}", "mybox:v1").out());
+    Cli history = docker("history", "--format", "{{.ID}}|{{.Comment}}", "mybox:v1");
+    assertEquals(0, history.code(), history.err());
+    assertEquals(busyboxId.substring(7, 19) + "|imported from a root file system tarball", history.out());
+    Cli untagged = docker("rmi", "mybox:v1");
+    assertEquals(0, untagged.code(), untagged.err());
+    assertEquals("Untagged: mybox:v1", untagged.out());
+
+    Cli imported = docker("import", dir.resolve("busybox.tar").toString(), "imported:v1");
+    assertEquals(0, imported.code(), imported.err());
+    assertTrue(imported.out().matches("sha256:[0-9a-f]{64}"), imported.out());
+    assertEquals(0, docker("run", "-d", "--name", "imguser", "imported:v1", "sleep", "300").code());
+    Cli inUse = docker("rmi", "imported:v1");
+    assertEquals(1, inUse.code());
+    assertTrue(inUse.err().contains("conflict: unable to remove repository reference \"imported:v1\" (must force)"), inUse.err());
+    Cli running = docker("rmi", "-f", imported.out());
+    assertEquals(1, running.code());
+    assertTrue(running.err().contains("(cannot be forced) - image is being used by running container"), running.err());
+    assertEquals(0, docker("rm", "-f", "imguser").code());
+    Cli deleted = docker("rmi", "imported:v1");
+    assertEquals(0, deleted.code(), deleted.err());
+    assertEquals(List.of("Untagged: imported:v1", "Deleted: " + imported.out()), deleted.out().lines().toList());
+
+    Cli missing = docker("rmi", "nosuch");
+    assertEquals(1, missing.code());
+    assertTrue(missing.err().contains("No such image: nosuch"), missing.err());
+    Cli events = docker("events", "--since", since, "--until", epochSeconds(), "--filter", "type=image",
+        "--format", "{{.Action}} {{.Actor.Attributes.name}}");
+    assertEquals(
+        List.of("tag mybox:v1", "untag mybox:v1", "import " + imported.out(), "untag imported:v1", "delete " + imported.out()),
+        events.out().lines().toList());
+  }
+
+  @Test
+  void pullFromRegistryWithProgress() throws Exception {
+    try (io.nereid.image.RegistryServer registry =
+        io.nereid.image.RegistryServer.start(Files.createDirectories(dir.resolve("registry")), null)) {
+      // A layer of its own, so that the pull downloads it rather than finding it stored.
+      Path marker = Files.createDirectories(dir.resolve("marker"));
+      Files.writeString(marker.resolve("pulled"), "from the registry\n");
+      Path layerTar = dir.resolve("pulled-layer.tar");
+      Process tar =
+          new ProcessBuilder("tar", "-cf", layerTar.toString(), "-C", dir.resolve("busybox-rootfs").toString(), ".",
+                  "-C", marker.toString(), "pulled")
+              .inheritIO()
+              .start();
+      assertEquals(0, tar.waitFor());
+      io.nereid.image.TestImage image =
+          io.nereid.image.TestImage.of(List.of(Files.readAllBytes(layerTar)), List.of(), List.of("sh"));
+      io.nereid.image.Digest digest = registry.push("app", "v1", image);
+      String name = registry.host() + "/app";
+
+      Cli pulled = docker("pull", name + ":v1");
+      assertEquals(0, pulled.code(), pulled.err());
+      String layer = image.layers.get(0).digest().hex().substring(0, 12);
+      assertEquals(
+          List.of(
+              "v1: Pulling from app",
+              layer + ": Pulling fs layer",
+              layer + ": Download complete",
+              layer + ": Pull complete",
+              "Digest: " + digest,
+              "Status: Downloaded newer image for " + name + ":v1",
+              name + ":v1"),
+          pulled.out().lines().toList());
+      assertEquals(image.id().toString(), docker("image", "inspect", "-f", "{{.Id}}", name + ":v1").out());
+
+      Cli again = docker("pull", name + "@" + digest);
+      assertEquals(0, again.code(), again.err());
+      assertTrue(again.out().contains(layer + ": Already exists"), again.out());
+      assertTrue(again.out().contains("Status: Image is up to date for " + name + "@" + digest), again.out());
+
+      Cli ran = docker("run", "-d", "--name", "pulled", name + ":v1", "cat", "/pulled");
+      assertEquals(0, ran.code(), ran.err());
+      assertEquals("exited", awaitStatus("pulled", "exited"));
+      assertEquals("from the registry", docker("logs", "pulled").out());
+      assertEquals(0, docker("rm", "pulled").code());
+
+      Cli missing = docker("pull", registry.host() + "/nosuch:v1");
+      assertEquals(1, missing.code());
+      assertTrue(missing.err().contains("pull of " + registry.host() + "/nosuch:v1 failed"), missing.err());
+      Cli invalid = docker("pull", "UPPER/case");
+      assertEquals(1, invalid.code());
+    }
+  }
+
+  private static String epochSeconds() {
+    java.time.Instant now = java.time.Instant.now();
+    return now.getEpochSecond() + "." + String.format("%09d", now.getNano());
+  }
+
+  private static String names(String... psArgs) throws Exception {
+    List<String> args = new ArrayList<>(List.of("ps", "--format", "{{.Names}}"));
+    args.addAll(List.of(psArgs));
+    Cli cli = docker(args.toArray(String[]::new));
+    assertEquals(0, cli.code(), cli.err());
+    return String.join(" ", cli.out().lines().toList());
+  }
+
+  private static HttpResponse<String> get(String path) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + dockerPort + path)).build();
+    return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
   }
 
   @Test

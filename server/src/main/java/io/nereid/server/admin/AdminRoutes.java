@@ -50,6 +50,7 @@ public final class AdminRoutes extends AllDirectives {
   private final Duration askTimeout;
   private final String token;
   private final ContainerRoutes containerRoutes;
+  private final PoolRoutes pools;
   private final AccountRoutes accountRoutes;
   private final ClusterRoutes clusterRoutes;
   private final NereidMetrics metrics;
@@ -79,6 +80,7 @@ public final class AdminRoutes extends AllDirectives {
     EntityIds entityIds = new EntityIds(system);
     ContainerDirectory directory = new ContainerDirectory(sharding, entityIds, askTimeout);
     this.containerRoutes = new ContainerRoutes(system, directory, entityIds, containers);
+    this.pools = new PoolRoutes(nodes, sharding, askTimeout);
     this.accountRoutes = new AccountRoutes(sharding, directory, askTimeout);
     this.clusterRoutes = new ClusterRoutes(system, sharding, askTimeout);
   }
@@ -112,13 +114,19 @@ public final class AdminRoutes extends AllDirectives {
                         PathMatchers.segment("nodes")
                             .slash(PathMatchers.segment())
                             .slash(PathMatchers.segment()),
-                        (nodeId, action) -> post(() -> changeStatus(nodeId, action))),
+                        (nodeId, action) ->
+                            post(
+                                () ->
+                                    parameterOptional(
+                                        "move",
+                                        move ->
+                                            action.equals("drain") && move.isPresent()
+                                                ? drain(nodeId, move.get())
+                                                : changeStatus(nodeId, action)))),
                     path(
                         PathMatchers.segment("nodes").slash(PathMatchers.segment()).slash("labels"),
                         nodeId -> put(() -> updateLabels(nodeId))),
-                    path(
-                        PathMatchers.segment("pools").slash(PathMatchers.segment()),
-                        pool -> get(() -> pool(pool))),
+                    pools.routes(),
                     path(
                         PathMatchers.segment("containers")
                             .slash(PathMatchers.segment())
@@ -300,8 +308,9 @@ public final class AdminRoutes extends AllDirectives {
   }
 
   /**
-   * Moves a node to another status. Drain only stops new placements for now: moving the node's
-   * containers elsewhere needs the node agent.
+   * Moves a node to another status. A plain drain only stops new placements, and {@code
+   * drain?move=true} ({@link #drain}) also moves the containers. A node made lost has its
+   * containers placed again by its pool's scheduler.
    */
   private Route changeStatus(String nodeId, String action) {
     NodeStatus target = ACTIONS.get(action);
@@ -313,6 +322,23 @@ public final class AdminRoutes extends AllDirectives {
     }
     return changeNode(
         nodeId, replyTo -> new ComputeNode.ChangeStatus(target, "admin " + action, replyTo));
+  }
+
+  /**
+   * Drains a node; with {@code move=true} its pool's scheduler also moves its containers to other
+   * nodes, in the background, and the reply comes once that is requested.
+   */
+  private Route drain(String nodeId, String move) {
+    if (!move.equals("true") && !move.equals("false")) {
+      return complete(
+          Json.error(StatusCodes.BAD_REQUEST, "invalid move value \"" + move + "\": use true or false"));
+    }
+    boolean moving = move.equals("true");
+    String reason = moving ? "admin drain, moving containers" : "admin drain";
+    return changeNode(
+        nodeId,
+        replyTo -> new ComputeNode.ChangeStatus(NodeStatus.DRAINING, reason, replyTo),
+        drained -> moving ? pools.evacuate(drained) : CompletableFuture.completedFuture(drained));
   }
 
   private Route updateLabels(String nodeId) {
@@ -342,12 +368,24 @@ public final class AdminRoutes extends AllDirectives {
               org.apache.pekko.actor.typed.ActorRef<org.apache.pekko.pattern.StatusReply<ComputeNode.State>>,
               ComputeNode.Command>
           command) {
+    return changeNode(nodeId, command, CompletableFuture::completedFuture);
+  }
+
+  /** Sends a change to a registered node, then runs {@code then} on its new state before replying. */
+  private Route changeNode(
+      String nodeId,
+      java.util.function.Function<
+              org.apache.pekko.actor.typed.ActorRef<org.apache.pekko.pattern.StatusReply<ComputeNode.State>>,
+              ComputeNode.Command>
+          command,
+      java.util.function.Function<ComputeNode.State, CompletionStage<ComputeNode.State>> then) {
     return withRegisteredNode(
         nodeId,
         state ->
             sharding
                 .entityRefFor(ComputeNode.TYPE_KEY, nodeId)
                 .<ComputeNode.State>askWithStatus(command::apply, askTimeout)
+                .thenCompose(then)
                 .thenApply(changed -> Json.ok(nodeView(changed)))
                 .exceptionally(
                     error -> Json.error(StatusCodes.CONFLICT, rootCause(error).getMessage())));
@@ -359,25 +397,6 @@ public final class AdminRoutes extends AllDirectives {
       cause = cause.getCause();
     }
     return cause;
-  }
-
-  /** Returns the pool's nodes from its scheduler's view, and the member hosting that scheduler. */
-  private Route pool(String pool) {
-    CompletionStage<PoolScheduler.PoolSummary> summary =
-        sharding.entityRefFor(PoolScheduler.TYPE_KEY, pool).ask(PoolScheduler.GetPool::new, askTimeout);
-    return onSuccess(
-        summary,
-        view -> {
-          if (view.nodes().isEmpty()) {
-            return complete(Json.error(StatusCodes.NOT_FOUND, "no such pool: " + pool));
-          }
-          Map<String, Object> body = new LinkedHashMap<>();
-          body.put("pool", view.pool());
-          body.put("strategy", view.strategy());
-          body.put("scheduler", view.member());
-          body.put("nodes", view.nodes().stream().map(AdminRoutes::nodeView).toList());
-          return complete(Json.ok(body));
-        });
   }
 
   /** Returns the scheduler's placement decision for a container. */
