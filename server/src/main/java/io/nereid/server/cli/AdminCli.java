@@ -482,6 +482,7 @@ public final class AdminCli {
       if (printJson(cluster)) {
         return;
       }
+
       Table members = new Table("MEMBER", "STATUS", "REACHABLE", "ROLES", "LEADER");
       for (JsonNode member : cluster.path("members").path("members")) {
         List<String> roles = new ArrayList<>();

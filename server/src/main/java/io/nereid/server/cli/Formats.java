@@ -6,7 +6,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
-/** How the CLI's tables show ids, labels, amounts and sizes. */
+/** Text forms of ids, labels, amounts and sizes for the CLI's tables, and size parsing. */
 final class Formats {
 
   private Formats() {}
@@ -65,8 +65,10 @@ final class Formats {
       amount /= 1024;
       unit++;
     }
-    String formatted =
-        amount == Math.rint(amount) ? Long.toString((long) amount) : String.format(java.util.Locale.ROOT, "%.1f", amount);
+    String formatted = String.format(java.util.Locale.ROOT, "%.1f", amount);
+    if (formatted.endsWith(".0")) {
+      formatted = formatted.substring(0, formatted.length() - 2);
+    }
     return formatted + units[unit];
   }
 
