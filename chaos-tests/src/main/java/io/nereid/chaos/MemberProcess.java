@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -122,6 +123,14 @@ final class MemberProcess {
     command.addAll(List.of("io.nereid.server.Main", "run", "--config", configFile.toString()));
     try {
       process = ChildProcess.start(name, command, dataDir.resolve("console.log"));
+      // Members have no watchdog like Cassandra's: if the test JVM itself gets SIGKILL, this file
+      // lists the pids to stop by hand.
+      Files.writeString(
+          dataDir.getParent().resolve("pids.txt"),
+          name + " " + process.pid() + System.lineSeparator(),
+          StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start member " + name, e);
     }
