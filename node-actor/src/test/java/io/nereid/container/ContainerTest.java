@@ -48,7 +48,8 @@ class ContainerTest {
       Function<ActorRef<StatusReply<Container.State>>, Container.Command> command) {
     TestProbe<StatusReply<Container.State>> probe = kit.testKit.createTestProbe();
     container.tell(command.apply(probe.ref()));
-    return probe.receiveMessage();
+    // The first write to a fresh keyspace can take seconds on a busy machine.
+    return probe.receiveMessage(java.time.Duration.ofSeconds(15));
   }
 
   private Container.State ok(
