@@ -178,8 +178,8 @@ public final class PoolView {
 
   /**
    * Returns an equal demand vector that containers already hold, so that the many containers of a
-   * few common sizes share one instance: 40 bytes less per container, a fifth of a view's heap.
-   * Past {@link #MAX_SHARED_DEMANDS} distinct sizes, new ones are kept unshared.
+   * few common sizes share one instance, 40 bytes less per container. Past {@link
+   * #MAX_SHARED_DEMANDS} distinct sizes, new ones are kept unshared.
    */
   private ResourceVector shared(ResourceVector demand) {
     ResourceVector known = sharedDemands.get(demand);

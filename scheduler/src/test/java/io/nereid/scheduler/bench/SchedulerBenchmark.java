@@ -90,9 +90,11 @@ public final class SchedulerBenchmark {
       for (ScoringStrategy strategy : ScoringStrategy.values()) {
         // Random examines every ready node, so it gets fewer placements and full-scan samples.
         boolean full = strategy == ScoringStrategy.RANDOM;
+        int maxPlacements = full ? 20_000 : 1_000_000;
+        int fullScanSamples = full ? 10 : 100;
         EngineThroughput.Result result =
             EngineThroughput.measure(
-                strategy, nodes, seconds * 1_000_000_000L, full ? 20_000 : 1_000_000, full ? 10 : 200);
+                strategy, nodes, seconds * 1_000_000_000L, maxPlacements, fullScanSamples);
         print(
             String.format(
                 Locale.ROOT,
