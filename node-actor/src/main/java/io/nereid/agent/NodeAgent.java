@@ -727,9 +727,7 @@ public final class NodeAgent {
             return new AdoptionChecked(containerId, true, running);
           }
           boolean here = state.nodeId().equals(nodeId);
-          boolean wanted =
-              state.status() == io.nereid.container.ContainerStatus.RUNNING
-                  || state.desired() == Container.DesiredState.RUNNING;
+          boolean wanted = state.isRunning() || state.desired() == Container.DesiredState.RUNNING;
           return new AdoptionChecked(containerId, here && wanted, running);
         });
   }
