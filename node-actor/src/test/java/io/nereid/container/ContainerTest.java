@@ -48,8 +48,7 @@ class ContainerTest {
       Function<ActorRef<StatusReply<Container.State>>, Container.Command> command) {
     TestProbe<StatusReply<Container.State>> probe = kit.testKit.createTestProbe();
     container.tell(command.apply(probe.ref()));
-    // The first write to a fresh keyspace can take seconds on a busy machine.
-    return probe.receiveMessage(java.time.Duration.ofSeconds(15));
+    return probe.receiveMessage();
   }
 
   private Container.State ok(
