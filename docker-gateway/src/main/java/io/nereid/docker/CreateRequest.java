@@ -80,7 +80,7 @@ final class CreateRequest {
     }
   }
 
-  private static RestartPolicy restartPolicy(JsonNode node) {
+  static RestartPolicy restartPolicy(JsonNode node) {
     if (node.isMissingNode() || node.isNull()) {
       return RestartPolicy.NO;
     }
@@ -102,7 +102,7 @@ final class CreateRequest {
     return node.asText();
   }
 
-  private static long number(JsonNode parent, String field) {
+  static long number(JsonNode parent, String field) {
     JsonNode node = parent.path(field);
     if (node.isMissingNode() || node.isNull()) {
       return 0;

@@ -68,7 +68,7 @@ public final class ContainerPlacement {
    * Returns the CPU a container reserves: its CPU limit ({@code --cpus}), rounded up to whole
    * millicores. Shares alone ({@code --cpu-shares}) are a relative weight and reserve nothing.
    */
-  static long cpuMillis(ContainerSpec spec) {
+  public static long cpuMillis(ContainerSpec spec) {
     return (spec.nanoCpus() + 999_999) / 1_000_000;
   }
 }

@@ -602,6 +602,39 @@ class DockerCliTest {
     }
   }
 
+  @Test
+  void updateChangesReservationAndCgroup() throws Exception {
+    assertEquals(0, docker("run", "-d", "--name", "upd", "-m", "128m", "busybox", "sleep", "300").code());
+    assertEquals("running", awaitStatus("upd", "running"));
+
+    Cli updated = docker("update", "-m", "256m", "--cpu-shares", "512", "upd");
+    assertEquals(0, updated.code(), updated.err());
+    assertEquals("upd", updated.out());
+    // The CLI sends --cpus only from API 1.29 on, so the CPU limit goes through the API itself.
+    HttpResponse<String> cpus = post("/v1.24/containers/upd/update", "{\"NanoCpus\": 500000000}");
+    assertEquals(200, cpus.statusCode(), cpus.body());
+    assertEquals(
+        "268435456 512 500000000",
+        docker("container", "inspect", "-f", "{{.HostConfig.Memory}} {{.HostConfig.CpuShares}} {{.HostConfig.NanoCpus}}", "upd").out());
+    String limit = docker("stats", "--no-stream", "--format", "{{.MemUsage}}", "upd").out();
+    assertTrue(limit.endsWith("/ 256MiB"), limit);
+    assertTrue(docker("info").out().contains("└ Reserved Memory: 256 MiB / 2048 MiB"), "the node reserves the new limit");
+
+    Cli tooBig = docker("update", "-m", "8g", "upd");
+    assertEquals(1, tooBig.code());
+    assertTrue(tooBig.err().contains("Cannot update container"), tooBig.err());
+    assertTrue(tooBig.err().contains("memory"), tooBig.err());
+    assertEquals("268435456", docker("container", "inspect", "-f", "{{.HostConfig.Memory}}", "upd").out(), "a rejected update changes nothing");
+
+    assertEquals(0, docker("update", "--restart", "on-failure:3", "upd").code());
+    assertEquals("on-failure 3", docker("container", "inspect", "-f", "{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}", "upd").out());
+    Cli unsupported = docker("update", "--cpuset-cpus", "0", "upd");
+    assertEquals(1, unsupported.code());
+    assertTrue(unsupported.err().contains("Nereid cannot update CpusetCpus"), unsupported.err());
+
+    assertEquals(0, docker("rm", "-f", "upd").code());
+  }
+
   private static String epochSeconds() {
     java.time.Instant now = java.time.Instant.now();
     return now.getEpochSecond() + "." + String.format("%09d", now.getNano());
