@@ -635,6 +635,59 @@ class DockerCliTest {
     assertEquals(0, docker("rm", "-f", "upd").code());
   }
 
+  @Test
+  void dockerJavaCoreFlow() throws Exception {
+    var config =
+        com.github.dockerjava.core.DefaultDockerClientConfig.createDefaultConfigBuilder()
+            .withDockerHost("tcp://127.0.0.1:" + dockerPort)
+            .withDockerTlsVerify(false)
+            .withApiVersion(com.github.dockerjava.core.RemoteApiVersion.VERSION_1_24)
+            .build();
+    var http =
+        new com.github.dockerjava.zerodep.ZerodepDockerHttpClient.Builder()
+            .dockerHost(config.getDockerHost())
+            .build();
+    try (com.github.dockerjava.api.DockerClient client =
+        com.github.dockerjava.core.DockerClientImpl.getInstance(config, http)) {
+      String id =
+          client.createContainerCmd("busybox")
+              .withName("dj")
+              .withCmd("sh", "-c", "echo from docker-java; sleep 300")
+              .exec()
+              .getId();
+      client.startContainerCmd(id).exec();
+      assertEquals("running", awaitStatus("dj", "running"));
+      var inspected = client.inspectContainerCmd("dj").exec();
+      assertEquals(id, inspected.getId());
+      assertEquals("/dj", inspected.getName());
+      assertEquals(Boolean.TRUE, inspected.getState().getRunning());
+
+      StringBuilder logs = new StringBuilder();
+      client.logContainerCmd(id)
+          .withStdOut(true)
+          .withStdErr(true)
+          .exec(
+              new com.github.dockerjava.api.async.ResultCallback.Adapter<com.github.dockerjava.api.model.Frame>() {
+                @Override
+                public void onNext(com.github.dockerjava.api.model.Frame frame) {
+                  logs.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+                }
+              })
+          .awaitCompletion(30, TimeUnit.SECONDS);
+      assertEquals("from docker-java\n", logs.toString());
+
+      client.stopContainerCmd(id).withTimeout(1).exec();
+      assertEquals(137L, client.inspectContainerCmd(id).exec().getState().getExitCodeLong());
+      client.removeContainerCmd(id).exec();
+      assertTrue(
+          client.listContainersCmd().withShowAll(true).exec().stream().noneMatch(c -> c.getId().equals(id)),
+          "the removed container is not listed");
+      org.junit.jupiter.api.Assertions.assertThrows(
+          com.github.dockerjava.api.exception.NotFoundException.class,
+          () -> client.inspectContainerCmd(id).exec());
+    }
+  }
+
   private static String epochSeconds() {
     java.time.Instant now = java.time.Instant.now();
     return now.getEpochSecond() + "." + String.format("%09d", now.getNano());
