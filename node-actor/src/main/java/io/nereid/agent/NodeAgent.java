@@ -139,6 +139,11 @@ public final class NodeAgent {
       ActorRef<StatusReply<Attached>> replyTo)
       implements Command, CborSerializable {}
 
+  /** Applies new limits to a running container; replies Done. */
+  public record UpdateLimits(
+      String containerId, long memoryBytes, long nanoCpus, long cpuShares, ActorRef<StatusReply<Done>> replyTo)
+      implements Command, CborSerializable {}
+
   /** Replies with one sample of a running container's resource use. */
   public record Stats(String containerId, ActorRef<StatusReply<ResourceUsage>> replyTo)
       implements Command, CborSerializable {}
@@ -331,6 +336,7 @@ public final class NodeAgent {
         .onMessage(Unpause.class, this::onUnpause)
         .onMessage(Logs.class, this::onLogs)
         .onMessage(Describe.class, this::onDescribe)
+        .onMessage(UpdateLimits.class, this::onUpdateLimits)
         .onMessage(Stats.class, command -> replyWhenDone(runtime.stats(command.containerId()), command.replyTo()))
         .onMessage(
             Top.class,
@@ -588,6 +594,20 @@ public final class NodeAgent {
                 error == null
                     ? StatusReply.success(value)
                     : StatusReply.error(String.valueOf(unwrap(error).getMessage()))));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onUpdateLimits(UpdateLimits command) {
+    log.info(
+        "container limits updating node_id={} container_id={} memory={} nano_cpus={} cpu_shares={}",
+        nodeId,
+        command.containerId(),
+        command.memoryBytes(),
+        command.nanoCpus(),
+        command.cpuShares());
+    context.pipeToSelf(
+        runtime.updateLimits(command.containerId(), command.memoryBytes(), command.nanoCpus(), command.cpuShares()),
+        (done, error) -> new Reply(command.replyTo(), error));
     return Behaviors.same();
   }
 

@@ -469,6 +469,31 @@ public final class RuncRuntime implements ContainerRuntime {
   }
 
   @Override
+  public CompletionStage<Void> updateLimits(String id, long memoryBytes, long nanoCpus, long cpuShares) {
+    return submit(
+        () -> {
+          runningHandle(id);
+          List<String> arguments = new ArrayList<>();
+          if (memoryBytes > 0) {
+            arguments.addAll(List.of("--memory", Long.toString(memoryBytes)));
+          }
+          if (nanoCpus > 0) {
+            long quota = nanoCpus * OciConfig.CPU_PERIOD_MICROS / 1_000_000_000L;
+            arguments.addAll(
+                List.of("--cpu-period", Long.toString(OciConfig.CPU_PERIOD_MICROS), "--cpu-quota", Long.toString(quota)));
+          }
+          if (cpuShares > 0) {
+            arguments.addAll(List.of("--cpu-share", Long.toString(cpuShares)));
+          }
+          if (!arguments.isEmpty()) {
+            runc.update(id, arguments);
+            log.info("updated limits of container {}: {}", id, arguments);
+          }
+          return null;
+        });
+  }
+
+  @Override
   public CompletionStage<ResourceUsage> stats(String id) {
     return submit(() -> cgroups(runningHandle(id)).usage(clock));
   }

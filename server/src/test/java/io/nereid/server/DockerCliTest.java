@@ -772,6 +772,92 @@ class DockerCliTest {
     }
   }
 
+  @Test
+  void updateChangesReservationAndCgroup() throws Exception {
+    assertEquals(0, docker("run", "-d", "--name", "upd", "-m", "128m", "busybox", "sleep", "300").code());
+    assertEquals("running", awaitStatus("upd", "running"));
+
+    Cli updated = docker("update", "-m", "256m", "--cpu-shares", "512", "upd");
+    assertEquals(0, updated.code(), updated.err());
+    assertEquals("upd", updated.out());
+    // The CLI sends --cpus only from API 1.29 on, so the CPU limit goes through the API itself.
+    HttpResponse<String> cpus = post("/v1.24/containers/upd/update", "{\"NanoCpus\": 500000000}");
+    assertEquals(200, cpus.statusCode(), cpus.body());
+    assertEquals(
+        "268435456 512 500000000",
+        docker("container", "inspect", "-f", "{{.HostConfig.Memory}} {{.HostConfig.CpuShares}} {{.HostConfig.NanoCpus}}", "upd").out());
+    String limit = docker("stats", "--no-stream", "--format", "{{.MemUsage}}", "upd").out();
+    assertTrue(limit.endsWith("/ 256MiB"), limit);
+    assertTrue(docker("info").out().contains("└ Reserved Memory: 256 MiB / 2048 MiB"), "the node reserves the new limit");
+
+    Cli tooBig = docker("update", "-m", "8g", "upd");
+    assertEquals(1, tooBig.code());
+    assertTrue(tooBig.err().contains("Cannot update container"), tooBig.err());
+    assertTrue(tooBig.err().contains("memory"), tooBig.err());
+    assertEquals("268435456", docker("container", "inspect", "-f", "{{.HostConfig.Memory}}", "upd").out(), "a rejected update changes nothing");
+
+    assertEquals(0, docker("update", "--restart", "on-failure:3", "upd").code());
+    assertEquals("on-failure 3", docker("container", "inspect", "-f", "{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}", "upd").out());
+    Cli unsupported = docker("update", "--cpuset-cpus", "0", "upd");
+    assertEquals(1, unsupported.code());
+    assertTrue(unsupported.err().contains("Nereid cannot update CpusetCpus"), unsupported.err());
+
+    assertEquals(0, docker("rm", "-f", "upd").code());
+  }
+
+  @Test
+  void dockerJavaCoreFlow() throws Exception {
+    var config =
+        com.github.dockerjava.core.DefaultDockerClientConfig.createDefaultConfigBuilder()
+            .withDockerHost("tcp://127.0.0.1:" + dockerPort)
+            .withDockerTlsVerify(false)
+            .withApiVersion(com.github.dockerjava.core.RemoteApiVersion.VERSION_1_24)
+            .build();
+    var http =
+        new com.github.dockerjava.zerodep.ZerodepDockerHttpClient.Builder()
+            .dockerHost(config.getDockerHost())
+            .build();
+    try (com.github.dockerjava.api.DockerClient client =
+        com.github.dockerjava.core.DockerClientImpl.getInstance(config, http)) {
+      String id =
+          client.createContainerCmd("busybox")
+              .withName("dj")
+              .withCmd("sh", "-c", "echo from docker-java; sleep 300")
+              .exec()
+              .getId();
+      client.startContainerCmd(id).exec();
+      assertEquals("running", awaitStatus("dj", "running"));
+      var inspected = client.inspectContainerCmd("dj").exec();
+      assertEquals(id, inspected.getId());
+      assertEquals("/dj", inspected.getName());
+      assertEquals(Boolean.TRUE, inspected.getState().getRunning());
+
+      StringBuilder logs = new StringBuilder();
+      client.logContainerCmd(id)
+          .withStdOut(true)
+          .withStdErr(true)
+          .exec(
+              new com.github.dockerjava.api.async.ResultCallback.Adapter<com.github.dockerjava.api.model.Frame>() {
+                @Override
+                public void onNext(com.github.dockerjava.api.model.Frame frame) {
+                  logs.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+                }
+              })
+          .awaitCompletion(30, TimeUnit.SECONDS);
+      assertEquals("from docker-java\n", logs.toString());
+
+      client.stopContainerCmd(id).withTimeout(1).exec();
+      assertEquals(137L, client.inspectContainerCmd(id).exec().getState().getExitCodeLong());
+      client.removeContainerCmd(id).exec();
+      assertTrue(
+          client.listContainersCmd().withShowAll(true).exec().stream().noneMatch(c -> c.getId().equals(id)),
+          "the removed container is not listed");
+      org.junit.jupiter.api.Assertions.assertThrows(
+          com.github.dockerjava.api.exception.NotFoundException.class,
+          () -> client.inspectContainerCmd(id).exec());
+    }
+  }
+
   private static String epochSeconds() {
     java.time.Instant now = java.time.Instant.now();
     return now.getEpochSecond() + "." + String.format("%09d", now.getNano());
