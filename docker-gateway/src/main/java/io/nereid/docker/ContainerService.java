@@ -277,6 +277,19 @@ public final class ContainerService {
         .thenApply(started -> Done.getInstance());
   }
 
+  /** Returns a container's log lines, oldest first, read from its node. */
+  public CompletionStage<NodeAgent.LogLines> logs(String account, String reference) {
+    return find(account, reference)
+        .thenCompose(
+            state ->
+                state.nodeId().isEmpty()
+                    ? CompletableFuture.completedFuture(new NodeAgent.LogLines(List.of()))
+                    : agentQuery(
+                        state.nodeId(),
+                        replyTo -> new NodeAgent.Logs(state.containerId(), replyTo),
+                        askTimeout));
+  }
+
   /**
    * A container's state and the ID of its main process on the node.
    *
@@ -348,7 +361,7 @@ public final class ContainerService {
   }
 
   /** Asks a node's agent and returns its reply, or a 500 carrying the agent's error. */
-  private <T> CompletionStage<T> agentQuery(
+  <T> CompletionStage<T> agentQuery(
       String nodeId, Function<ActorRef<StatusReply<T>>, NodeAgent.Command> command, Duration timeout) {
     String[] operation = {""};
     return agent(nodeId)

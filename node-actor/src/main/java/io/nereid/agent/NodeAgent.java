@@ -3,6 +3,10 @@ package io.nereid.agent;
 import io.nereid.account.Account;
 import io.nereid.container.Container;
 import io.nereid.container.ContainerSpec;
+import io.nereid.container.ContainerStatus;
+import io.nereid.node.ComputeNode;
+import io.nereid.node.NodeMonitor;
+import io.nereid.node.Resources;
 import io.nereid.persistence.CborSerializable;
 import io.nereid.node.ComputeNode;
 import io.nereid.runtime.ContainerInfo;
@@ -25,6 +29,7 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.StreamRefs;
 import org.apache.pekko.util.ByteString;
 import io.nereid.runtime.ContainerRuntime;
+import io.nereid.runtime.ContainerState;
 import io.nereid.runtime.ExitStatus;
 import io.nereid.runtime.LogEntry;
 import io.nereid.runtime.NetworkMode;
@@ -34,8 +39,14 @@ import io.nereid.runtime.ResourceUsage;
 import io.nereid.runtime.RuntimeSpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -62,6 +73,9 @@ import org.slf4j.LoggerFactory;
 public final class NodeAgent {
 
   private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
+  /** Docker's wait between the stop signal and SIGKILL when the container sets none. */
+  private static final int DEFAULT_STOP_SECONDS = 10;
+  private static final Duration RECONCILE_RETRY = Duration.ofSeconds(5);
 
   public interface Command {}
 
@@ -182,7 +196,41 @@ public final class NodeAgent {
   private record Exited(String containerId, ExitStatus status)
       implements Command, NoSerializationVerificationNeeded {}
 
-  private record Adopted(List<ContainerInfo> containers, Throwable error)
+  /**
+   * Compares the runtime's containers with what the control plane expects of this node and settles
+   * the difference. The agent sends it to itself at start, and its heartbeat after the node comes
+   * back from lost.
+   */
+  public record Reconcile() implements Command, NoSerializationVerificationNeeded {}
+
+  /**
+   * How the agent keeps its node alive in the control plane.
+   *
+   * @param member the address of the cluster member the agent runs on
+   * @param inventory the node's registration. When empty, the agent registers again with the
+   *     values its node's entity already contains, as the virtual nodes of dev mode do.
+   */
+  public record Liveness(
+      ActorRef<NodeMonitor.Command> monitor, String member, Optional<Inventory> inventory, Duration interval) {}
+
+  /** Brings an image into the node's image store before a container starts from it. */
+  @FunctionalInterface
+  public interface ImageSource {
+    /** An image source for nodes whose images are only loaded, never pulled. */
+    ImageSource LOADED_ONLY = image -> CompletableFuture.completedFuture(null);
+
+    /** Completes once {@code image} is in the store, pulling it first when it is missing. */
+    CompletionStage<Void> ensure(String image);
+  }
+
+  /** The pool, capacity and labels a node registers with. */
+  public record Inventory(String pool, Resources capacity, Map<String, String> labels) {}
+
+  /** The runtime's containers and the ids of the containers holding a reservation on this node. */
+  private record Adopted(List<ContainerInfo> containers, Set<String> reserved, Throwable error)
+      implements Command, NoSerializationVerificationNeeded {}
+
+  private record Reconciled(String containerId, String outcome, Throwable error)
       implements Command, NoSerializationVerificationNeeded {}
 
   /** The restart policy asked for a restart, and its back-off delay has passed. */
@@ -196,14 +244,6 @@ public final class NodeAgent {
   private record Restarted(String containerId, Throwable error)
       implements Command, NoSerializationVerificationNeeded {}
 
-  /**
-   * The decision on an adopted container, from its entity: keep it, or remove it from this node.
-   *
-   * @param running whether the container's process still ran when it was found
-   */
-  private record AdoptionChecked(String containerId, boolean keep, boolean running)
-      implements Command, NoSerializationVerificationNeeded {}
-
   private record ExitedForRemoval(Container.State state)
       implements Command, NoSerializationVerificationNeeded {}
 
@@ -214,17 +254,45 @@ public final class NodeAgent {
     return ServiceKey.create(Command.class, "node-agent-" + nodeId);
   }
 
+  /**
+   * Creates an agent without heartbeats, for nodes that no {@link NodeMonitor} watches, that
+   * never pulls images.
+   */
   public static Behavior<Command> create(
       String nodeId, ContainerRuntime runtime, ClusterSharding sharding, Duration askTimeout) {
+    return create(nodeId, runtime, sharding, askTimeout, Optional.empty(), ImageSource.LOADED_ONLY);
+  }
+
+  /**
+   * Creates an agent that registers its node and sends heartbeats as {@code liveness} sets, and
+   * gets each container's image from {@code images} before it starts.
+   */
+  public static Behavior<Command> create(
+      String nodeId,
+      ContainerRuntime runtime,
+      ClusterSharding sharding,
+      Duration askTimeout,
+      Optional<Liveness> liveness,
+      ImageSource images) {
     return Behaviors.setup(
         context -> {
           context
               .getSystem()
               .receptionist()
               .tell(Receptionist.register(serviceKey(nodeId), context.getSelf()));
-          context.pipeToSelf(runtime.list(), Adopted::new);
-          log.info("node agent started node_id={}", nodeId);
-          return new NodeAgent(context, nodeId, runtime, sharding, askTimeout).behavior();
+          liveness.ifPresent(
+              value ->
+                  context.spawn(
+                      NodeHeartbeat.create(
+                          nodeId,
+                          value,
+                          sharding.entityRefFor(ComputeNode.TYPE_KEY, nodeId),
+                          askTimeout,
+                          context.getSelf()),
+                      "heartbeat"));
+          context.getSelf().tell(new Reconcile());
+          log.info("node agent started node_id={} runtime={}", nodeId, runtime.getClass().getSimpleName());
+          return new NodeAgent(context, nodeId, runtime, sharding, askTimeout, images).behavior();
         });
   }
 
@@ -234,13 +302,18 @@ public final class NodeAgent {
   private final ClusterSharding sharding;
   private final Duration askTimeout;
   private final Map<String, AttachHub> hubs = new HashMap<>();
+  private final ImageSource images;
+  /** Containers whose exit is awaited, so that no exit is watched, reported or restarted twice. */
+  private final Set<String> watched = new HashSet<>();
 
   private NodeAgent(
       ActorContext<Command> context,
       String nodeId,
       ContainerRuntime runtime,
       ClusterSharding sharding,
-      Duration askTimeout) {
+      Duration askTimeout,
+      ImageSource images) {
+    this.images = images;
     this.context = context;
     this.nodeId = nodeId;
     this.runtime = runtime;
@@ -264,10 +337,11 @@ public final class NodeAgent {
             command -> replyWhenDone(runtime.top(command.containerId(), command.psArgs()), command.replyTo()))
         .onMessage(Reply.class, this::onReply)
         .onMessage(Exited.class, this::onExited)
+        .onMessage(Reconcile.class, this::onReconcile)
         .onMessage(Adopted.class, this::onAdopted)
+        .onMessage(Reconciled.class, this::onReconciled)
         .onMessage(RestartDue.class, this::onRestartDue)
         .onMessage(Restarted.class, this::onRestarted)
-        .onMessage(AdoptionChecked.class, this::onAdoptionChecked)
         .onMessage(Attach.class, this::onAttach)
         .onMessage(Exec.class, this::onExec)
         .onMessage(AutoRemoved.class, this::onAutoRemoved)
@@ -291,9 +365,29 @@ public final class NodeAgent {
       return Behaviors.same();
     }
     log.info("container starting node_id={} container_id={} image={}", nodeId, id, spec.image());
-    var started = run(id, runtimeSpec).thenCompose(info -> reportStarted(id));
-    context.pipeToSelf(started, (state, error) -> new Reply(command.replyTo(), error));
+    AttachHub hub = hub(id);
+    var started =
+        images
+            .ensure(spec.image())
+            .thenCompose(present -> run(id, runtimeSpec, hub))
+            .thenCompose(info -> reportStarted(id));
+    context.pipeToSelf(
+        started,
+        (state, error) -> {
+          if (error != null && spec.autoRemove()) {
+            // As with Docker, a container that asked for AutoRemove goes when it cannot start,
+            // so a client waiting for its removal returns.
+            removeAfterFailedStart(id);
+          }
+          return new Reply(command.replyTo(), error);
+        });
     return Behaviors.same();
+  }
+
+  private void removeAfterFailedStart(String id) {
+    context.pipeToSelf(
+        sharding.entityRefFor(Container.TYPE_KEY, id).ask(Container.Get::new, askTimeout),
+        (state, error) -> error == null ? new ExitedForRemoval(state) : new AutoRemoved(id, error));
   }
 
   /**
@@ -301,8 +395,7 @@ public final class NodeAgent {
    * exit still has its old runtime state, which the runtime keeps one of per id, so that goes
    * first. NOTE: removing it also drops the earlier run's logs, which Docker would keep.
    */
-  private CompletionStage<ContainerInfo> run(String id, RuntimeSpec spec) {
-    AttachHub hub = hub(id);
+  private CompletionStage<ContainerInfo> run(String id, RuntimeSpec spec, AttachHub hub) {
     return runtime
         .remove(id, true)
         .exceptionally(error -> null)
@@ -352,6 +445,7 @@ public final class NodeAgent {
         id,
         state.restartCount());
     // The user may have stopped or removed the container during the back-off delay.
+    AttachHub hub = hub(id);
     var restarted =
         sharding
             .entityRefFor(Container.TYPE_KEY, id)
@@ -364,7 +458,7 @@ public final class NodeAgent {
                       || !current.nodeId().equals(nodeId)) {
                     return java.util.concurrent.CompletableFuture.completedFuture(current);
                   }
-                  return run(id, runtimeSpec(id, state.spec())).thenCompose(info -> reportStarted(id));
+                  return run(id, runtimeSpec(id, state.spec()), hub).thenCompose(info -> reportStarted(id));
                 });
     context.pipeToSelf(restarted, (started, error) -> new Restarted(id, error));
     return Behaviors.same();
@@ -677,6 +771,7 @@ public final class NodeAgent {
   }
 
   private Behavior<Command> onExited(Exited exited) {
+    watched.remove(exited.containerId());
     log.info(
         "container exited node_id={} container_id={} exit_code={} oom_killed={}",
         nodeId,
@@ -698,69 +793,134 @@ public final class NodeAgent {
     return Behaviors.same();
   }
 
-  private Behavior<Command> onAdopted(Adopted adopted) {
-    if (adopted.error() != null) {
-      log.warn("node agent could not list containers node_id={} error={}", nodeId, unwrap(adopted.error()).toString());
-      return Behaviors.same();
-    }
-    for (ContainerInfo info : adopted.containers()) {
-      checkAdoption(info.id(), info.exit().isEmpty());
-    }
-    log.info("node agent found containers node_id={} count={}", nodeId, adopted.containers().size());
+  private Behavior<Command> onReconcile(Reconcile reconcile) {
+    CompletionStage<Set<String>> reserved =
+        sharding
+            .entityRefFor(ComputeNode.TYPE_KEY, nodeId)
+            .ask(ComputeNode.Get::new, askTimeout)
+            .thenApply(state -> state.reservations().keySet());
+    context.pipeToSelf(
+        runtime.list().thenCombine(reserved, (containers, ids) -> new Adopted(containers, ids, null)),
+        (adopted, error) -> error == null ? adopted : new Adopted(List.of(), Set.of(), error));
     return Behaviors.same();
   }
 
   /**
-   * Asks the container's entity whether the container still belongs on this node. When the
-   * entity cannot be reached the container is kept, as before fencing existed.
+   * Settles each container of the runtime against its entity, and reports as exited every
+   * container whose entity records it running here but that the runtime no longer has. Nothing is started
+   * here: a container runs again only through a start or its restart policy.
    */
-  private void checkAdoption(String containerId, boolean running) {
-    context.pipeToSelf(
-        sharding.entityRefFor(Container.TYPE_KEY, containerId).ask(Container.Get::new, askTimeout),
-        (state, error) -> {
-          if (error != null) {
-            log.warn(
-                "container kept unchecked node_id={} container_id={} error={}",
-                nodeId,
-                containerId,
-                unwrap(error).toString());
-            return new AdoptionChecked(containerId, true, running);
-          }
-          boolean here = state.nodeId().equals(nodeId);
-          boolean wanted = state.isRunning() || state.desired() == Container.DesiredState.RUNNING;
-          return new AdoptionChecked(containerId, here && wanted, running);
-        });
-  }
-
-  private Behavior<Command> onAdoptionChecked(AdoptionChecked checked) {
-    String id = checked.containerId();
-    if (checked.keep()) {
-      log.info("container adopted node_id={} container_id={}", nodeId, id);
-      watchExit(id);
-      AttachHub hub = hub(id);
-      runtime.attach(id, hub);
-      if (checked.running()) {
-        hub.started();
-      }
+  private Behavior<Command> onAdopted(Adopted adopted) {
+    if (adopted.error() != null) {
+      // Right after the member joins, the node's entity may not be reachable yet.
+      log.warn(
+          "node agent could not reconcile, retrying in {} node_id={} error={}",
+          RECONCILE_RETRY,
+          nodeId,
+          unwrap(adopted.error()).toString());
+      context.scheduleOnce(RECONCILE_RETRY, context.getSelf(), new Reconcile());
       return Behaviors.same();
     }
-    log.info("container fenced, removing node_id={} container_id={}", nodeId, id);
-    runtime
-        .remove(id, true)
-        .whenComplete(
-            (done, error) -> {
-              if (ignoreMissing(error) != null) {
-                log.warn(
-                    "fenced container not removed node_id={} container_id={} error={}",
-                    nodeId,
-                    id,
-                    unwrap(error).toString());
+    Set<String> inRuntime = new HashSet<>();
+    for (ContainerInfo info : adopted.containers()) {
+      inRuntime.add(info.id());
+      watchExit(info.id());
+      AttachHub hub = hub(info.id());
+      runtime.attach(info.id(), hub);
+      if (info.exit().isEmpty()) {
+        hub.started();
+      }
+      context.pipeToSelf(
+          reconcile(info), (outcome, error) -> new Reconciled(info.id(), outcome, error));
+    }
+    for (String id : adopted.reserved()) {
+      if (!inRuntime.contains(id)) {
+        context.pipeToSelf(reconcileMissing(id), (outcome, error) -> new Reconciled(id, outcome, error));
+      }
+    }
+    log.info(
+        "node agent reconciling node_id={} runtime_containers={} reserved_containers={}",
+        nodeId,
+        adopted.containers().size(),
+        adopted.reserved().size());
+    return Behaviors.same();
+  }
+
+  private CompletionStage<String> reconcile(ContainerInfo info) {
+    String id = info.id();
+    boolean alive = info.state() == ContainerState.RUNNING || info.state() == ContainerState.PAUSED;
+    return sharding
+        .entityRefFor(Container.TYPE_KEY, id)
+        .ask(Container.Get::new, askTimeout)
+        .thenCompose(
+            entity -> {
+              if (entity.status() == ContainerStatus.NEW
+                  || entity.status() == ContainerStatus.REMOVED
+                  || !entity.nodeId().equals(nodeId)) {
+                // Removed, or placed elsewhere after this node was lost: this copy must not run.
+                String reason =
+                    entity.nodeId().equals(nodeId)
+                        ? "its record is " + entity.status().name().toLowerCase()
+                        : "it is placed on node " + entity.nodeId();
+                return runtime.remove(id, true).thenApply(done -> "removed, " + reason);
               }
+              if (!alive) {
+                return CompletableFuture.completedFuture("exited while the agent was away");
+              }
+              if (entity.desired() != Container.DesiredState.RUNNING) {
+                Integer timeout = entity.spec().stopTimeoutSeconds();
+                return runtime
+                    .stop(id, entity.spec().stopSignal(), Duration.ofSeconds(timeout == null ? DEFAULT_STOP_SECONDS : timeout))
+                    .thenApply(status -> "stopped, it is not wanted running");
+              }
+              if (entity.isRunning()) {
+                return CompletableFuture.completedFuture("adopted pid=" + info.pid());
+              }
+              return reportStarted(id).thenApply(state -> "adopted and reported started pid=" + info.pid());
             });
+  }
+
+  /** Reports the exit of a container the entity thinks runs here but the runtime lost. */
+  private CompletionStage<String> reconcileMissing(String id) {
+    return sharding
+        .entityRefFor(Container.TYPE_KEY, id)
+        .ask(Container.Get::new, askTimeout)
+        .thenApply(
+            entity -> {
+              if (!entity.isRunning() || !entity.nodeId().equals(nodeId)) {
+                return "nothing to do, the runtime does not hold it";
+              }
+              context
+                  .getSelf()
+                  .tell(new Exited(id, new ExitStatus(ExitStatus.UNKNOWN_EXIT_CODE, false, Instant.now())));
+              return "reported exited, the runtime does not hold it";
+            });
+  }
+
+  private Behavior<Command> onReconciled(Reconciled reconciled) {
+    if (reconciled.error() != null) {
+      log.warn(
+          "container reconciliation failed node_id={} container_id={} error={}",
+          nodeId,
+          reconciled.containerId(),
+          unwrap(reconciled.error()).toString());
+    } else {
+      log.info(
+          "container reconciled node_id={} container_id={} outcome={}",
+          nodeId,
+          reconciled.containerId(),
+          reconciled.outcome());
+      if (reconciled.outcome().startsWith("removed")) {
+        forgetHub(reconciled.containerId());
+      }
+    }
     return Behaviors.same();
   }
 
   private void watchExit(String containerId) {
+    if (!watched.add(containerId)) {
+      return;
+    }
     context.pipeToSelf(
         runtime.onExit(containerId),
         (status, error) ->

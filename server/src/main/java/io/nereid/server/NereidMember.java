@@ -6,14 +6,22 @@ import io.nereid.entity.EntitySettings;
 import io.nereid.entity.EntitySharding;
 import io.nereid.docker.ContainerService;
 import io.nereid.docker.DockerEvents;
+import io.nereid.docker.ImageService;
+import io.nereid.docker.UnixSocketListener;
+import java.nio.file.Path;
+import org.apache.pekko.http.javadsl.server.Route;
 import io.nereid.docker.DockerRoutes;
 import io.nereid.docker.HttpUpgrade;
 import io.nereid.image.ImageLoader;
+import io.nereid.image.ImagePuller;
+import io.nereid.image.RegistryClient;
 import io.nereid.image.ImageStore;
 import io.nereid.metrics.NereidMetrics;
 import java.time.Clock;
 import io.nereid.scheduler.ContainerPlacement;
 import io.nereid.node.NodeDirectory;
+import io.nereid.node.NodeMonitor;
+import org.apache.pekko.actor.typed.ActorRef;
 import io.nereid.scheduler.SchedulerSettings;
 import io.nereid.scheduler.SchedulerSharding;
 import io.nereid.server.admin.AdminRoutes;
@@ -54,6 +62,10 @@ public final class NereidMember {
   private final HttpUpgrade.Listener dockerBinding;
   private final ServerSettings settings;
   private final ImageStore images;
+  private final ActorRef<NodeMonitor.Command> monitor;
+  private final ImagePuller puller;
+  private final DockerEvents events;
+  private final UnixSocketListener dockerSocket;
 
   private NereidMember(
       ActorSystem<Void> system,
@@ -61,13 +73,36 @@ public final class NereidMember {
       ServerBinding adminBinding,
       HttpUpgrade.Listener dockerBinding,
       ServerSettings settings,
-      ImageStore images) {
+      ImageStore images,
+      ImagePuller puller,
+      ActorRef<NodeMonitor.Command> monitor,
+      DockerEvents events,
+      UnixSocketListener dockerSocket) {
+    this.dockerSocket = dockerSocket;
+    this.puller = puller;
+    this.monitor = monitor;
     this.system = system;
     this.sharding = sharding;
     this.adminBinding = adminBinding;
     this.dockerBinding = dockerBinding;
     this.settings = settings;
     this.images = images;
+    this.events = events;
+  }
+
+  /** This member's end of the cluster's Docker events topic. */
+  public DockerEvents events() {
+    return events;
+  }
+
+  /** The proxy of the cluster's node monitor, which takes the agents' heartbeats. */
+  public ActorRef<NodeMonitor.Command> nodeMonitor() {
+    return monitor;
+  }
+
+  /** Pulls images into {@link #images()} as {@code nereid.images} configures. */
+  public ImagePuller imagePuller() {
+    return puller;
   }
 
   /** This machine's image store, under the data directory. */
@@ -103,16 +138,21 @@ public final class NereidMember {
       }
       ClusterSharding sharding = ClusterSharding.get(system);
       DockerEvents events = DockerEvents.start(system);
+      ActorRef<NodeMonitor.Command> monitor = NodeLiveness.monitor(system, sharding, settings);
       EntitySharding.init(
           system,
           EntitySettings.fromConfig(full),
-          SchedulerSharding.nodeObserver(sharding),
+          NodeLiveness.observing(SchedulerSharding.nodeObserver(sharding), monitor),
           events.containerObserver());
       SchedulerSettings schedulerSettings = SchedulerSettings.fromConfig(full);
       SchedulerSharding.init(system, sharding, schedulerSettings);
       ServerBinding admin = null;
       HttpUpgrade.Listener docker = null;
+      UnixSocketListener socket = null;
       ImageStore images = ImageStore.open(settings.dataDir().toAbsolutePath().resolve("images"));
+      ImagePuller puller =
+          new ImagePuller(
+              images, new RegistryClient(ImageSettings.fromConfig(full), Clock.systemUTC()), IMAGE_WORK);
       if (settings.hasRole(EntitySharding.CONTROL_ROLE)) {
         NodeDirectory directory = new NodeDirectory(system, sharding, settings.askTimeout());
         NereidMetrics metrics = new NereidMetrics();
@@ -136,21 +176,27 @@ public final class NereidMember {
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         log.info("admin api listening address={}", admin.localAddress());
+        Route dockerRoutes =
+            requestMetrics.timed(
+                "docker", dockerRoutes(containers, images, events, directory, puller).routes());
         docker =
             HttpUpgrade.bind(
                     system,
                     settings.dockerHost(),
                     settings.dockerPort(),
-                    requestMetrics.timed("docker", dockerRoutes(containers, images, events, directory).routes()))
+                    dockerRoutes)
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         log.info("docker api listening address={}", docker.localAddress());
+        if (!settings.dockerSocket().isEmpty()) {
+          socket = UnixSocketListener.bind(system, Path.of(settings.dockerSocket()), dockerRoutes);
+        }
       }
       log.info(
           "member started address={} roles={}",
           cluster.selfMember().address(),
           settings.roles());
-      return new NereidMember(system, sharding, admin, docker, settings, images);
+      return new NereidMember(system, sharding, admin, docker, settings, images, puller, monitor, events, socket);
     } catch (Exception e) {
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -185,7 +231,8 @@ public final class NereidMember {
       ContainerService containers,
       ImageStore images,
       DockerEvents events,
-      NodeDirectory directory) {
+      NodeDirectory directory,
+      ImagePuller puller) {
     // NOTE: docker load fills this member's image store only; a compute node on another machine
     // does not see the image.
     ImageLoader loader = new ImageLoader(images, IMAGE_WORK, Clock.systemUTC());
@@ -195,7 +242,8 @@ public final class NereidMember {
         loader,
         DEFAULT_ACCOUNT,
         events,
-        directory);
+        directory,
+        new ImageService(loader, puller, IMAGE_WORK, containers, events));
   }
 
   /** Runs the blocking file work of image loading, away from the actors' dispatcher. */
@@ -246,6 +294,13 @@ public final class NereidMember {
   /** Leaves the cluster and stops the ActorSystem, waiting up to {@code timeout}. */
   public void stop(Duration timeout) {
     log.info("member stopping address={}", Cluster.get(system).selfMember().address());
+    if (dockerSocket != null) {
+      try {
+        dockerSocket.close();
+      } catch (IOException e) {
+        log.warn("docker api socket not closed error={}", e.toString());
+      }
+    }
     CoordinatedShutdown.get(system.classicSystem()).run(CoordinatedShutdown.jvmExitReason());
     try {
       system.getWhenTerminated().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);

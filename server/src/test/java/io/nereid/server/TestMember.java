@@ -21,7 +21,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A member with both roles on free ports, journaling to the shared test Cassandra in keyspaces
+ * A member with the control role (unless {@code extra} sets others) on free ports, journaling to the shared test Cassandra in keyspaces
  * named after the test, with compute nodes registered directly on their entities.
  */
 final class TestMember {
@@ -52,6 +52,7 @@ final class TestMember {
                 .withFallback(
                     ConfigFactory.parseMap(
                         Map.of(
+                            "nereid.cluster.roles", List.of("control"),
                             "nereid.data-dir", dataDir.toString(),
                             "nereid.cluster.port", 0,
                             "nereid.admin.port", 0,
@@ -91,23 +92,7 @@ final class TestMember {
 
   /** Imports a root filesystem of Debian's static busybox as the image busybox:latest. */
   static void importBusybox(MemberRuntime runtime, Path dir) throws Exception {
-    Path rootfs = dir.resolve("busybox-rootfs");
-    Files.createDirectories(rootfs.resolve("bin"));
-    Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/busybox"));
-    for (String applet : List.of("sh", "echo", "sleep", "cat", "true")) {
-      Files.createSymbolicLink(rootfs.resolve("bin").resolve(applet), Path.of("busybox"));
-    }
-    Path tar = dir.resolve("busybox.tar");
-    Process process =
-        new ProcessBuilder("tar", "-C", rootfs.toString(), "-cf", tar.toString(), ".")
-            .inheritIO()
-            .start();
-    if (process.waitFor() != 0) {
-      throw new IllegalStateException("tar failed with exit code " + process.exitValue());
-    }
-    new ImageLoader(runtime.member().images(), Runnable::run, java.time.Clock.systemUTC())
-        .importRootfs(tar, Optional.of(ImageReference.parse("busybox:latest")))
-        .toCompletableFuture()
-        .get(60, TimeUnit.SECONDS);
+    BusyboxImage.importInto(runtime.member().images(), dir);
   }
+
 }

@@ -54,6 +54,7 @@ public final class AdminRoutes extends AllDirectives {
   private final AccountRoutes accountRoutes;
   private final ClusterRoutes clusterRoutes;
   private final NereidMetrics metrics;
+  private final OpenApiDocument openApi = OpenApiDocument.load();
 
   /**
    * @param containers the container operations the Docker API runs, so a removal here takes the
@@ -134,9 +135,59 @@ public final class AdminRoutes extends AllDirectives {
                     containerRoutes.routes(),
                     accountRoutes.routes(),
                     clusterRoutes.routes()));
-    Route all = concat(v1, path("metrics", () -> get(this::metrics)));
+    Route all =
+        concat(
+            v1,
+            path("metrics", () -> get(this::metrics)),
+            path(
+                PathMatchers.segment("v1").slash("openapi.json"),
+                () ->
+                    get(
+                        () ->
+                            complete(
+                                HttpEntities.create(
+                                    ContentTypes.APPLICATION_JSON, openApi.bytes())))));
     return handleExceptions(
-        exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> authorized(all)));
+        exceptionHandler(),
+        () -> handleRejections(rejectionHandler(), () -> authorized(documented(all))));
+  }
+
+  /**
+   * Serves only the operations of the OpenAPI document: 405 for a method it does not list on a
+   * documented path. A path it does not list may only get a 404, with the message of the route
+   * that handled it; any other response there means a route is missing from the document, so it
+   * becomes a 500 that says so.
+   */
+  private Route documented(Route inner) {
+    return extractRequest(
+        request -> {
+          String path = request.getUri().path();
+          String method = request.method().value();
+          java.util.Set<String> allowed = openApi.methodsFor(path);
+          if (allowed.isEmpty()) {
+            return mapResponse(
+                response -> {
+                  if (response.status().intValue() == 404) {
+                    return response;
+                  }
+                  log.error("admin route missing from openapi.json method={} path={}", method, path);
+                  return Json.error(
+                      StatusCodes.INTERNAL_SERVER_ERROR,
+                      method + " " + path + " is served but not in /v1/openapi.json; document it");
+                },
+                () -> inner);
+          }
+          if (!allowed.contains(method)) {
+            return complete(
+                Json.error(
+                        StatusCodes.METHOD_NOT_ALLOWED,
+                        "method " + method + " is not allowed on " + path + "; use " + allowed)
+                    .addHeader(
+                        org.apache.pekko.http.javadsl.model.headers.RawHeader.create(
+                            "Allow", String.join(", ", allowed))));
+          }
+          return inner;
+        });
   }
 
   /** Lets a request through only with the configured bearer token, when one is configured. */
