@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -20,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * The compute JVM of the chaos cluster: a member with the compute role that registers a few
@@ -29,9 +31,9 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  * <p>Usage: {@code ComputeMember CONFIG_FILE NODE_PREFIX NODES CPU_MILLIS MEMORY_BYTES}. It
  * prints {@value #READY} once every node is registered and its agent started.
  */
-// NOTE: the production compute member (role compute with a simulated runtime choice) replaces
-// this class once the server has one. The simulated nodes here keep no state across a restart of
-// this JVM, and no agent reconciles the containers placed on them.
+// NOTE: the simulated nodes here keep no state across a restart of this JVM, so after one their
+// agents report the containers placed on them as exited. The production compute member runs one
+// node per machine (nereid.compute.runtime = simulated is possible), not several.
 public final class ComputeMember {
 
   static final String READY = "chaos compute member ready";
@@ -54,7 +56,8 @@ public final class ComputeMember {
     System.setProperty("nereid.log.file", settings.dataDir().resolve("nereid.log").toString());
     System.setProperty("logback.configurationFile", "nereid-logback.xml");
 
-    MemberRuntime runtime = MemberRuntime.start(config, false);
+    // This member runs its own agents, so not the one of this machine that the compute role starts.
+    MemberRuntime runtime = MemberRuntime.startWithoutAgents(config);
     Runtime.getRuntime().addShutdownHook(new Thread(runtime::close, "compute-member-shutdown"));
     ClusterSharding sharding = runtime.member().sharding();
     ScheduledExecutorService timers = Executors.newScheduledThreadPool(1);
@@ -68,13 +71,29 @@ public final class ComputeMember {
           .member()
           .system()
           .systemActorOf(
-              NodeAgent.create(nodeId, simulated, sharding, settings.askTimeout()),
+              NodeAgent.create(
+                  nodeId,
+                  simulated,
+                  sharding,
+                  settings.askTimeout(),
+                  Optional.of(liveness(runtime, settings)),
+                  NodeAgent.ImageSource.LOADED_ONLY),
               "node-agent-" + nodeId,
               Props.empty());
     }
     System.out.println(READY);
     System.out.flush();
     runtime.member().system().getWhenTerminated().toCompletableFuture().join();
+  }
+
+  /**
+   * Returns heartbeats to the cluster's node monitor, so that a node is lost only when this member
+   * is. The agent registers a lost node again with the values its entity contains.
+   */
+  private static NodeAgent.Liveness liveness(MemberRuntime runtime, ServerSettings settings) {
+    String member = Cluster.get(runtime.member().system()).selfMember().address().toString();
+    return new NodeAgent.Liveness(
+        runtime.member().nodeMonitor(), member, Optional.empty(), settings.compute().heartbeatInterval());
   }
 
   /** Registers one node, retrying while sharding cannot yet reach a control member. */
