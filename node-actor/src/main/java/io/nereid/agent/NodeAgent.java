@@ -371,8 +371,23 @@ public final class NodeAgent {
             .ensure(spec.image())
             .thenCompose(present -> run(id, runtimeSpec, hub))
             .thenCompose(info -> reportStarted(id));
-    context.pipeToSelf(started, (state, error) -> new Reply(command.replyTo(), error));
+    context.pipeToSelf(
+        started,
+        (state, error) -> {
+          if (error != null && spec.autoRemove()) {
+            // As with Docker, a container that asked for AutoRemove goes when it cannot start,
+            // so a client waiting for its removal returns.
+            removeAfterFailedStart(id);
+          }
+          return new Reply(command.replyTo(), error);
+        });
     return Behaviors.same();
+  }
+
+  private void removeAfterFailedStart(String id) {
+    context.pipeToSelf(
+        sharding.entityRefFor(Container.TYPE_KEY, id).ask(Container.Get::new, askTimeout),
+        (state, error) -> error == null ? new ExitedForRemoval(state) : new AutoRemoved(id, error));
   }
 
   /**

@@ -92,7 +92,7 @@ public final class Container
 
     /** Moves the placement; a process that ran on the old node no longer counts as running. */
     State move(ContainerMoved event) {
-      ContainerStatus next = status == ContainerStatus.RUNNING ? ContainerStatus.PLACED : status;
+      ContainerStatus next = isRunning() ? ContainerStatus.PLACED : status;
       return new State(
           containerId, next, desired, account, name, spec, event.placement().nodeId(),
           event.placement(), exitCode, oomKilled, restartCount, createdAt, startedAt, event.at());
@@ -378,8 +378,7 @@ public final class Container
     if (!state.nodeId().equals(command.fromNode())) {
       return rejectStaleNode(command.replyTo(), state, command.fromNode());
     }
-    return Effect()
-        .persist(new ContainerMoved(command.placement(), command.fromNode(), clock.instant()))
+    return persist(new ContainerMoved(command.placement(), command.fromNode(), clock.instant()))
         .thenReply(command.replyTo(), StatusReply::success);
   }
 

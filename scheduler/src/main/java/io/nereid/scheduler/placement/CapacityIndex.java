@@ -123,7 +123,7 @@ final class CapacityIndex {
    * entry.
    */
   static final class Entry {
-    /** Orders by free amount, then node id; written out because it runs on every index step. */
+    /** Orders by free amount, then node id. Written out because it runs on every index step. */
     static final Comparator<Entry> ORDER =
         (a, b) -> a.free != b.free ? Long.compare(a.free, b.free) : a.nodeId.compareTo(b.nodeId);
 

@@ -21,10 +21,9 @@ import java.util.Optional;
  * ready nodes with room in that dimension, fullest first for bin-pack, emptiest first for spread,
  * and bounds u for every node it has not returned yet. The search advances the cursors in a round
  * robin weighted by w, runs the pipeline on each node it meets for the first time, and after every
- * step bounds the score
- * of all unvisited nodes by {@code w(cpu) * U(cpu) + w(memory) * U(memory) + w(disk) * U(disk)},
- * with U the cursor bounds. This is the threshold algorithm of top-k query processing. The search
- * stops in one of three ways:
+ * step bounds the score of all unvisited nodes by {@code w(cpu) * U(cpu) + w(memory) * U(memory) +
+ * w(disk) * U(disk)}, with U the cursor bounds. This is the threshold algorithm of top-k query
+ * processing. The search stops in one of three ways:
  *
  * <ul>
  *   <li>The best candidate scores above the bound. No unvisited node can win, so the choice is the
@@ -186,8 +185,9 @@ public final class PlacementEngine {
     private final NodeScorer scorer;
     private final int candidateLimit;
     private final VisitedNodes examined = new VisitedNodes();
-    private final List<Candidate> candidates = new ArrayList<>();
-    private final List<Rejection> rejections = new ArrayList<>();
+    // Sized for a search without expressions at the default candidate limit, so they rarely grow.
+    private final List<Candidate> candidates = new ArrayList<>(64);
+    private final List<Rejection> rejections = new ArrayList<>(128);
     private int candidatesMeetingSoft;
     private Candidate best;
     private SearchOutcome outcome = SearchOutcome.EXHAUSTIVE;
