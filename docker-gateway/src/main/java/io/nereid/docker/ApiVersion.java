@@ -7,14 +7,15 @@ import java.util.regex.Pattern;
 /**
  * Docker Engine API versions that Nereid accepts in a {@code /v1.NN/} path prefix.
  *
- * <p>NOTE: {@link #ADVERTISED} is the oldest version the docker CLI still negotiates. Nereid
- * serves only {@code /_ping} and {@code /version} so far, so it advertises no newer version than
- * that; it is raised as endpoints are served in full.
+ * <p>{@link #ADVERTISED} is 1.41 because the docker CLI needs at least 1.30 to wait for a
+ * foreground {@code docker run} with {@code POST /containers/{id}/wait} (older versions make it
+ * follow {@code /events}) and to leave {@code --rm} to the server (AutoRemove), and 1.35 for
+ * {@code docker logs --until}. From 1.42 on, the CLI reads the attach stream's media type.
  */
 public final class ApiVersion {
 
   public static final int MINIMUM_MINOR = 24;
-  public static final int ADVERTISED_MINOR = 24;
+  public static final int ADVERTISED_MINOR = 41;
   public static final String MINIMUM = "1." + MINIMUM_MINOR;
   public static final String ADVERTISED = "1." + ADVERTISED_MINOR;
 

@@ -7,6 +7,7 @@ import io.nereid.container.ContainerSpec;
 import io.nereid.container.ContainerStatus;
 import io.nereid.image.Image;
 import io.nereid.image.ImageStore;
+import io.nereid.metrics.NereidMetrics;
 import io.nereid.node.ComputeNode;
 import io.nereid.node.Reservation;
 import io.nereid.node.Resources;
@@ -31,6 +32,7 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.pattern.StatusReply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,11 +59,12 @@ public final class ContainerService {
   private final ImageStore images;
   private final DockerEvents events;
   private final SecureRandom random = new SecureRandom();
+  private final long defaultMemoryRequest;
+  private final NereidMetrics metrics;
 
   /**
-   * @param images the image store a create checks the image against, as the Docker daemon does;
-   *     null skips the check
-   * @param events where the actions that no entity persists, such as kill, are published
+   * Creates the service with no default memory request, so a container without a memory limit
+   * counts no memory against its account's quota.
    */
   public ContainerService(
       ActorSystem<?> system,
@@ -70,6 +73,28 @@ public final class ContainerService {
       Duration askTimeout,
       ImageStore images,
       DockerEvents events) {
+    this(system, sharding, placement, askTimeout, images, events, 0, new NereidMetrics());
+  }
+
+  /**
+   * @param images the image store a create checks the image against, as the Docker daemon does;
+   *     null skips the check
+   * @param events where the actions that no entity persists, such as kill, are published
+   * @param defaultMemoryRequest bytes a container without a memory limit counts against its
+   *     account's memory quota, the scheduler's default memory request
+   * @param metrics where failed node agent operations are counted
+   */
+  public ContainerService(
+      ActorSystem<?> system,
+      ClusterSharding sharding,
+      ContainerPlacement placement,
+      Duration askTimeout,
+      ImageStore images,
+      DockerEvents events,
+      long defaultMemoryRequest,
+      NereidMetrics metrics) {
+    this.defaultMemoryRequest = defaultMemoryRequest;
+    this.metrics = metrics;
     this.system = system;
     this.events = events;
     this.images = images;
@@ -309,61 +334,17 @@ public final class ContainerService {
         .thenApply(started -> Done.getInstance());
   }
 
-  /**
-   * Waits for a container as {@code docker wait} does and returns its exit code. The condition is
-   * checked against the state at request time first, so an exit that already happened is not
-   * missed: {@code not-running} returns at once for a stopped container, {@code next-exit} waits
-   * for an exit after the request, {@code removed} for the container's removal.
-   */
-  public CompletionStage<Integer> waitFor(String account, String reference, String condition) {
-    if (!List.of("not-running", "next-exit", "removed").contains(condition)) {
-      return CompletableFuture.failedFuture(
-          DockerApiException.badRequest(
-              "invalid condition: \"" + condition + "\", use not-running, next-exit or removed"));
-    }
-    return find(account, reference)
-        .thenCompose(
-            state -> pollUntil(state.containerId(), condition, state.finishedAt()));
-  }
-
-  // NOTE: the wait polls the container entity every 100 ms; an event subscription would return
-  // sooner and with less load, and comes with the events endpoint.
-  private CompletionStage<Integer> pollUntil(
-      String containerId, String condition, java.time.Instant finishedAtRequest) {
-    return sharding
-        .entityRefFor(Container.TYPE_KEY, containerId)
-        .ask(Container.Get::new, askTimeout)
-        .thenCompose(
-            state -> {
-              boolean done =
-                  switch (condition) {
-                    case "removed" -> state.status() == ContainerStatus.REMOVED;
-                    case "next-exit" -> state.finishedAt().isAfter(finishedAtRequest)
-                        && !state.isRunning();
-                    default -> !state.isRunning();
-                  };
-              if (done) {
-                return CompletableFuture.completedFuture(state.exitCode());
-              }
-              return org.apache.pekko.pattern.Patterns.after(
-                  Duration.ofMillis(100),
-                  system.classicSystem().scheduler(),
-                  system.executionContext(),
-                  () -> pollUntil(containerId, condition, finishedAtRequest));
-            });
-  }
-
   /** Returns a container's log lines, oldest first, read from its node. */
   public CompletionStage<NodeAgent.LogLines> logs(String account, String reference) {
     return find(account, reference)
         .thenCompose(
-            state -> {
-              if (state.nodeId().isEmpty()) {
-                return CompletableFuture.completedFuture(new NodeAgent.LogLines(List.of()));
-              }
-              return agentQuery(
-                  state.nodeId(), replyTo -> new NodeAgent.Logs(state.containerId(), replyTo), askTimeout);
-            });
+            state ->
+                state.nodeId().isEmpty()
+                    ? CompletableFuture.completedFuture(new NodeAgent.LogLines(List.of()))
+                    : agentQuery(
+                        state.nodeId(),
+                        replyTo -> new NodeAgent.Logs(state.containerId(), replyTo),
+                        askTimeout));
   }
 
   /**
@@ -437,19 +418,30 @@ public final class ContainerService {
   }
 
   /** Asks a node's agent and returns its reply, or a 500 carrying the agent's error. */
-  private <T> CompletionStage<T> agentQuery(
+  <T> CompletionStage<T> agentQuery(
       String nodeId, Function<ActorRef<StatusReply<T>>, NodeAgent.Command> command, Duration timeout) {
+    String[] operation = {""};
     return agent(nodeId)
         .thenCompose(
             agent ->
                 AskPattern.<NodeAgent.Command, StatusReply<T>>ask(
-                        agent, command::apply, timeout, system.scheduler())
+                        agent,
+                        replyTo -> {
+                          NodeAgent.Command built = command.apply(replyTo);
+                          operation[0] = built.getClass().getSimpleName().toLowerCase();
+                          return built;
+                        },
+                        timeout,
+                        system.scheduler())
                     .thenCompose(
-                        reply ->
-                            reply.isSuccess()
-                                ? CompletableFuture.completedFuture(reply.getValue())
-                                : CompletableFuture.<T>failedFuture(
-                                    DockerApiException.serverError(reply.getError().getMessage()))));
+                        reply -> {
+                          if (reply.isSuccess()) {
+                            return CompletableFuture.completedFuture(reply.getValue());
+                          }
+                          metrics.runtimeFailures.inc(operation[0]);
+                          return CompletableFuture.<T>failedFuture(
+                              DockerApiException.serverError(reply.getError().getMessage()));
+                        }));
   }
 
   /**
@@ -479,8 +471,20 @@ public final class ContainerService {
         .thenCompose(state -> record(account, state));
   }
 
+  ActorSystem<?> system() {
+    return system;
+  }
+
+  ClusterSharding sharding() {
+    return sharding;
+  }
+
+  Duration askTimeout() {
+    return askTimeout;
+  }
+
   /** Finds the agent of a node through the receptionist. */
-  private CompletionStage<ActorRef<NodeAgent.Command>> agent(String nodeId) {
+  CompletionStage<ActorRef<NodeAgent.Command>> agent(String nodeId) {
     ServiceKey<NodeAgent.Command> key = NodeAgent.serviceKey(nodeId);
     return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
             system.receptionist(), replyTo -> Receptionist.find(key, replyTo), askTimeout, system.scheduler())
@@ -500,6 +504,7 @@ public final class ContainerService {
     return agentQuery(nodeId, command, Duration.ofMinutes(5));
   }
 
+
   /** Creates and places a container; returns its id. */
   public CompletionStage<String> create(String account, String requestedName, ContainerSpec spec) {
     String id = newId();
@@ -517,8 +522,7 @@ public final class ContainerService {
       // The docker CLI reacts to this 404 by pulling the image, as it does with Docker.
       return CompletableFuture.failedFuture(DockerApiException.notFound("No such image: " + spec.image()));
     }
-    return accountAsk(account, replyTo -> new Account.ClaimName(name, id, replyTo))
-        .exceptionallyCompose(error -> CompletableFuture.failedFuture(conflictOrFailure(error)))
+    return admit(account, name, id, spec)
         .thenCompose(claimed -> containerAsk(id, replyTo -> new Container.Create(account, name, spec, replyTo)))
         .thenCompose(created -> placement.place(id))
         .thenCompose(placed -> record(account, placed))
@@ -529,7 +533,9 @@ public final class ContainerService {
                 return CompletableFuture.completedFuture(id);
               }
               Throwable cause = unwrap(error);
-              if (cause instanceof DockerApiException api && api.status().intValue() == 409) {
+              // A name conflict or exceeded quota rejects before anything was created.
+              if (cause instanceof DockerApiException api
+                  && (api.status().intValue() == 409 || api.status().intValue() == 403)) {
                 return CompletableFuture.<String>failedFuture(cause);
               }
               log.info("container create failed account={} container_id={} error={}", account, id, cause.getMessage());
@@ -545,6 +551,30 @@ public final class ContainerService {
           "Invalid container name (" + requestedName + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
     }
     return requestedName.startsWith("/") ? requestedName.substring(1) : requestedName;
+  }
+
+  /**
+   * Claims the name and counts the container against the account's quota. Fails with 409 when
+   * the name is in use, and with 403 when the quota would be exceeded.
+   */
+  private CompletionStage<Done> admit(String account, String name, String id, ContainerSpec spec) {
+    long memory = spec.memoryBytes() > 0 ? spec.memoryBytes() : defaultMemoryRequest;
+    Account.ResourceRequest request =
+        new Account.ResourceRequest(memory, ContainerPlacement.cpuMillis(spec));
+    return sharding
+        .entityRefFor(Account.TYPE_KEY, account)
+        .<Account.Admission>ask(
+            replyTo -> new Account.AdmitContainer(name, id, request, replyTo), askTimeout)
+        .thenCompose(
+            admission ->
+                switch (admission.outcome()) {
+                  case ADMITTED -> CompletableFuture.completedFuture(Done.getInstance());
+                  case NAME_IN_USE ->
+                      CompletableFuture.failedFuture(DockerApiException.conflict(admission.message()));
+                  case QUOTA_EXCEEDED ->
+                      CompletableFuture.failedFuture(
+                          new DockerApiException(StatusCodes.FORBIDDEN, admission.message()));
+                });
   }
 
   /** Returns the account's containers that a listing selects, newest first. */

@@ -41,6 +41,10 @@ final class CreateRequest {
     if (nanoCpus < 0 || cpuShares < 0) {
       throw DockerApiException.badRequest("invalid CPU limit: NanoCpus and CpuShares must not be negative");
     }
+    if (bool(body, "Tty")) {
+      // NOTE: a TTY changes how attach and logs frame the output; Nereid has none to give.
+      throw DockerApiException.badRequest("Nereid does not support a TTY for containers: run without -t");
+    }
     String networkMode = text(host, "NetworkMode");
     if (!networkMode.isEmpty() && !List.of("none", "host", "default", "bridge").contains(networkMode)) {
       throw DockerApiException.badRequest(
@@ -74,7 +78,8 @@ final class CreateRequest {
           bool(host, "AutoRemove"),
           networkMode,
           bool(body, "Tty"),
-          bool(body, "OpenStdin"));
+          bool(body, "OpenStdin"),
+          bool(body, "StdinOnce"));
     } catch (IllegalArgumentException e) {
       throw DockerApiException.badRequest(e.getMessage());
     }
@@ -91,7 +96,7 @@ final class CreateRequest {
     }
   }
 
-  private static String text(JsonNode parent, String field) {
+  static String text(JsonNode parent, String field) {
     JsonNode node = parent.path(field);
     if (node.isMissingNode() || node.isNull()) {
       return "";
@@ -113,7 +118,7 @@ final class CreateRequest {
     return node.asLong();
   }
 
-  private static boolean bool(JsonNode parent, String field) {
+  static boolean bool(JsonNode parent, String field) {
     JsonNode node = parent.path(field);
     if (node.isMissingNode() || node.isNull()) {
       return false;
@@ -125,7 +130,7 @@ final class CreateRequest {
   }
 
   /** Reads a list of strings; Docker also accepts a single string for Cmd and Entrypoint. */
-  private static List<String> strings(JsonNode parent, String field) {
+  static List<String> strings(JsonNode parent, String field) {
     JsonNode node = parent.path(field);
     if (node.isMissingNode() || node.isNull()) {
       return List.of();

@@ -13,16 +13,17 @@ abstract class DockerDirectives extends AllDirectives {
   final Route answer(CompletionStage<HttpResponse> response) {
     return onComplete(
         response,
-        result -> {
-          if (result.isSuccess()) {
-            return complete(result.get());
-          }
-          Throwable cause = ContainerService.unwrap(result.failed().get());
-          if (cause instanceof DockerApiException api) {
-            return complete(DockerRoutes.error(api.status(), api.getMessage()));
-          }
-          return complete(DockerRoutes.error(StatusCodes.INTERNAL_SERVER_ERROR, String.valueOf(cause.getMessage())));
-        });
+        result ->
+            complete(result.isSuccess() ? result.get() : failure(result.failed().get())));
+  }
+
+  /** Returns Docker's status code and message for a failed request. */
+  static HttpResponse failure(Throwable error) {
+    Throwable cause = ContainerService.unwrap(error);
+    if (cause instanceof DockerApiException api) {
+      return DockerRoutes.error(api.status(), api.getMessage());
+    }
+    return DockerRoutes.error(StatusCodes.INTERNAL_SERVER_ERROR, String.valueOf(cause.getMessage()));
   }
 
 }

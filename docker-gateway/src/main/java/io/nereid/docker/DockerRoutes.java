@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nereid.container.ContainerSpec;
@@ -35,7 +36,7 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  */
 public final class DockerRoutes extends DockerDirectives {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  static final ObjectMapper JSON = new ObjectMapper();
 
   private final String nereidVersion;
   private final ContainerService containers;
@@ -43,6 +44,7 @@ public final class DockerRoutes extends DockerDirectives {
   private final String account;
   private final DockerEvents events;
   private final SystemInfo info;
+  private final StreamRoutes streams;
   private final ImageService imageService;
 
   /** Routes that serve only {@code /_ping} and {@code /version}. */
@@ -74,6 +76,7 @@ public final class DockerRoutes extends DockerDirectives {
         nodes == null || containers == null
             ? null
             : new SystemInfo(nodes, containers, images == null ? null : images.store(), infoFields());
+    this.streams = containers == null ? null : new StreamRoutes(new ContainerStreams(containers, Clock.systemUTC()), account);
   }
 
   public Route routes() {
@@ -91,6 +94,7 @@ public final class DockerRoutes extends DockerDirectives {
     return concat(
         path("_ping", () -> concat(get(this::ping), head(this::ping))),
         path("version", () -> get(() -> complete(json(StatusCodes.OK, version())))),
+        streams == null ? reject() : streams.routes(),
         containers == null ? reject() : containerRoutes(),
         containers == null ? reject() : new ContainerControlRoutes(containers, account).route(),
         imageService == null ? reject() : new ImageRoutes(imageService, account).route(),
@@ -138,9 +142,6 @@ public final class DockerRoutes extends DockerDirectives {
                                                 containers.stop(
                                                     account, reference, seconds(timeout))))))),
                 path(
-                    PathMatchers.segment().slash("logs"),
-                    reference -> get(() -> containerLogs(reference))),
-                path(
                     PathMatchers.segment().slash("kill"),
                     reference ->
                         post(
@@ -164,22 +165,6 @@ public final class DockerRoutes extends DockerDirectives {
                                             containers
                                                 .restart(account, reference, seconds(timeout))
                                                 .thenApply(done -> noContent()))))),
-                path(
-                    PathMatchers.segment().slash("wait"),
-                    reference ->
-                        post(
-                            () ->
-                                parameterOptional(
-                                    "condition",
-                                    condition ->
-                                        answer(
-                                            containers
-                                                .waitFor(account, reference, condition.orElse("not-running"))
-                                                .thenApply(
-                                                    code ->
-                                                        json(
-                                                            StatusCodes.OK,
-                                                            Map.of("StatusCode", code))))))),
                 path(
                     PathMatchers.segment(),
                     reference -> delete(() -> removeContainer(reference)))));
@@ -312,34 +297,6 @@ public final class DockerRoutes extends DockerDirectives {
     }
   }
 
-  /**
-   * Sends the log lines in Docker's multiplexed framing for containers without a TTY: per line
-   * an 8-byte header (stream 1 or 2, three zero bytes, the payload length as a big-endian int)
-   * and then the payload.
-   */
-  private Route containerLogs(String reference) {
-    return parameterOptional(
-        "stdout",
-        stdout ->
-            parameterOptional(
-                "stderr",
-                stderr ->
-                    parameterOptional(
-                        "timestamps",
-                        timestamps ->
-                            answer(
-                                containers
-                                    .logs(account, reference)
-                                    .thenApply(
-                                        lines ->
-                                            HttpResponse.create()
-                                                .withStatus(StatusCodes.OK)
-                                                .withEntity(
-                                                    ContentTypes.APPLICATION_OCTET_STREAM,
-                                                    LogFrames.encode(
-                                                        lines, isTrue(stdout), isTrue(stderr), isTrue(timestamps))))))));
-  }
-
   private Route imageRoutes() {
     return pathPrefix(
         "images",
@@ -394,7 +351,7 @@ public final class DockerRoutes extends DockerDirectives {
                 }));
   }
 
-  private static JsonNode parseJson(String body) {
+  static JsonNode parseJson(String body) {
     try {
       return JSON.readTree(body);
     } catch (JsonProcessingException e) {

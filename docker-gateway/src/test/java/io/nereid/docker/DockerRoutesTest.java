@@ -80,9 +80,9 @@ class DockerRoutesTest {
 
     assertEquals(200, get.statusCode());
     assertEquals("OK", get.body());
-    assertEquals("1.24", get.headers().firstValue("Api-Version").orElse(""));
+    assertEquals("1.41", get.headers().firstValue("Api-Version").orElse(""));
     assertEquals(200, head.statusCode());
-    assertEquals("1.24", head.headers().firstValue("Api-Version").orElse(""));
+    assertEquals("1.41", head.headers().firstValue("Api-Version").orElse(""));
   }
 
   @Test
@@ -92,7 +92,7 @@ class DockerRoutesTest {
     JsonNode body = JSON.readTree(response.body());
     assertEquals(200, response.statusCode());
     assertEquals("0.1.0-test", body.get("Version").asText());
-    assertEquals("1.24", body.get("ApiVersion").asText());
+    assertEquals("1.41", body.get("ApiVersion").asText());
     assertEquals("linux", body.get("Os").asText());
   }
 
@@ -102,7 +102,7 @@ class DockerRoutesTest {
 
     assertEquals(400, response.statusCode());
     assertEquals(
-        "client version 1.99 is too new. Maximum supported API version is 1.24",
+        "client version 1.99 is too new. Maximum supported API version is 1.41",
         JSON.readTree(response.body()).get("message").asText());
   }
 
@@ -130,7 +130,7 @@ class DockerRoutesTest {
     Cli cli = docker("version", "--format", "{{.Server.Version}} {{.Server.APIVersion}}");
 
     assertEquals(0, cli.code(), cli.err());
-    assertEquals("0.1.0-test 1.24", cli.out().strip());
+    assertEquals("0.1.0-test 1.41", cli.out().strip());
   }
 
   @Test
@@ -139,6 +139,6 @@ class DockerRoutesTest {
 
     assertEquals(1, cli.code());
     assertTrue(
-        cli.err().contains("GET /v1.24/containers/json is not implemented by Nereid yet"), cli.err());
+        cli.err().contains("GET /v1.41/containers/json is not implemented by Nereid yet"), cli.err());
   }
 }

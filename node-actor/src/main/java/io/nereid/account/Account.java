@@ -1,5 +1,6 @@
 package io.nereid.account;
 
+import io.nereid.container.ContainerStatus;
 import io.nereid.entity.EntitySettings;
 import io.nereid.persistence.CborSerializable;
 import java.time.Clock;
@@ -7,9 +8,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -23,11 +26,12 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
 /**
- * One tenant: the container names it holds and a summary of each of its containers.
+ * One tenant: the container names it holds, a summary of each of its containers and its quota.
  *
  * <p>Names are claimed here before a container is created, so two concurrent creates with the
  * same {@code --name} conflict exactly once. The summaries let a container listing be one ask to
- * this entity instead of a scan of the cluster.
+ * this entity instead of a scan of the cluster. The quota is checked in the same step as the
+ * name claim, so concurrent creates cannot together exceed it.
  */
 public final class Account
     extends EventSourcedBehaviorWithEnforcedReplies<Account.Command, Account.Event, Account.State> {
@@ -89,35 +93,147 @@ public final class Account
   }
 
   /**
+   * The maximum an account may use; a null limit means no limit.
+   *
+   * @param containers containers in any status but removed
+   * @param memoryBytes the sum of the containers' memory requests
+   * @param cpuMillis the sum of the containers' CPU limits, in thousandths of a core
+   */
+  public record Quota(Long containers, Long memoryBytes, Long cpuMillis)
+      implements CborSerializable {
+
+    public static final Quota UNLIMITED = new Quota(null, null, null);
+
+    public Quota {
+      for (Long limit : new Long[] {containers, memoryBytes, cpuMillis}) {
+        if (limit != null && limit < 0) {
+          throw new IllegalArgumentException("quota limits must not be negative");
+        }
+      }
+    }
+  }
+
+  /**
+   * The amount one container counts against its account's quota.
+   *
+   * @param memoryBytes its memory limit, or the pool's default memory request without one
+   * @param cpuMillis its CPU limit in thousandths of a core; 0 without one
+   */
+  public record ResourceRequest(long memoryBytes, long cpuMillis) implements CborSerializable {
+
+    public static final ResourceRequest NONE = new ResourceRequest(0, 0);
+
+    ResourceRequest plus(ResourceRequest other) {
+      return new ResourceRequest(memoryBytes + other.memoryBytes, cpuMillis + other.cpuMillis);
+    }
+  }
+
+  /**
+   * The amount an account uses against its quota.
+   *
+   * @param containers containers in any status but removed, counting those being created
+   */
+  public record Usage(long containers, long memoryBytes, long cpuMillis)
+      implements CborSerializable {}
+
+  /**
    * @param names container name to container id
    * @param containers container id to summary
+   * @param requests container id to what it counts against the quota; containers created
+   *     before quotas existed have no entry and count only as a container
    */
-  public record State(Map<String, String> names, Map<String, ContainerSummary> containers)
+  public record State(
+      Map<String, String> names,
+      Map<String, ContainerSummary> containers,
+      Quota quota,
+      Map<String, ResourceRequest> requests)
       implements CborSerializable {
 
     public State {
       names = Map.copyOf(names);
       containers = Map.copyOf(containers);
+      // Snapshots written before quotas existed have neither field.
+      quota = quota == null ? Quota.UNLIMITED : quota;
+      requests = requests == null ? Map.of() : Map.copyOf(requests);
+    }
+
+    public State(Map<String, String> names, Map<String, ContainerSummary> containers) {
+      this(names, containers, Quota.UNLIMITED, Map.of());
     }
 
     static final State EMPTY = new State(Map.of(), Map.of());
 
+    /** Returns what the account's containers use, those being created included. */
+    public Usage usage() {
+      Set<String> ids = new HashSet<>(names.values());
+      ids.addAll(containers.keySet());
+      ResourceRequest sum = ResourceRequest.NONE;
+      for (ResourceRequest request : requests.values()) {
+        sum = sum.plus(request);
+      }
+      return new Usage(ids.size(), sum.memoryBytes(), sum.cpuMillis());
+    }
+
+    /**
+     * Returns why one more container with {@code request} would exceed the quota, or an empty
+     * string when it fits.
+     */
+    String quotaShortfall(ResourceRequest request) {
+      Usage usage = usage();
+      if (quota.containers() != null && usage.containers() + 1 > quota.containers()) {
+        return usage.containers() + " of " + quota.containers() + " containers in use";
+      }
+      if (quota.memoryBytes() != null
+          && usage.memoryBytes() + request.memoryBytes() > quota.memoryBytes()) {
+        return "the container requests "
+            + mebibytes(request.memoryBytes())
+            + " of memory and "
+            + mebibytes(usage.memoryBytes())
+            + " of the "
+            + mebibytes(quota.memoryBytes())
+            + " memory quota are in use";
+      }
+      if (quota.cpuMillis() != null
+          && usage.cpuMillis() + request.cpuMillis() > quota.cpuMillis()) {
+        return "the container requests "
+            + request.cpuMillis() / 1000.0
+            + " CPUs and "
+            + usage.cpuMillis() / 1000.0
+            + " of the "
+            + quota.cpuMillis() / 1000.0
+            + " CPU quota are in use";
+      }
+      return "";
+    }
+
+    private static String mebibytes(long bytes) {
+      return (bytes / (1024 * 1024)) + " MiB";
+    }
+
     State claim(NameClaimed event) {
       Map<String, String> next = new HashMap<>(names);
       next.put(event.name(), event.containerId());
-      return new State(next, containers);
+      return new State(next, containers, quota, requests);
+    }
+
+    State admit(ContainerAdmitted event) {
+      Map<String, String> nextNames = new HashMap<>(names);
+      nextNames.put(event.name(), event.containerId());
+      Map<String, ResourceRequest> nextRequests = new HashMap<>(requests);
+      nextRequests.put(event.containerId(), event.request());
+      return new State(nextNames, containers, quota, nextRequests);
     }
 
     State release(NameReleased event) {
       Map<String, String> next = new HashMap<>(names);
       next.remove(event.name(), event.containerId());
-      return new State(next, containers);
+      return new State(next, containers, quota, requests);
     }
 
     State record(ContainerRecorded event) {
       Map<String, ContainerSummary> next = new HashMap<>(containers);
       next.put(event.summary().containerId(), event.summary());
-      return new State(names, next);
+      return new State(names, next, quota, requests);
     }
 
     State rename(ContainerRenamed event) {
@@ -137,7 +253,13 @@ public final class Account
       next.remove(event.containerId());
       Map<String, String> remainingNames = new HashMap<>(names);
       remainingNames.values().removeIf(id -> id.equals(event.containerId()));
-      return new State(remainingNames, next);
+      Map<String, ResourceRequest> remainingRequests = new HashMap<>(requests);
+      remainingRequests.remove(event.containerId());
+      return new State(remainingNames, next, quota, remainingRequests);
+    }
+
+    State limit(QuotaSet event) {
+      return new State(names, containers, event.quota(), requests);
     }
   }
 
@@ -151,6 +273,20 @@ public final class Account
    */
   public record ClaimName(String name, String containerId, ActorRef<StatusReply<Done>> replyTo)
       implements Command {}
+
+  /**
+   * Claims a name for a new container and counts its request against the quota, in one step;
+   * replies with the outcome. Admitting the same name and id again replies admitted.
+   */
+  public record AdmitContainer(
+      String name, String containerId, ResourceRequest request, ActorRef<Admission> replyTo)
+      implements Command {}
+
+  /** Replaces the account's quota; replies with the new state. */
+  public record SetQuota(Quota quota, ActorRef<State> replyTo) implements Command {}
+
+  /** Replies with the current state. */
+  public record Get(ActorRef<State> replyTo) implements Command {}
 
   /** Frees a name if the given container holds it; replies Done either way. */
   public record ReleaseName(String name, String containerId, ActorRef<StatusReply<Done>> replyTo)
@@ -185,6 +321,18 @@ public final class Account
 
   public record ContainerList(List<ContainerSummary> containers) implements CborSerializable {}
 
+  /** The outcome of {@link AdmitContainer}, with a message for the user unless admitted. */
+  public record Admission(Outcome outcome, String message) implements CborSerializable {
+
+    public enum Outcome {
+      ADMITTED,
+      NAME_IN_USE,
+      QUOTA_EXCEEDED
+    }
+
+    static final Admission ADMITTED = new Admission(Outcome.ADMITTED, "");
+  }
+
   // Events
 
   public sealed interface Event extends CborSerializable {}
@@ -199,6 +347,10 @@ public final class Account
 
   public record ContainerRenamed(String containerId, String oldName, String newName, Instant at)
       implements Event {}
+  public record ContainerAdmitted(
+      String name, String containerId, ResourceRequest request, Instant at) implements Event {}
+
+  public record QuotaSet(Quota quota, Instant at) implements Event {}
 
   // Sharding key and init
 
@@ -212,8 +364,11 @@ public final class Account
   private final EntitySettings settings;
   private final Clock clock;
 
+  private final String accountId;
+
   private Account(String accountId, EntitySettings settings) {
     super(PersistenceId.of(TYPE_KEY.name(), accountId));
+    this.accountId = accountId;
     this.settings = settings;
     this.clock = settings.clock();
   }
@@ -235,6 +390,9 @@ public final class Account
     return newCommandHandlerWithReplyBuilder()
         .forAnyState()
         .onCommand(ClaimName.class, this::onClaimName)
+        .onCommand(AdmitContainer.class, this::onAdmitContainer)
+        .onCommand(SetQuota.class, this::onSetQuota)
+        .onCommand(Get.class, (state, command) -> Effect().reply(command.replyTo(), state))
         .onCommand(ReleaseName.class, this::onReleaseName)
         .onCommand(RecordContainer.class, this::onRecordContainer)
         .onCommand(ForgetContainer.class, this::onForgetContainer)
@@ -250,20 +408,59 @@ public final class Account
       return Effect().reply(command.replyTo(), StatusReply.ack());
     }
     if (holder != null) {
-      return Effect().reply(command.replyTo(), nameInUse(command.name(), holder));
+      return Effect().reply(command.replyTo(), StatusReply.error(nameInUse(command.name(), holder)));
     }
     return Effect()
         .persist(new NameClaimed(command.name(), command.containerId(), clock.instant()))
         .thenReply(command.replyTo(), state2 -> StatusReply.ack());
   }
 
-  private static StatusReply<Done> nameInUse(String name, String holder) {
-    return StatusReply.error(
-        "Conflict. The container name \"/"
-            + name
-            + "\" is already in use by container \""
-            + holder
-            + "\". You have to remove (or rename) that container to be able to reuse that name.");
+  /** Docker's message for a name conflict, which the docker CLI shows as it is. */
+  private static String nameInUse(String name, String holder) {
+    return "Conflict. The container name \"/"
+        + name
+        + "\" is already in use by container \""
+        + holder
+        + "\". You have to remove (or rename) that container to be able to reuse that name.";
+  }
+
+  private ReplyEffect<Event, State> onAdmitContainer(State state, AdmitContainer command) {
+    String holder = state.names().get(command.name());
+    if (command.containerId().equals(holder)) {
+      return Effect().reply(command.replyTo(), Admission.ADMITTED);
+    }
+    if (holder != null) {
+      return Effect()
+          .reply(
+              command.replyTo(),
+              new Admission(Admission.Outcome.NAME_IN_USE, nameInUse(command.name(), holder)));
+    }
+    String shortfall = state.quotaShortfall(command.request());
+    if (!shortfall.isEmpty()) {
+      return Effect()
+          .reply(
+              command.replyTo(),
+              new Admission(
+                  Admission.Outcome.QUOTA_EXCEEDED,
+                  "quota exceeded for account "
+                      + accountId
+                      + ": "
+                      + shortfall
+                      + "; remove a container or ask an operator to raise the quota"));
+    }
+    ContainerAdmitted admitted =
+        new ContainerAdmitted(
+            command.name(), command.containerId(), command.request(), clock.instant());
+    return Effect().persist(admitted).thenReply(command.replyTo(), next -> Admission.ADMITTED);
+  }
+
+  private ReplyEffect<Event, State> onSetQuota(State state, SetQuota command) {
+    if (state.quota().equals(command.quota())) {
+      return Effect().reply(command.replyTo(), state);
+    }
+    return Effect()
+        .persist(new QuotaSet(command.quota(), clock.instant()))
+        .thenReply(command.replyTo(), next -> next);
   }
 
   private ReplyEffect<Event, State> onRenameContainer(State state, RenameContainer command) {
@@ -272,7 +469,7 @@ public final class Account
       return Effect().reply(command.replyTo(), StatusReply.ack());
     }
     if (holder != null) {
-      return Effect().reply(command.replyTo(), nameInUse(command.newName(), holder));
+      return Effect().reply(command.replyTo(), StatusReply.error(nameInUse(command.newName(), holder)));
     }
     return Effect()
         .persist(
@@ -293,6 +490,11 @@ public final class Account
   private ReplyEffect<Event, State> onRecordContainer(State state, RecordContainer command) {
     ContainerSummary summary = command.summary();
     if (summary.equals(state.containers().get(summary.containerId()))) {
+      return Effect().reply(command.replyTo(), StatusReply.ack());
+    }
+    // Only ForgetContainer takes a removed container out of the listing. The exit report of a
+    // force-removed container can arrive after that, and recording it would list the container again.
+    if (summary.status().equals(ContainerStatus.REMOVED.lowerCase())) {
       return Effect().reply(command.replyTo(), StatusReply.ack());
     }
     return Effect()
@@ -334,6 +536,8 @@ public final class Account
         .onEvent(ContainerRecorded.class, State::record)
         .onEvent(ContainerForgotten.class, State::forget)
         .onEvent(ContainerRenamed.class, State::rename)
+        .onEvent(ContainerAdmitted.class, State::admit)
+        .onEvent(QuotaSet.class, State::limit)
         .build();
   }
 }

@@ -3,9 +3,33 @@ package io.nereid.agent;
 import io.nereid.account.Account;
 import io.nereid.container.Container;
 import io.nereid.container.ContainerSpec;
+import io.nereid.container.ContainerStatus;
+import io.nereid.node.ComputeNode;
+import io.nereid.node.NodeMonitor;
+import io.nereid.node.Resources;
 import io.nereid.persistence.CborSerializable;
+import io.nereid.node.ComputeNode;
 import io.nereid.runtime.ContainerInfo;
+import io.nereid.runtime.ExecRequest;
+import io.nereid.runtime.OutputListener;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.javadsl.Source;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.SinkRef;
+import org.apache.pekko.stream.SourceRef;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.StreamRefs;
+import org.apache.pekko.util.ByteString;
 import io.nereid.runtime.ContainerRuntime;
+import io.nereid.runtime.ContainerState;
 import io.nereid.runtime.ExitStatus;
 import io.nereid.runtime.LogEntry;
 import io.nereid.runtime.NetworkMode;
@@ -15,8 +39,14 @@ import io.nereid.runtime.ResourceUsage;
 import io.nereid.runtime.RuntimeSpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -37,11 +67,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The agent registers with the receptionist under {@link #serviceKey(String)}, so any member
  * can find the agent of a node. At start it adopts the containers the runtime still runs and
- * watches their exits.
+ * watches their exits, except those whose entity no longer wants them running on this node
+ * (moved away while the node was lost, or stopped), which it removes.
  */
 public final class NodeAgent {
 
   private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
+  /** Docker's wait between the stop signal and SIGKILL when the container sets none. */
+  private static final int DEFAULT_STOP_SECONDS = 10;
+  private static final Duration RECONCILE_RETRY = Duration.ofSeconds(5);
 
   public interface Command {}
 
@@ -72,8 +106,37 @@ public final class NodeAgent {
   public record Remove(String containerId, ActorRef<StatusReply<Done>> replyTo)
       implements Command, CborSerializable {}
 
-  /** Replies with the container's log lines, oldest first. */
-  public record Logs(String containerId, ActorRef<StatusReply<LogLines>> replyTo)
+  /**
+   * Replies with the container's log lines, oldest first; with {@code stdoutAfter} or
+   * {@code stderrAfter}, only the lines of that stream written after that time. The times of
+   * one stream's lines are strictly increasing, so a follower can ask for what is new.
+   */
+  public record Logs(
+      String containerId, Instant stdoutAfter, Instant stderrAfter, ActorRef<StatusReply<LogLines>> replyTo)
+      implements Command, CborSerializable {
+
+    /** Asks for every line. */
+    public Logs(String containerId, ActorRef<StatusReply<LogLines>> replyTo) {
+      this(containerId, null, null, replyTo);
+    }
+
+    /** Returns true for a line written after the time given for its stream, if any. */
+    boolean wants(LogEntry entry) {
+      Instant after = entry.stream() == LogEntry.Stream.STDERR ? stderrAfter : stdoutAfter;
+      return after == null || entry.time().isAfter(after);
+    }
+  }
+
+  /**
+   * Attaches to a container's output from now on, and to its stdin when {@code withStdin};
+   * replies with the streams. A container that is not running yet streams from its next start.
+   * With {@code closeStdinAtEnd}, the container's stdin closes when this client's stdin ends.
+   */
+  public record Attach(
+      String containerId,
+      boolean withStdin,
+      boolean closeStdinAtEnd,
+      ActorRef<StatusReply<Attached>> replyTo)
       implements Command, CborSerializable {}
 
   /** Applies new limits to a running container; replies Done. */
@@ -98,6 +161,34 @@ public final class NodeAgent {
    * @param pid the main process's ID on the node; 0 once it has exited
    */
   public record RuntimeView(String state, long pid) implements CborSerializable {}
+  /**
+   * The streams of an attached client: the output, which ends when the container exits, and
+   * the stdin, null unless asked for.
+   */
+  public record Attached(SourceRef<OutputChunk> output, SinkRef<ByteString> input)
+      implements CborSerializable {}
+
+  /**
+   * Starts a process in a running container, as {@code docker exec} does, with a pipe as its
+   * stdin when {@code withStdin}; replies with its streams once it runs. Its stdin closes when
+   * the client's stdin ends, and the last chunk of its output carries the exit code.
+   */
+  public record Exec(
+      String containerId,
+      List<String> cmd,
+      List<String> env,
+      String user,
+      String workingDir,
+      boolean withStdin,
+      ActorRef<StatusReply<Attached>> replyTo)
+      implements Command, CborSerializable {}
+
+  /**
+   * Bytes a container or an exec'd process wrote to stdout, or to stderr when {@code stderr}.
+   * The last chunk of an exec's output has no bytes and the process's exit code; every other
+   * chunk has a null {@code exitCode}.
+   */
+  public record OutputChunk(boolean stderr, byte[] bytes, Integer exitCode) implements CborSerializable {}
 
   /** Log lines of one container; {@code stderr} tells the two streams apart. */
   public record LogLines(List<Line> lines) implements CborSerializable {
@@ -110,7 +201,41 @@ public final class NodeAgent {
   private record Exited(String containerId, ExitStatus status)
       implements Command, NoSerializationVerificationNeeded {}
 
-  private record Adopted(List<ContainerInfo> containers, Throwable error)
+  /**
+   * Compares the runtime's containers with what the control plane expects of this node and settles
+   * the difference. The agent sends it to itself at start, and its heartbeat after the node comes
+   * back from lost.
+   */
+  public record Reconcile() implements Command, NoSerializationVerificationNeeded {}
+
+  /**
+   * How the agent keeps its node alive in the control plane.
+   *
+   * @param member the address of the cluster member the agent runs on
+   * @param inventory the node's registration. When empty, the agent registers again with the
+   *     values its node's entity already contains, as the virtual nodes of dev mode do.
+   */
+  public record Liveness(
+      ActorRef<NodeMonitor.Command> monitor, String member, Optional<Inventory> inventory, Duration interval) {}
+
+  /** Brings an image into the node's image store before a container starts from it. */
+  @FunctionalInterface
+  public interface ImageSource {
+    /** An image source for nodes whose images are only loaded, never pulled. */
+    ImageSource LOADED_ONLY = image -> CompletableFuture.completedFuture(null);
+
+    /** Completes once {@code image} is in the store, pulling it first when it is missing. */
+    CompletionStage<Void> ensure(String image);
+  }
+
+  /** The pool, capacity and labels a node registers with. */
+  public record Inventory(String pool, Resources capacity, Map<String, String> labels) {}
+
+  /** The runtime's containers and the ids of the containers holding a reservation on this node. */
+  private record Adopted(List<ContainerInfo> containers, Set<String> reserved, Throwable error)
+      implements Command, NoSerializationVerificationNeeded {}
+
+  private record Reconciled(String containerId, String outcome, Throwable error)
       implements Command, NoSerializationVerificationNeeded {}
 
   /** The restart policy asked for a restart, and its back-off delay has passed. */
@@ -124,21 +249,55 @@ public final class NodeAgent {
   private record Restarted(String containerId, Throwable error)
       implements Command, NoSerializationVerificationNeeded {}
 
+  private record ExitedForRemoval(Container.State state)
+      implements Command, NoSerializationVerificationNeeded {}
+
+  private record AutoRemoved(String containerId, Throwable error)
+      implements Command, NoSerializationVerificationNeeded {}
+
   public static ServiceKey<Command> serviceKey(String nodeId) {
     return ServiceKey.create(Command.class, "node-agent-" + nodeId);
   }
 
+  /**
+   * Creates an agent without heartbeats, for nodes that no {@link NodeMonitor} watches, that
+   * never pulls images.
+   */
   public static Behavior<Command> create(
       String nodeId, ContainerRuntime runtime, ClusterSharding sharding, Duration askTimeout) {
+    return create(nodeId, runtime, sharding, askTimeout, Optional.empty(), ImageSource.LOADED_ONLY);
+  }
+
+  /**
+   * Creates an agent that registers its node and sends heartbeats as {@code liveness} sets, and
+   * gets each container's image from {@code images} before it starts.
+   */
+  public static Behavior<Command> create(
+      String nodeId,
+      ContainerRuntime runtime,
+      ClusterSharding sharding,
+      Duration askTimeout,
+      Optional<Liveness> liveness,
+      ImageSource images) {
     return Behaviors.setup(
         context -> {
           context
               .getSystem()
               .receptionist()
               .tell(Receptionist.register(serviceKey(nodeId), context.getSelf()));
-          context.pipeToSelf(runtime.list(), Adopted::new);
-          log.info("node agent started node_id={}", nodeId);
-          return new NodeAgent(context, nodeId, runtime, sharding, askTimeout).behavior();
+          liveness.ifPresent(
+              value ->
+                  context.spawn(
+                      NodeHeartbeat.create(
+                          nodeId,
+                          value,
+                          sharding.entityRefFor(ComputeNode.TYPE_KEY, nodeId),
+                          askTimeout,
+                          context.getSelf()),
+                      "heartbeat"));
+          context.getSelf().tell(new Reconcile());
+          log.info("node agent started node_id={} runtime={}", nodeId, runtime.getClass().getSimpleName());
+          return new NodeAgent(context, nodeId, runtime, sharding, askTimeout, images).behavior();
         });
   }
 
@@ -147,13 +306,19 @@ public final class NodeAgent {
   private final ContainerRuntime runtime;
   private final ClusterSharding sharding;
   private final Duration askTimeout;
+  private final Map<String, AttachHub> hubs = new HashMap<>();
+  private final ImageSource images;
+  /** Containers whose exit is awaited, so that no exit is watched, reported or restarted twice. */
+  private final Set<String> watched = new HashSet<>();
 
   private NodeAgent(
       ActorContext<Command> context,
       String nodeId,
       ContainerRuntime runtime,
       ClusterSharding sharding,
-      Duration askTimeout) {
+      Duration askTimeout,
+      ImageSource images) {
+    this.images = images;
     this.context = context;
     this.nodeId = nodeId;
     this.runtime = runtime;
@@ -178,9 +343,20 @@ public final class NodeAgent {
             command -> replyWhenDone(runtime.top(command.containerId(), command.psArgs()), command.replyTo()))
         .onMessage(Reply.class, this::onReply)
         .onMessage(Exited.class, this::onExited)
+        .onMessage(Reconcile.class, this::onReconcile)
         .onMessage(Adopted.class, this::onAdopted)
+        .onMessage(Reconciled.class, this::onReconciled)
         .onMessage(RestartDue.class, this::onRestartDue)
         .onMessage(Restarted.class, this::onRestarted)
+        .onMessage(Attach.class, this::onAttach)
+        .onMessage(Exec.class, this::onExec)
+        .onMessage(AutoRemoved.class, this::onAutoRemoved)
+        .onMessage(
+            ExitedForRemoval.class,
+            exited -> {
+              autoRemove(exited.state());
+              return Behaviors.same();
+            })
         .build();
   }
 
@@ -195,17 +371,50 @@ public final class NodeAgent {
       return Behaviors.same();
     }
     log.info("container starting node_id={} container_id={} image={}", nodeId, id, spec.image());
-    // A container started again after an exit still has its old runtime state, which the
-    // runtime keeps one of per id. NOTE: removing it also drops the earlier run's logs, which
-    // Docker would keep.
+    AttachHub hub = hub(id);
     var started =
-        runtime
-            .remove(id, true)
-            .exceptionally(error -> null)
-            .thenCompose(removed -> runtime.run(runtimeSpec))
+        images
+            .ensure(spec.image())
+            .thenCompose(present -> run(id, runtimeSpec, hub))
             .thenCompose(info -> reportStarted(id));
-    context.pipeToSelf(started, (state, error) -> new Reply(command.replyTo(), error));
+    context.pipeToSelf(
+        started,
+        (state, error) -> {
+          if (error != null && spec.autoRemove()) {
+            // As with Docker, a container that asked for AutoRemove goes when it cannot start,
+            // so a client waiting for its removal returns.
+            removeAfterFailedStart(id);
+          }
+          return new Reply(command.replyTo(), error);
+        });
     return Behaviors.same();
+  }
+
+  private void removeAfterFailedStart(String id) {
+    context.pipeToSelf(
+        sharding.entityRefFor(Container.TYPE_KEY, id).ask(Container.Get::new, askTimeout),
+        (state, error) -> error == null ? new ExitedForRemoval(state) : new AutoRemoved(id, error));
+  }
+
+  /**
+   * Runs the container with its attached clients listening. A container started again after an
+   * exit still has its old runtime state, which the runtime keeps one of per id, so that goes
+   * first. NOTE: removing it also drops the earlier run's logs, which Docker would keep.
+   */
+  private CompletionStage<ContainerInfo> run(String id, RuntimeSpec spec, AttachHub hub) {
+    return runtime
+        .remove(id, true)
+        .exceptionally(error -> null)
+        .thenCompose(removed -> runtime.run(spec, hub))
+        .thenApply(
+            info -> {
+              hub.started();
+              return info;
+            });
+  }
+
+  private AttachHub hub(String containerId) {
+    return hubs.computeIfAbsent(containerId, AttachHub::new);
   }
 
   private static RuntimeSpec runtimeSpec(String id, ContainerSpec spec) {
@@ -220,6 +429,7 @@ public final class NodeAgent {
         .cpuShares(spec.cpuShares())
         .readOnlyRootfs(spec.readOnlyRootfs())
         .networkMode(NetworkMode.parse(spec.networkMode()))
+        .openStdin(spec.openStdin())
         .build();
   }
 
@@ -241,21 +451,20 @@ public final class NodeAgent {
         id,
         state.restartCount());
     // The user may have stopped or removed the container during the back-off delay.
+    AttachHub hub = hub(id);
     var restarted =
         sharding
             .entityRefFor(Container.TYPE_KEY, id)
             .ask(Container.Get::new, askTimeout)
             .thenCompose(
                 current -> {
+                  // A container moved to another node meanwhile must not run here again.
                   if (current.desired() != Container.DesiredState.RUNNING
-                      || current.status() != io.nereid.container.ContainerStatus.EXITED) {
+                      || current.status() != io.nereid.container.ContainerStatus.EXITED
+                      || !current.nodeId().equals(nodeId)) {
                     return java.util.concurrent.CompletableFuture.completedFuture(current);
                   }
-                  return runtime
-                      .remove(id, true)
-                      .exceptionally(error -> null)
-                      .thenCompose(removed -> runtime.run(runtimeSpec(id, state.spec())))
-                      .thenCompose(info -> reportStarted(id));
+                  return run(id, runtimeSpec(id, state.spec()), hub).thenCompose(info -> reportStarted(id));
                 });
     context.pipeToSelf(restarted, (started, error) -> new Restarted(id, error));
     return Behaviors.same();
@@ -347,6 +556,7 @@ public final class NodeAgent {
 
   private Behavior<Command> onRemove(Remove command) {
     log.info("container removing node_id={} container_id={}", nodeId, command.containerId());
+    forgetHub(command.containerId());
     context.pipeToSelf(
         runtime.remove(command.containerId(), true),
         (done, error) -> new Reply(command.replyTo(), ignoreMissing(error)));
@@ -364,6 +574,7 @@ public final class NodeAgent {
               }
               List<LogLines.Line> lines =
                   entries.stream()
+                      .filter(command::wants)
                       .map(
                           (LogEntry entry) ->
                               new LogLines.Line(
@@ -420,6 +631,154 @@ public final class NodeAgent {
     return Behaviors.same();
   }
 
+  private Behavior<Command> onAttach(Attach command) {
+    String id = command.containerId();
+    AttachHub hub = hub(id);
+    ActorSystem<?> system = context.getSystem();
+    SourceRef<OutputChunk> output = hub.attach(system).runWith(StreamRefs.sourceRef(), system);
+    SinkRef<ByteString> input = null;
+    if (command.withStdin()) {
+      input =
+          stdin(
+              id,
+              bytes -> hub.whenRunning().thenCompose(running -> runtime.writeStdin(id, bytes)),
+              command.closeStdinAtEnd()
+                  ? () -> hub.whenRunning().thenCompose(running -> runtime.closeStdin(id))
+                  : null);
+    }
+    log.info("client attached node_id={} container_id={} stdin={}", nodeId, id, command.withStdin());
+    command.replyTo().tell(StatusReply.success(new Attached(output, input)));
+    return Behaviors.same();
+  }
+
+  /**
+   * Returns the stdin stream of an attached client, which {@code write} passes on in order; when
+   * it ends, {@code close} runs, unless it is null.
+   */
+  private SinkRef<ByteString> stdin(
+      String containerId,
+      Function<byte[], CompletionStage<Void>> write,
+      Supplier<CompletionStage<Void>> close) {
+    Sink<ByteString, CompletionStage<Done>> writer = Sink.foreachAsync(1, bytes -> write.apply(bytes.toArray()));
+    Pair<SinkRef<ByteString>, CompletionStage<Done>> stdin =
+        StreamRefs.<ByteString>sinkRef().toMat(writer, Keep.both()).run(context.getSystem());
+    stdin
+        .second()
+        .whenComplete(
+            (done, error) -> {
+              if (error != null) {
+                log.info(
+                    "attached stdin ended node_id={} container_id={} error={}",
+                    nodeId,
+                    containerId,
+                    unwrap(error).getMessage());
+              } else if (close != null) {
+                close.get();
+              }
+            });
+    return stdin.first();
+  }
+
+  /**
+   * Starts the exec'd process; the reply and the streams are set up from the runtime's future,
+   * not in the actor, which only starts the work.
+   */
+  private Behavior<Command> onExec(Exec command) {
+    String id = command.containerId();
+    ExecRequest request;
+    try {
+      request = new ExecRequest(command.cmd(), command.env(), command.user(), command.workingDir(), null);
+    } catch (IllegalArgumentException e) {
+      command.replyTo().tell(StatusReply.error(e.getMessage()));
+      return Behaviors.same();
+    }
+    ActorSystem<?> system = context.getSystem();
+    Pair<BoundedSourceQueue<OutputChunk>, Source<OutputChunk, NotUsed>> output =
+        Source.<OutputChunk>queue(AttachHub.BUFFERED_CHUNKS).preMaterialize(system);
+    BoundedSourceQueue<OutputChunk> queue = output.first();
+    OutputListener listener =
+        new OutputListener() {
+          @Override
+          public void output(LogEntry.Stream stream, byte[] bytes) {
+            AttachHub.offer(queue, new OutputChunk(stream == LogEntry.Stream.STDERR, bytes, null), id);
+          }
+
+          @Override
+          public void ended() {
+            // The exit code follows as the last chunk.
+          }
+        };
+    log.info("exec starting node_id={} container_id={} command={}", nodeId, id, command.cmd().get(0));
+    runtime
+        .startExec(id, request, command.withStdin(), listener)
+        .whenComplete(
+            (process, error) -> {
+              if (error != null) {
+                queue.complete();
+                command.replyTo().tell(StatusReply.error(String.valueOf(unwrap(error).getMessage())));
+                return;
+              }
+              process
+                  .exit()
+                  .whenComplete(
+                      (code, failure) -> {
+                        int exitCode = failure == null ? code : ExitStatus.UNKNOWN_EXIT_CODE;
+                        AttachHub.offer(queue, new OutputChunk(false, new byte[0], exitCode), id);
+                        queue.complete();
+                        log.info("exec exited node_id={} container_id={} exit_code={}", nodeId, id, exitCode);
+                      });
+              SinkRef<ByteString> input =
+                  command.withStdin() ? stdin(id, process::writeStdin, process::closeStdin) : null;
+              SourceRef<OutputChunk> source = output.second().runWith(StreamRefs.sourceRef(), system);
+              command.replyTo().tell(StatusReply.success(new Attached(source, input)));
+            });
+    return Behaviors.same();
+  }
+
+  private void forgetHub(String containerId) {
+    AttachHub hub = hubs.remove(containerId);
+    if (hub != null) {
+      hub.close();
+    }
+  }
+
+  /**
+   * Removes a container that exited and asked for it with AutoRemove ({@code docker run --rm}):
+   * its entity, its process and files, its reservation and its entry in the account.
+   */
+  private void autoRemove(Container.State exited) {
+    String id = exited.containerId();
+    log.info("container removing itself node_id={} container_id={}", nodeId, id);
+    // The account drops the container first, so that a client that sees the container
+    // removed finds neither it nor its name listed any more.
+    var removed =
+        sharding
+            .entityRefFor(Account.TYPE_KEY, exited.account())
+            .<Done>askWithStatus(replyTo -> new Account.ForgetContainer(id, replyTo), askTimeout)
+            .thenCompose(forgotten -> runtime.remove(id, true).exceptionally(error -> null))
+            .thenCompose(
+                files ->
+                    sharding
+                        .entityRefFor(ComputeNode.TYPE_KEY, nodeId)
+                        .<Done>askWithStatus(replyTo -> new ComputeNode.Release(id, replyTo), askTimeout))
+            .thenCompose(released -> containerAsk(id, replyTo -> new Container.Remove(true, replyTo)));
+    context.pipeToSelf(removed, (done, error) -> new AutoRemoved(id, error));
+  }
+
+  private Behavior<Command> onAutoRemoved(AutoRemoved removed) {
+    forgetHub(removed.containerId());
+    if (removed.error() != null) {
+      log.warn(
+          "container auto-remove failed node_id={} container_id={} error={}",
+          nodeId,
+          removed.containerId(),
+          unwrap(removed.error()).getMessage());
+    } else {
+      log.info("container removed itself node_id={} container_id={}", nodeId, removed.containerId());
+    }
+    return Behaviors.same();
+  }
+
   private Behavior<Command> onReply(Reply reply) {
     if (reply.error() == null) {
       reply.replyTo().tell(StatusReply.ack());
@@ -432,6 +791,7 @@ public final class NodeAgent {
   }
 
   private Behavior<Command> onExited(Exited exited) {
+    watched.remove(exited.containerId());
     log.info(
         "container exited node_id={} container_id={} exit_code={} oom_killed={}",
         nodeId,
@@ -445,24 +805,142 @@ public final class NodeAgent {
               error == null
                   && state.status() == io.nereid.container.ContainerStatus.EXITED
                   && state.desired() == Container.DesiredState.RUNNING;
+          if (!restart && error == null && state.spec().autoRemove()) {
+            return new ExitedForRemoval(state);
+          }
           return restart ? new RestartDue(state) : new Restarted(exited.containerId(), error);
         });
     return Behaviors.same();
   }
 
+  private Behavior<Command> onReconcile(Reconcile reconcile) {
+    CompletionStage<Set<String>> reserved =
+        sharding
+            .entityRefFor(ComputeNode.TYPE_KEY, nodeId)
+            .ask(ComputeNode.Get::new, askTimeout)
+            .thenApply(state -> state.reservations().keySet());
+    context.pipeToSelf(
+        runtime.list().thenCombine(reserved, (containers, ids) -> new Adopted(containers, ids, null)),
+        (adopted, error) -> error == null ? adopted : new Adopted(List.of(), Set.of(), error));
+    return Behaviors.same();
+  }
+
+  /**
+   * Settles each container of the runtime against its entity, and reports as exited every
+   * container whose entity records it running here but that the runtime no longer has. Nothing is started
+   * here: a container runs again only through a start or its restart policy.
+   */
   private Behavior<Command> onAdopted(Adopted adopted) {
     if (adopted.error() != null) {
-      log.warn("node agent could not list containers node_id={} error={}", nodeId, unwrap(adopted.error()).toString());
+      // Right after the member joins, the node's entity may not be reachable yet.
+      log.warn(
+          "node agent could not reconcile, retrying in {} node_id={} error={}",
+          RECONCILE_RETRY,
+          nodeId,
+          unwrap(adopted.error()).toString());
+      context.scheduleOnce(RECONCILE_RETRY, context.getSelf(), new Reconcile());
       return Behaviors.same();
     }
+    Set<String> inRuntime = new HashSet<>();
     for (ContainerInfo info : adopted.containers()) {
+      inRuntime.add(info.id());
       watchExit(info.id());
+      AttachHub hub = hub(info.id());
+      runtime.attach(info.id(), hub);
+      if (info.exit().isEmpty()) {
+        hub.started();
+      }
+      context.pipeToSelf(
+          reconcile(info), (outcome, error) -> new Reconciled(info.id(), outcome, error));
     }
-    log.info("node agent adopted containers node_id={} count={}", nodeId, adopted.containers().size());
+    for (String id : adopted.reserved()) {
+      if (!inRuntime.contains(id)) {
+        context.pipeToSelf(reconcileMissing(id), (outcome, error) -> new Reconciled(id, outcome, error));
+      }
+    }
+    log.info(
+        "node agent reconciling node_id={} runtime_containers={} reserved_containers={}",
+        nodeId,
+        adopted.containers().size(),
+        adopted.reserved().size());
+    return Behaviors.same();
+  }
+
+  private CompletionStage<String> reconcile(ContainerInfo info) {
+    String id = info.id();
+    boolean alive = info.state() == ContainerState.RUNNING || info.state() == ContainerState.PAUSED;
+    return sharding
+        .entityRefFor(Container.TYPE_KEY, id)
+        .ask(Container.Get::new, askTimeout)
+        .thenCompose(
+            entity -> {
+              if (entity.status() == ContainerStatus.NEW
+                  || entity.status() == ContainerStatus.REMOVED
+                  || !entity.nodeId().equals(nodeId)) {
+                // Removed, or placed elsewhere after this node was lost: this copy must not run.
+                String reason =
+                    entity.nodeId().equals(nodeId)
+                        ? "its record is " + entity.status().name().toLowerCase()
+                        : "it is placed on node " + entity.nodeId();
+                return runtime.remove(id, true).thenApply(done -> "removed, " + reason);
+              }
+              if (!alive) {
+                return CompletableFuture.completedFuture("exited while the agent was away");
+              }
+              if (entity.desired() != Container.DesiredState.RUNNING) {
+                Integer timeout = entity.spec().stopTimeoutSeconds();
+                return runtime
+                    .stop(id, entity.spec().stopSignal(), Duration.ofSeconds(timeout == null ? DEFAULT_STOP_SECONDS : timeout))
+                    .thenApply(status -> "stopped, it is not wanted running");
+              }
+              if (entity.isRunning()) {
+                return CompletableFuture.completedFuture("adopted pid=" + info.pid());
+              }
+              return reportStarted(id).thenApply(state -> "adopted and reported started pid=" + info.pid());
+            });
+  }
+
+  /** Reports the exit of a container the entity thinks runs here but the runtime lost. */
+  private CompletionStage<String> reconcileMissing(String id) {
+    return sharding
+        .entityRefFor(Container.TYPE_KEY, id)
+        .ask(Container.Get::new, askTimeout)
+        .thenApply(
+            entity -> {
+              if (!entity.isRunning() || !entity.nodeId().equals(nodeId)) {
+                return "nothing to do, the runtime does not hold it";
+              }
+              context
+                  .getSelf()
+                  .tell(new Exited(id, new ExitStatus(ExitStatus.UNKNOWN_EXIT_CODE, false, Instant.now())));
+              return "reported exited, the runtime does not hold it";
+            });
+  }
+
+  private Behavior<Command> onReconciled(Reconciled reconciled) {
+    if (reconciled.error() != null) {
+      log.warn(
+          "container reconciliation failed node_id={} container_id={} error={}",
+          nodeId,
+          reconciled.containerId(),
+          unwrap(reconciled.error()).toString());
+    } else {
+      log.info(
+          "container reconciled node_id={} container_id={} outcome={}",
+          nodeId,
+          reconciled.containerId(),
+          reconciled.outcome());
+      if (reconciled.outcome().startsWith("removed")) {
+        forgetHub(reconciled.containerId());
+      }
+    }
     return Behaviors.same();
   }
 
   private void watchExit(String containerId) {
+    if (!watched.add(containerId)) {
+      return;
+    }
     context.pipeToSelf(
         runtime.onExit(containerId),
         (status, error) ->

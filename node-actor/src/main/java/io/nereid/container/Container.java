@@ -24,7 +24,9 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  *
  * <p>Every command is idempotent, so a gateway that retries after a timeout or a crash never
  * creates or starts a container twice. Reports from a node other than the one the container is
- * placed on are rejected; that fences an old placement after the container has moved.
+ * placed on are rejected, which fences an old placement after the container has moved ({@link
+ * Move}): the node id of the current placement is the fencing token. NOTE: a container that moves
+ * back to a node it left would accept a late report from its earlier run there.
  */
 public final class Container
     extends EventSourcedBehaviorWithEnforcedReplies<
@@ -87,6 +89,14 @@ public final class Container
       return new State(
           containerId, next, desired, account, name, spec, event.placement().nodeId(),
           event.placement(), exitCode, oomKilled, restartCount, createdAt, startedAt, finishedAt);
+    }
+
+    /** Moves the placement; a process that ran on the old node no longer counts as running. */
+    State move(ContainerMoved event) {
+      ContainerStatus next = isRunning() ? ContainerStatus.PLACED : status;
+      return new State(
+          containerId, next, desired, account, name, spec, event.placement().nodeId(),
+          event.placement(), exitCode, oomKilled, restartCount, createdAt, startedAt, event.at());
     }
 
     State requestStart(StartRequested event) {
@@ -172,6 +182,16 @@ public final class Container
   public record Place(PlacementRecord placement, ActorRef<StatusReply<State>> replyTo)
       implements Command {}
 
+  /**
+   * Moves the container from {@code fromNode} to the placement's node, running or not, as when
+   * its node is lost or drained; replies with the new state. The move is rejected unless the
+   * container is on {@code fromNode}, and repeating it replies with the current state. From then
+   * on reports from {@code fromNode} are rejected.
+   */
+  public record Move(
+      PlacementRecord placement, String fromNode, ActorRef<StatusReply<State>> replyTo)
+      implements Command {}
+
   /** Marks the container as wanted running; replies with the new state. */
   public record RequestStart(ActorRef<StatusReply<State>> replyTo) implements Command {}
 
@@ -232,6 +252,9 @@ public final class Container
       implements Event {}
 
   public record ContainerPlaced(PlacementRecord placement, Instant at) implements Event {}
+
+  public record ContainerMoved(PlacementRecord placement, String fromNode, Instant at)
+      implements Event {}
 
   /**
    * @param byRestartPolicy true when the restart policy asked, false when the user did
@@ -314,6 +337,7 @@ public final class Container
         .forAnyState()
         .onCommand(Create.class, this::onRepeatedCreate)
         .onCommand(Place.class, this::onPlace)
+        .onCommand(Move.class, this::onMove)
         .onCommand(RequestStart.class, this::onRequestStart)
         .onCommand(RequestStop.class, this::onRequestStop)
         .onCommand(ReportStarted.class, this::onReportStarted)
@@ -364,6 +388,17 @@ public final class Container
                       + " and cannot move while it runs"));
     }
     return persist(new ContainerPlaced(command.placement(), clock.instant()))
+        .thenReply(command.replyTo(), StatusReply::success);
+  }
+
+  private ReplyEffect<Event, State> onMove(State state, Move command) {
+    if (state.nodeId().equals(command.placement().nodeId())) {
+      return replyState(command.replyTo(), state);
+    }
+    if (!state.nodeId().equals(command.fromNode())) {
+      return rejectStaleNode(command.replyTo(), state, command.fromNode());
+    }
+    return persist(new ContainerMoved(command.placement(), command.fromNode(), clock.instant()))
         .thenReply(command.replyTo(), StatusReply::success);
   }
 
@@ -522,6 +557,7 @@ public final class Container
   private static ActorRef<StatusReply<State>> stateReplyTarget(Command command) {
     if (command instanceof Create c) return c.replyTo();
     if (command instanceof Place c) return c.replyTo();
+    if (command instanceof Move c) return c.replyTo();
     if (command instanceof RequestStart c) return c.replyTo();
     if (command instanceof RequestStop c) return c.replyTo();
     if (command instanceof ReportStarted c) return c.replyTo();
@@ -540,6 +576,7 @@ public final class Container
         .forAnyState()
         .onEvent(ContainerCreated.class, State::create)
         .onEvent(ContainerPlaced.class, State::place)
+        .onEvent(ContainerMoved.class, State::move)
         .onEvent(StartRequested.class, State::requestStart)
         .onEvent(ContainerStarted.class, State::start)
         .onEvent(ContainerExited.class, State::exit)

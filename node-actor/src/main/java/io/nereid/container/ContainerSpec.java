@@ -14,6 +14,9 @@ import java.util.Map;
  * @param nanoCpus CPU quota in billionths of a core; 0 means none
  * @param cpuShares relative CPU weight; 0 means Docker's default
  * @param stopTimeoutSeconds seconds between the stop signal and SIGKILL; null means the default
+ * @param openStdin the container's stdin is a pipe that attached clients write to
+ * @param stdinOnce the pipe closes when the first attached client's stdin ends, as with
+ *     {@code docker run -i}
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ContainerSpec(
@@ -36,7 +39,8 @@ public record ContainerSpec(
     boolean autoRemove,
     String networkMode,
     boolean tty,
-    boolean openStdin)
+    boolean openStdin,
+    boolean stdinOnce)
     implements CborSerializable {
 
   public ContainerSpec {
@@ -69,14 +73,14 @@ public record ContainerSpec(
   public static ContainerSpec of(String image, List<String> cmd) {
     return new ContainerSpec(
         image, List.of(), cmd, List.of(), Map.of(), "", "", "", 0, 0, 0, 0, RestartPolicy.NO,
-        "SIGTERM", null, false, false, "none", false, false);
+        "SIGTERM", null, false, false, "none", false, false, false);
   }
 
   public ContainerSpec withMemory(long bytes) {
     return new ContainerSpec(
         image, entrypoint, cmd, env, labels, workingDir, user, hostname, bytes, nanoCpus,
         cpuShares, diskBytes, restartPolicy, stopSignal, stopTimeoutSeconds, readOnlyRootfs,
-        autoRemove, networkMode, tty, openStdin);
+        autoRemove, networkMode, tty, openStdin, stdinOnce);
   }
 
   /** Returns this spec with other resource limits and restart policy, as {@code docker update} sets them. */
@@ -84,13 +88,13 @@ public record ContainerSpec(
     return new ContainerSpec(
         image, entrypoint, cmd, env, labels, workingDir, user, hostname, memory, cpus, shares,
         diskBytes, policy, stopSignal, stopTimeoutSeconds, readOnlyRootfs, autoRemove, networkMode,
-        tty, openStdin);
+        tty, openStdin, stdinOnce);
   }
 
   public ContainerSpec withRestartPolicy(RestartPolicy policy) {
     return new ContainerSpec(
         image, entrypoint, cmd, env, labels, workingDir, user, hostname, memoryBytes, nanoCpus,
         cpuShares, diskBytes, policy, stopSignal, stopTimeoutSeconds, readOnlyRootfs, autoRemove,
-        networkMode, tty, openStdin);
+        networkMode, tty, openStdin, stdinOnce);
   }
 }

@@ -26,7 +26,8 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  *
  * <p>The entity is the last word on capacity. The scheduler works from a view that may lag, so it
  * asks this entity to reserve, and the entity rejects any reservation that would make the sum of
- * reservations exceed the inventory, or that arrives while the node is not ready. Heartbeats are
+ * reservations exceed the inventory times the pool's overcommit ratios, which each reservation
+ * request carries, or that arrives while the node is not ready. Heartbeats are
  * not persisted; only status transitions are.
  */
 public final class ComputeNode
@@ -72,6 +73,11 @@ public final class ComputeNode
 
     public Resources free() {
       return capacity.minus(reserved());
+    }
+
+    /** Returns what is left for reservations when they may reach capacity times the ratios. */
+    public Resources free(Overcommit overcommit) {
+      return overcommit.limit(capacity).minus(reserved());
     }
 
     State register(NodeRegistered event) {
@@ -138,10 +144,26 @@ public final class ComputeNode
    * Reserves resources for one container, or changes that container's reservation; replies Done,
    * or an error when the node is not ready or lacks the capacity. Repeating a granted
    * reservation persists nothing and replies Done again.
+   *
+   * @param overcommit the ratios of the node's pool. The reservations may reach capacity times
+   *     these ratios and no further. Null means {@link Overcommit#NONE}.
    */
   public record Reserve(
-      String containerId, Reservation reservation, ActorRef<StatusReply<Done>> replyTo)
-      implements Command {}
+      String containerId,
+      Reservation reservation,
+      Overcommit overcommit,
+      ActorRef<StatusReply<Done>> replyTo)
+      implements Command {
+
+    public Reserve {
+      overcommit = overcommit == null ? Overcommit.NONE : overcommit;
+    }
+
+    /** Reserves without overcommit. */
+    public Reserve(String containerId, Reservation reservation, ActorRef<StatusReply<Done>> replyTo) {
+      this(containerId, reservation, Overcommit.NONE, replyTo);
+    }
+  }
 
   /** Gives back a container's reservation; replies Done also when there was none. */
   public record Release(String containerId, ActorRef<StatusReply<Done>> replyTo)
@@ -306,7 +328,10 @@ public final class ComputeNode
                   "node " + nodeId + " is " + state.status().lowerCase() + ", not ready"));
     }
     Resources requested = command.reservation().resources();
-    Resources free = state.free().plus(held == null ? Resources.NONE : held.resources());
+    Resources free =
+        state
+            .free(command.overcommit())
+            .plus(held == null ? Resources.NONE : held.resources());
     if (!requested.fitsWithin(free)) {
       return Effect()
           .reply(

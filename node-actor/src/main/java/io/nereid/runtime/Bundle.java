@@ -25,6 +25,11 @@ record Bundle(Path directory) {
     return directory.resolve(stream.fileName() + ".fifo");
   }
 
+  /** The container's stdin when it was created with an open stdin; absent otherwise. */
+  Path stdinFifo() {
+    return directory.resolve("stdin.fifo");
+  }
+
   Path logs() {
     return directory.resolve("logs");
   }

@@ -19,6 +19,25 @@ public interface ContainerRuntime extends AutoCloseable {
   /** Creates the container's root file system and starts its process; completes once it runs. */
   CompletionStage<ContainerInfo> run(RuntimeSpec spec);
 
+  /** Runs like {@link #run(RuntimeSpec)}, and {@code listener} receives the output from its first byte. */
+  CompletionStage<ContainerInfo> run(RuntimeSpec spec, OutputListener listener);
+
+  /**
+   * Streams the container's output to {@code listener} from now until the container exits; for
+   * a container that already exited, {@link OutputListener#ended} follows at once. Completes with
+   * an action that detaches the listener.
+   */
+  CompletionStage<Runnable> attach(String id, OutputListener listener);
+
+  /**
+   * Writes to the stdin of a container created with {@link RuntimeSpec#openStdin}; completes
+   * when the pipe took the bytes, which waits while the container does not read.
+   */
+  CompletionStage<Void> writeStdin(String id, byte[] bytes);
+
+  /** Closes the container's stdin, so that it reads end of file. */
+  CompletionStage<Void> closeStdin(String id);
+
   /**
    * Sends {@code signal}, waits up to {@code timeout} for the container to exit, then sends
    * SIGKILL. Completes with the exit status, at once if the container already exited.
@@ -42,6 +61,13 @@ public interface ContainerRuntime extends AutoCloseable {
 
   /** Runs a further process inside a running container and collects its output. */
   CompletionStage<ExecResult> exec(String id, ExecRequest request);
+
+  /**
+   * Starts a further process inside a running container, with its output going to
+   * {@code listener} as it is written and a pipe as its stdin when {@code openStdin}. Unlike
+   * {@link #exec}, it has no timeout.
+   */
+  CompletionStage<ExecProcess> startExec(String id, ExecRequest request, boolean openStdin, OutputListener listener);
 
   /**
    * Lists the containers this runtime holds, including those an earlier instance on the same

@@ -7,6 +7,9 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +20,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A line longer than {@link #MAX_LINE_BYTES} is split into partial records, as Docker does at
  * 16 KiB. When every writer has closed the FIFO, which happens once the container and its shim
- * have exited, the capture calls its end-of-stream callback.
+ * have exited, the capture calls its end-of-stream callback. Every chunk read also goes, as read,
+ * to the output callback, which streams it live to attached clients.
  */
 final class LogCapture {
 
@@ -30,21 +34,24 @@ final class LogCapture {
   private final RotatingLogFile file;
   private final Clock clock;
   private final Runnable onEndOfStream;
+  private final Consumer<byte[]> onOutput;
   private final Thread thread;
   private FileChannel channel;
   private boolean opened;
   private boolean closed;
   private boolean writeFailureLogged;
+  private Instant lastTime = Instant.EPOCH;
 
   LogCapture(
       String containerId, LogEntry.Stream stream, Path fifo, RotatingLogFile file, Clock clock,
-      Runnable onEndOfStream) {
+      Runnable onEndOfStream, Consumer<byte[]> onOutput) {
     this.containerId = containerId;
     this.stream = stream;
     this.fifo = fifo;
     this.file = file;
     this.clock = clock;
     this.onEndOfStream = onEndOfStream;
+    this.onOutput = onOutput;
     String shortId = containerId.substring(0, Math.min(12, containerId.length()));
     this.thread = new Thread(this::copy, "nereid-log-" + shortId + "-" + stream.fileName());
     this.thread.setDaemon(true);
@@ -139,6 +146,7 @@ final class LogCapture {
     int length = 0;
     while (input.read(buffer) >= 0) {
       buffer.flip();
+      onOutput.accept(Arrays.copyOf(buffer.array(), buffer.limit()));
       while (buffer.hasRemaining()) {
         byte b = buffer.get();
         if (b == '\n') {
@@ -161,8 +169,14 @@ final class LogCapture {
   }
 
   private void write(byte[] line, int length, boolean partial) {
+    // Strictly increasing times make (stream, time) name one line, which followers rely on.
+    Instant time = clock.instant();
+    if (!time.isAfter(lastTime)) {
+      time = lastTime.plusNanos(1);
+    }
+    lastTime = time;
     try {
-      file.append(LogFormat.format(clock.instant(), stream, line, length, partial));
+      file.append(LogFormat.format(time, stream, line, length, partial));
     } catch (IOException e) {
       // Keep draining the FIFO so the container never blocks on a full pipe, and log the first failure.
       if (!writeFailureLogged) {

@@ -24,16 +24,19 @@ final class Runc {
    * The shim between the runtime and {@code runc run}: a shell that outlives the JVM. It holds
    * both FIFOs open read-write, so the container never gets EPIPE while no runtime reads them,
    * runs the container in the foreground with {@code --keep} so the cgroup survives for the OOM
-   * check, and writes the exit code to a file when runc returns. Arguments: runc binary, runc
+   * check, and writes the exit code to a file when runc returns. The container's stdin is the
+   * bundle's stdin FIFO when there is one, else {@code /dev/null}. Arguments: runc binary, runc
    * root, bundle directory, container ID.
    */
   static final String SHIM_SCRIPT =
       """
       runc=$1 root=$2 bundle=$3 id=$4
       exec 3<>"$bundle/stdout.fifo" 4<>"$bundle/stderr.fifo"
+      stdin=/dev/null
+      [ -p "$bundle/stdin.fifo" ] && stdin="$bundle/stdin.fifo"
       "$runc" --root "$root" --log "$bundle/runc.log" --log-format json \\
         run --keep --bundle "$bundle" --pid-file "$bundle/init.pid" "$id" \\
-        </dev/null >"$bundle/stdout.fifo" 2>"$bundle/stderr.fifo" 3>&- 4>&-
+        <"$stdin" >"$bundle/stdout.fifo" 2>"$bundle/stderr.fifo" 3>&- 4>&-
       echo $? >"$bundle/exit-code.tmp" && mv "$bundle/exit-code.tmp" "$bundle/exit-code"
       """;
 
@@ -137,6 +140,11 @@ final class Runc {
   /** Runs {@code runc exec} with the process described in {@code processJson}. */
   Commands.Output exec(String id, Path processJson, Duration timeout) throws IOException {
     return Commands.run(command("exec", "--process", processJson.toString(), id), null, timeout);
+  }
+
+  /** Returns the {@code runc exec} command line for a process that streams its own stdio. */
+  List<String> execCommand(String id, Path processJson) {
+    return command("exec", "--process", processJson.toString(), id);
   }
 
   private String run(String... arguments) throws IOException {

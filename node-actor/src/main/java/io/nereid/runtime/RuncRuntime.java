@@ -13,10 +13,13 @@ import io.nereid.image.ImageStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,6 +36,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -60,7 +64,7 @@ import org.slf4j.LoggerFactory;
 public final class RuncRuntime implements ContainerRuntime {
 
   private static final Logger log = LoggerFactory.getLogger(RuncRuntime.class);
-  private static final Duration START_POLL = Duration.ofMillis(10);
+  private static final Duration START_POLL = Duration.ofMillis(2);
   private static final Duration EXIT_POLL = Duration.ofSeconds(1);
   private static final int SIGKILL = 9;
 
@@ -215,10 +219,15 @@ public final class RuncRuntime implements ContainerRuntime {
 
   @Override
   public CompletionStage<ContainerInfo> run(RuntimeSpec spec) {
-    return submit(() -> start(spec));
+    return submit(() -> start(spec, null));
   }
 
-  private ContainerInfo start(RuntimeSpec spec) throws ContainerException, IOException {
+  @Override
+  public CompletionStage<ContainerInfo> run(RuntimeSpec spec, OutputListener listener) {
+    return submit(() -> start(spec, listener));
+  }
+
+  private ContainerInfo start(RuntimeSpec spec, OutputListener listener) throws ContainerException, IOException {
     Bundle bundle = new Bundle(containersDirectory.resolve(spec.id()));
     try {
       // Creating the bundle directory claims the ID, atomically even against a concurrent run.
@@ -229,13 +238,14 @@ public final class RuncRuntime implements ContainerRuntime {
     }
     starting.add(spec.id());
     try {
-      return create(spec, bundle);
+      return create(spec, bundle, listener);
     } finally {
       starting.remove(spec.id());
     }
   }
 
-  private ContainerInfo create(RuntimeSpec spec, Bundle bundle) throws ContainerException, IOException {
+  private ContainerInfo create(RuntimeSpec spec, Bundle bundle, OutputListener listener)
+      throws ContainerException, IOException {
     String layerOwner = null;
     Handle handle = null;
     try {
@@ -245,7 +255,7 @@ public final class RuncRuntime implements ContainerRuntime {
         Image image = findImage(spec);
         imageConfig = image.config();
         layerOwner = "container-" + spec.id();
-        images.layers().retain(layerOwner, image.layers());
+        images.use(spec.id(), image);
         layers = images.layerDirectories(image);
       } else {
         layers = List.of(spec.rootfs());
@@ -256,13 +266,25 @@ public final class RuncRuntime implements ContainerRuntime {
       String cgroupsPath = options.cgroupParent() + "/" + spec.id();
       ObjectNode config = OciConfig.build(json, spec, process, cgroupsPath, bundle.etc(), cgroupV2);
       json.writerWithDefaultPrettyPrinter().writeValue(bundle.config().toFile(), config);
+      // One mkfifo for both streams: every process spawned here adds to the start latency.
+      List<String> mkfifo = new ArrayList<>(List.of("mkfifo", "-m", "0600"));
       for (LogEntry.Stream stream : LogEntry.Stream.values()) {
-        Commands.check(List.of("mkfifo", "-m", "0600", bundle.fifo(stream).toString()), Duration.ofSeconds(10));
+        mkfifo.add(bundle.fifo(stream).toString());
       }
+      Commands.check(mkfifo, Duration.ofSeconds(10));
       Metadata metadata = new Metadata(spec.id(), cgroupsPath, rootfsMode, layerOwner, clock.instant());
       json.writeValue(bundle.metadata().toFile(), metadata);
 
       handle = new Handle(spec.id(), bundle, metadata);
+      if (listener != null) {
+        handle.listeners.add(listener);
+      }
+      if (spec.openStdin()) {
+        Commands.check(List.of("mkfifo", "-m", "0600", bundle.stdinFifo().toString()), Duration.ofSeconds(10));
+        // Opened read-write, so the open does not wait for the shim to open it for reading.
+        // The container reads end of file once this channel closes.
+        handle.stdin = FileChannel.open(bundle.stdinFifo(), StandardOpenOption.READ, StandardOpenOption.WRITE);
+      }
       handles.put(spec.id(), handle);
       handle.startCapture();
       Process shim = runc.startShim(bundle.directory(), spec.id(), bundle.directory().resolve("shim.log"));
@@ -345,7 +367,7 @@ public final class RuncRuntime implements ContainerRuntime {
       RootfsBuilder.unmount(bundle.rootfs());
       FileTrees.deleteRecursively(bundle.directory());
       if (layerOwner != null) {
-        images.layers().release(layerOwner);
+        images.release(id);
       }
     } catch (IOException | RuntimeException cleanup) {
       cause.addSuppressed(cleanup);
@@ -523,7 +545,7 @@ public final class RuncRuntime implements ContainerRuntime {
     FileTrees.deleteRecursively(handle.bundle.directory());
     if (handle.metadata.layerOwner() != null) {
       if (images != null) {
-        images.layers().release(handle.metadata.layerOwner());
+        images.release(handle.id);
       } else {
         log.warn("container {} held image layers as {}, but this runtime has no image store to release them",
             handle.id, handle.metadata.layerOwner());
@@ -537,21 +559,58 @@ public final class RuncRuntime implements ContainerRuntime {
   @Override
   public CompletionStage<ExecResult> exec(String id, ExecRequest request) {
     return submit(() -> {
-      Handle handle = runningHandle(id);
-      if (handle.state == ContainerState.PAUSED) {
-        throw new ContainerConflictException("container " + id + " is paused; unpause it before exec");
-      }
-      JsonNode containerProcess = json.readTree(handle.bundle.config().toFile()).path("process");
-      OciConfig.Process process = execProcess(handle, containerProcess, request);
-      Path processFile = handle.bundle.directory().resolve("exec-" + UUID.randomUUID() + ".json");
+      Handle handle = execHandle(id);
+      Path processFile = writeExecProcess(handle, request);
       try {
-        json.writeValue(processFile.toFile(), OciConfig.processNode(json, process));
         Commands.Output output = runc.exec(id, processFile, request.timeout());
         return new ExecResult(output.exitCode(), output.stdoutBytes(), output.stderrBytes());
       } catch (IOException e) {
         throw new ContainerException("exec in container " + id + " failed: " + e.getMessage(), e);
       } finally {
         Files.deleteIfExists(processFile);
+      }
+    });
+  }
+
+  private Handle execHandle(String id) throws ContainerException {
+    Handle handle = runningHandle(id);
+    if (handle.state == ContainerState.PAUSED) {
+      throw new ContainerConflictException("container " + id + " is paused; unpause it before exec");
+    }
+    return handle;
+  }
+
+  /** Writes the exec'd process's settings to a file in the bundle for {@code runc exec --process}. */
+  private Path writeExecProcess(Handle handle, ExecRequest request) throws ContainerException, IOException {
+    JsonNode containerProcess = json.readTree(handle.bundle.config().toFile()).path("process");
+    OciConfig.Process process = execProcess(handle, containerProcess, request);
+    Path processFile = handle.bundle.directory().resolve("exec-" + UUID.randomUUID() + ".json");
+    json.writeValue(processFile.toFile(), OciConfig.processNode(json, process));
+    return processFile;
+  }
+
+  @Override
+  public CompletionStage<ExecProcess> startExec(
+      String id, ExecRequest request, boolean openStdin, OutputListener listener) {
+    return submit(() -> {
+      Handle handle = execHandle(id);
+      Path processFile = writeExecProcess(handle, request);
+      try {
+        Process process =
+            new ProcessBuilder(runc.execCommand(id, processFile))
+                .redirectInput(
+                    openStdin
+                        ? ProcessBuilder.Redirect.PIPE
+                        : ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .start();
+        if (!openStdin) {
+          process.getOutputStream().close();
+        }
+        log.info("started exec in container {} with runc pid {}", id, process.pid());
+        return new StreamingExec(id, process, processFile, listener, executor);
+      } catch (IOException e) {
+        Files.deleteIfExists(processFile);
+        throw new ContainerException("exec in container " + id + " failed: " + e.getMessage(), e);
       }
     });
   }
@@ -579,6 +638,55 @@ public final class RuncRuntime implements ContainerRuntime {
       user = UserResolver.resolve(handle.bundle.rootfs(), request.user());
     }
     return new OciConfig.Process(request.args(), List.copyOf(env.values()), cwd, user);
+  }
+
+  // Attach and stdin
+
+  @Override
+  public CompletionStage<Runnable> attach(String id, OutputListener listener) {
+    try {
+      Handle handle = handle(id);
+      boolean ended;
+      synchronized (handle) {
+        ended = handle.outputEnded;
+        if (!ended) {
+          handle.listeners.add(listener);
+        }
+      }
+      if (ended) {
+        listener.ended();
+      }
+      return CompletableFuture.completedFuture(() -> handle.listeners.remove(listener));
+    } catch (ContainerException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public CompletionStage<Void> writeStdin(String id, byte[] bytes) {
+    return submit(() -> {
+      Handle handle = runningHandle(id);
+      synchronized (handle.stdinLock) {
+        FileChannel stdin = handle.stdin;
+        if (stdin == null || !stdin.isOpen()) {
+          throw new ContainerConflictException(
+              "container " + id + " has no open stdin: create it with OpenStdin (docker run -i)");
+        }
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        while (buffer.hasRemaining()) {
+          stdin.write(buffer);
+        }
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public CompletionStage<Void> closeStdin(String id) {
+    return submit(() -> {
+      handle(id).closeStdin();
+      return null;
+    });
   }
 
   // List, exit and logs
@@ -781,6 +889,11 @@ public final class RuncRuntime implements ContainerRuntime {
     final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
     final AtomicInteger openStreams = new AtomicInteger(LogEntry.Stream.values().length);
     final List<LogCapture> captures = new ArrayList<>();
+    final List<OutputListener> listeners = new CopyOnWriteArrayList<>();
+    final Object stdinLock = new Object();
+    // NOTE: only the runtime that started a container has its stdin open; an adopted one has none.
+    volatile FileChannel stdin;
+    boolean outputEnded; // guarded by this
     volatile ContainerState state = ContainerState.CREATED;
     volatile long pid;
     volatile boolean started;
@@ -796,7 +909,9 @@ public final class RuncRuntime implements ContainerRuntime {
     void startCapture() throws IOException {
       for (LogEntry.Stream stream : LogEntry.Stream.values()) {
         LogCapture capture =
-            new LogCapture(id, stream, bundle.fifo(stream), logs.open(stream), clock, this::streamEnded);
+            new LogCapture(
+                id, stream, bundle.fifo(stream), logs.open(stream), clock, this::streamEnded,
+                bytes -> listeners.forEach(listener -> listener.output(stream, bytes)));
         captures.add(capture);
         capture.start();
       }
@@ -812,7 +927,34 @@ public final class RuncRuntime implements ContainerRuntime {
 
     private void streamEnded() {
       if (openStreams.decrementAndGet() == 0) {
+        endOutput();
         executor.execute(() -> finishExit(this));
+      }
+    }
+
+    /** Tells the attached listeners that the output ended; later ones hear it when they attach. */
+    void endOutput() {
+      List<OutputListener> attached;
+      synchronized (this) {
+        outputEnded = true;
+        attached = List.copyOf(listeners);
+        listeners.clear();
+      }
+      closeStdin();
+      attached.forEach(OutputListener::ended);
+    }
+
+    void closeStdin() {
+      synchronized (stdinLock) {
+        FileChannel channel = stdin;
+        stdin = null;
+        if (channel != null) {
+          try {
+            channel.close();
+          } catch (IOException e) {
+            log.warn("failed to close the stdin of container {}", id, e);
+          }
+        }
       }
     }
 
@@ -822,9 +964,17 @@ public final class RuncRuntime implements ContainerRuntime {
 
     void closeCaptures() {
       captures.forEach(LogCapture::close);
+      closeStdin();
     }
 
     void finish(ExitStatus status) {
+      boolean outputOpen;
+      synchronized (this) {
+        outputOpen = !outputEnded;
+      }
+      if (outputOpen) {
+        endOutput(); // the exit was found without the streams' end, as after an adoption
+      }
       state = ContainerState.STOPPED;
       pid = 0;
       exit.complete(status);

@@ -25,6 +25,8 @@ import java.util.regex.Pattern;
  * @param nanoCpus CPU quota in billionths of a CPU, at least 0.01 CPU; 0 means none
  * @param cpuShares relative CPU weight (cgroup v1 cpu.shares, default 1024); 0 means the default
  * @param pidsLimit the most processes and threads the container may hold; 0 means no limit
+ * @param openStdin true gives the process a pipe as stdin that {@link ContainerRuntime#writeStdin}
+ *     writes to, as {@code docker run -i} does; false gives it {@code /dev/null}
  */
 public record RuntimeSpec(
     String id,
@@ -40,7 +42,8 @@ public record RuntimeSpec(
     long cpuShares,
     long pidsLimit,
     boolean readOnlyRootfs,
-    NetworkMode networkMode) {
+    NetworkMode networkMode,
+    boolean openStdin) {
 
   // The kernel's smallest CFS quota is 1 ms, which is 0.01 CPU of a 100 ms period, as in Docker.
   private static final long MIN_NANO_CPUS = 10_000_000L;
@@ -102,6 +105,7 @@ public record RuntimeSpec(
     private long pidsLimit;
     private boolean readOnlyRootfs;
     private NetworkMode networkMode = NetworkMode.NONE;
+    private boolean openStdin;
 
     private Builder(String id, Path rootfs, String image) {
       this.id = id;
@@ -168,10 +172,15 @@ public record RuntimeSpec(
       return this;
     }
 
+    public Builder openStdin(boolean value) {
+      this.openStdin = value;
+      return this;
+    }
+
     public RuntimeSpec build() {
       return new RuntimeSpec(
           id, rootfs, image, args, env, workingDir, user, hostname, memoryBytes, nanoCpus,
-          cpuShares, pidsLimit, readOnlyRootfs, networkMode);
+          cpuShares, pidsLimit, readOnlyRootfs, networkMode, openStdin);
     }
   }
 }

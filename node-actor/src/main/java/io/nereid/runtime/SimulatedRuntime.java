@@ -107,12 +107,45 @@ public final class SimulatedRuntime implements ContainerRuntime {
 
   @Override
   public CompletionStage<ContainerInfo> run(RuntimeSpec spec) {
+    return run(spec, null);
+  }
+
+  /** Runs a simulated container; it writes no output, so the listener only hears its exit. */
+  @Override
+  public CompletionStage<ContainerInfo> run(RuntimeSpec spec, OutputListener listener) {
     CompletableFuture<ContainerInfo> result = new CompletableFuture<>();
-    scheduler.schedule(() -> start(spec, result), startLatency.toMillis(), TimeUnit.MILLISECONDS);
+    scheduler.schedule(() -> start(spec, listener, result), startLatency.toMillis(), TimeUnit.MILLISECONDS);
     return result;
   }
 
-  private void start(RuntimeSpec spec, CompletableFuture<ContainerInfo> result) {
+  @Override
+  public CompletionStage<Runnable> attach(String id, OutputListener listener) {
+    try {
+      Simulated container = find(id);
+      container.exit.whenComplete((status, error) -> listener.ended());
+      return CompletableFuture.completedFuture(() -> {});
+    } catch (ContainerException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public CompletionStage<Void> writeStdin(String id, byte[] bytes) {
+    return CompletableFuture.failedFuture(
+        new ContainerConflictException("simulated container " + id + " has no stdin"));
+  }
+
+  @Override
+  public CompletionStage<Void> closeStdin(String id) {
+    try {
+      find(id);
+      return CompletableFuture.completedFuture(null);
+    } catch (ContainerException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private void start(RuntimeSpec spec, OutputListener listener, CompletableFuture<ContainerInfo> result) {
     String reason = startFailures.remove(spec.id());
     if (reason != null) {
       log.info("simulated container {} failed to start as injected: {}", spec.id(), reason);
@@ -124,6 +157,9 @@ public final class SimulatedRuntime implements ContainerRuntime {
       result.completeExceptionally(
           new ContainerConflictException("container " + spec.id() + " already exists on this node; remove it first"));
       return;
+    }
+    if (listener != null) {
+      container.exit.whenComplete((status, error) -> listener.ended());
     }
     ScheduledExit planned = scheduledExits.remove(spec.id());
     if (planned != null) {
@@ -245,6 +281,36 @@ public final class SimulatedRuntime implements ContainerRuntime {
     containers.remove(id);
     log.info("simulated container {} removed", id);
     return CompletableFuture.completedFuture(null);
+  }
+
+  /** Runs the simulated exec at once; its output is the exec handler's, and stdin is not read. */
+  @Override
+  public CompletionStage<ExecProcess> startExec(
+      String id, ExecRequest request, boolean openStdin, OutputListener listener) {
+    return exec(id, request)
+        .thenApply(
+            result -> {
+              listener.output(LogEntry.Stream.STDOUT, result.stdout());
+              listener.output(LogEntry.Stream.STDERR, result.stderr());
+              listener.ended();
+              CompletableFuture<Integer> exit = CompletableFuture.completedFuture(result.exitCode());
+              return new ExecProcess() {
+                @Override
+                public CompletionStage<Void> writeStdin(byte[] bytes) {
+                  return CompletableFuture.completedFuture(null);
+                }
+
+                @Override
+                public CompletionStage<Void> closeStdin() {
+                  return CompletableFuture.completedFuture(null);
+                }
+
+                @Override
+                public CompletionStage<Integer> exit() {
+                  return exit;
+                }
+              };
+            });
   }
 
   @Override

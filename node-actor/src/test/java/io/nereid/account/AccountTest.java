@@ -130,6 +130,23 @@ class AccountTest {
   }
 
   @Test
+  void removedSummaryAfterForgetNotListed() {
+    ActorRef<Account.Command> account = spawn("forget-2");
+    record(account, summary("id-1", "tmp", 1));
+    TestProbe<StatusReply<Done>> probe = kit.testKit.createTestProbe();
+    account.tell(new Account.ForgetContainer("id-1", probe.ref()));
+    assertTrue(probe.receiveMessage().isSuccess());
+
+    record(
+        account,
+        new Account.ContainerSummary(
+            "id-1", "tmp", "busybox", "removed", "n1", Map.of(), Instant.ofEpochSecond(1), "sh",
+            0, Instant.EPOCH, Instant.EPOCH));
+
+    assertEquals(List.of(), list(account));
+  }
+
+  @Test
   void renameMovesNameAndSummary() {
     ActorRef<Account.Command> account = spawn("rename-1");
     claim(account, "old", "id-1");
@@ -171,5 +188,115 @@ class AccountTest {
     assertEquals(before, list(recovered));
     assertEquals(Optional.of("id-5"), resolve(recovered, "c5"));
     assertTrue(kit.snapshotCount("Account|recover-1") > 0, "a snapshot was saved");
+  }
+
+  /** Longer than the probes' default, because a write to a loaded shared Cassandra can take seconds. */
+  private static final java.time.Duration REPLY_TIMEOUT = java.time.Duration.ofSeconds(15);
+
+  private Account.Admission admit(
+      ActorRef<Account.Command> account, String name, String id, long memoryBytes, long cpuMillis) {
+    TestProbe<Account.Admission> probe = kit.testKit.createTestProbe();
+    account.tell(
+        new Account.AdmitContainer(
+            name, id, new Account.ResourceRequest(memoryBytes, cpuMillis), probe.ref()));
+    return probe.receiveMessage(REPLY_TIMEOUT);
+  }
+
+  private Account.State setQuota(ActorRef<Account.Command> account, Account.Quota quota) {
+    TestProbe<Account.State> probe = kit.testKit.createTestProbe();
+    account.tell(new Account.SetQuota(quota, probe.ref()));
+    return probe.receiveMessage(REPLY_TIMEOUT);
+  }
+
+  private Account.State get(ActorRef<Account.Command> account) {
+    TestProbe<Account.State> probe = kit.testKit.createTestProbe();
+    account.tell(new Account.Get(probe.ref()));
+    return probe.receiveMessage(REPLY_TIMEOUT);
+  }
+
+  @Test
+  void containerQuotaRejectsOneMore() {
+    ActorRef<Account.Command> account = spawn("quota-count");
+    setQuota(account, new Account.Quota(2L, null, null));
+    assertEquals(Account.Admission.Outcome.ADMITTED, admit(account, "a", "id-a", 0, 0).outcome());
+    assertEquals(Account.Admission.Outcome.ADMITTED, admit(account, "b", "id-b", 0, 0).outcome());
+
+    Account.Admission third = admit(account, "c", "id-c", 0, 0);
+
+    assertEquals(Account.Admission.Outcome.QUOTA_EXCEEDED, third.outcome());
+    assertEquals(
+        "quota exceeded for account quota-count: 2 of 2 containers in use; remove a container or"
+            + " ask an operator to raise the quota",
+        third.message());
+    assertEquals(Optional.empty(), resolve(account, "c"));
+  }
+
+  @Test
+  void memoryAndCpuQuotaCountRequests() {
+    ActorRef<Account.Command> account = spawn("quota-resources");
+    setQuota(account, new Account.Quota(null, 1024L << 20, 2000L));
+    admit(account, "a", "id-a", 768L << 20, 1500);
+
+    Account.Admission memory = admit(account, "b", "id-b", 512L << 20, 0);
+    Account.Admission cpu = admit(account, "c", "id-c", 256L << 20, 1000);
+    Account.Admission fits = admit(account, "d", "id-d", 256L << 20, 500);
+
+    assertEquals(
+        "quota exceeded for account quota-resources: the container requests 512 MiB of memory"
+            + " and 768 MiB of the 1024 MiB memory quota are in use; remove a container or ask an"
+            + " operator to raise the quota",
+        memory.message());
+    assertEquals(
+        "quota exceeded for account quota-resources: the container requests 1.0 CPUs and 1.5 of"
+            + " the 2.0 CPU quota are in use; remove a container or ask an operator to raise the"
+            + " quota",
+        cpu.message());
+    assertEquals(Account.Admission.Outcome.ADMITTED, fits.outcome());
+    assertEquals(new Account.Usage(2, 1024L << 20, 2000), get(account).usage());
+  }
+
+  @Test
+  void forgottenContainerFreesQuota() {
+    ActorRef<Account.Command> account = spawn("quota-forget");
+    setQuota(account, new Account.Quota(1L, 256L << 20, null));
+    admit(account, "a", "id-a", 256L << 20, 0);
+    TestProbe<StatusReply<Done>> probe = kit.testKit.createTestProbe();
+    account.tell(new Account.ForgetContainer("id-a", probe.ref()));
+    assertTrue(probe.receiveMessage().isSuccess());
+
+    Account.Admission again = admit(account, "a", "id-b", 256L << 20, 0);
+
+    assertEquals(Account.Admission.Outcome.ADMITTED, again.outcome());
+  }
+
+  @Test
+  void admitReportsNameInUse() {
+    ActorRef<Account.Command> account = spawn("quota-names");
+    admit(account, "web", "id-1", 0, 0);
+
+    Account.Admission repeated = admit(account, "web", "id-1", 0, 0);
+    Account.Admission taken = admit(account, "web", "id-2", 0, 0);
+
+    assertEquals(Account.Admission.Outcome.ADMITTED, repeated.outcome());
+    assertEquals(Account.Admission.Outcome.NAME_IN_USE, taken.outcome());
+    assertTrue(taken.message().startsWith("Conflict. The container name \"/web\""), taken.message());
+  }
+
+  @Test
+  void quotaAndRequestsRecovered() {
+    ActorRef<Account.Command> account = spawn("quota-recover");
+    Account.Quota quota = new Account.Quota(5L, 4L << 30, 3000L);
+    setQuota(account, quota);
+    for (int i = 0; i < 6; i++) {
+      admit(account, "c" + i, "id-" + i, 0, 100);
+    }
+    Account.State before = get(account);
+    kit.testKit.stop(account);
+
+    Account.State recovered = get(spawn("quota-recover"));
+
+    assertEquals(quota, recovered.quota());
+    assertEquals(before, recovered);
+    assertEquals(new Account.Usage(5, 0, 500), recovered.usage());
   }
 }

@@ -48,7 +48,8 @@ class ContainerTest {
       Function<ActorRef<StatusReply<Container.State>>, Container.Command> command) {
     TestProbe<StatusReply<Container.State>> probe = kit.testKit.createTestProbe();
     container.tell(command.apply(probe.ref()));
-    return probe.receiveMessage();
+    // The first write to a fresh keyspace can take seconds on a busy machine.
+    return probe.receiveMessage(java.time.Duration.ofSeconds(15));
   }
 
   private Container.State ok(
@@ -134,6 +135,33 @@ class ContainerTest {
     assertEquals(
         "container " + id('d') + " is placed on node n1, not on n2", reply.getError().getMessage());
     assertEquals(ContainerStatus.PLACED, get(container).status());
+  }
+
+  @Test
+  void moveFencesOldNode() {
+    String id = id('m');
+    ActorRef<Container.Command> container = spawn(id);
+    ok(container, r -> new Container.Create("acct", "mover", SPEC, r));
+    ok(container, r -> new Container.Place(on("n1"), r));
+    ok(container, Container.RequestStart::new);
+    ok(container, r -> new Container.ReportStarted("n1", r));
+
+    Container.State moved = ok(container, r -> new Container.Move(on("n2"), "n1", r));
+    Container.State repeated = ok(container, r -> new Container.Move(on("n2"), "n1", r));
+    StatusReply<Container.State> fromWrongNode = ask(container, r -> new Container.Move(on("n3"), "n1", r));
+    StatusReply<Container.State> lateExit = ask(container, r -> new Container.ReportExited("n1", 0, false, r));
+    StatusReply<Container.State> lateStart = ask(container, r -> new Container.ReportStarted("n1", r));
+    Container.State started = ok(container, r -> new Container.ReportStarted("n2", r));
+
+    assertEquals("n2", moved.nodeId());
+    assertEquals(ContainerStatus.PLACED, moved.status());
+    assertEquals(Container.DesiredState.RUNNING, moved.desired());
+    assertEquals(moved, repeated);
+    assertEquals("container " + id + " is placed on node n2, not on n1", fromWrongNode.getError().getMessage());
+    assertEquals("container " + id + " is placed on node n2, not on n1", lateExit.getError().getMessage());
+    assertEquals("container " + id + " is placed on node n2, not on n1", lateStart.getError().getMessage());
+    assertEquals(ContainerStatus.RUNNING, started.status());
+    assertEquals(1, kit.events("Container|" + id).stream().filter(e -> e instanceof Container.ContainerMoved).count());
   }
 
   @Test

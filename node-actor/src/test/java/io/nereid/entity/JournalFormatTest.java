@@ -49,7 +49,7 @@ class JournalFormatTest {
           "busybox:1.36", List.of("/bin/sh", "-c"), List.of("httpd -f"), List.of("A=1"),
           Map.of("role", "web"), "/srv", "1000:1000", "web-1", 256L << 20, 500_000_000L, 512,
           1L << 30, new RestartPolicy("on-failure", 3), "SIGINT", 5, true, false, "host", false,
-          true);
+          true, false);
 
   private static final PlacementRecord PLACEMENT =
       new PlacementRecord(
@@ -90,6 +90,7 @@ class JournalFormatTest {
             Map.of("c1", Reservation.of(resources)), AT, 7),
         new Container.ContainerCreated("acct", "web", SPEC, AT),
         new Container.ContainerPlaced(PLACEMENT, AT),
+        new Container.ContainerMoved(PLACEMENT, "n0", AT),
         new Container.StartRequested(true, AT),
         new Container.ContainerStarted("n1", AT),
         new Container.ContainerExited("n1", 137, true, AT),
@@ -108,6 +109,8 @@ class JournalFormatTest {
         new Account.ContainerRecorded(summary, AT),
         new Account.ContainerForgotten("c1", AT),
         new Account.ContainerRenamed("c1", "web", "web-2", AT),
+        new Account.ContainerAdmitted("web", "c1", new Account.ResourceRequest(256L << 20, 500), AT),
+        new Account.QuotaSet(new Account.Quota(10L, 4L << 30, null), AT),
         new Account.State(Map.of("web", "c1"), Map.of("c1", summary)));
   }
 

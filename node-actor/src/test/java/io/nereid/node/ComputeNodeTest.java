@@ -49,6 +49,13 @@ class ComputeNodeTest {
     return probe.receiveMessage();
   }
 
+  private StatusReply<Done> reserve(
+      ActorRef<ComputeNode.Command> node, String containerId, Resources amount, Overcommit overcommit) {
+    TestProbe<StatusReply<Done>> probe = kit.testKit.createTestProbe();
+    node.tell(new ComputeNode.Reserve(containerId, Reservation.of(amount), overcommit, probe.ref()));
+    return probe.receiveMessage();
+  }
+
   private StatusReply<ComputeNode.State> changeStatus(ActorRef<ComputeNode.Command> node, NodeStatus target) {
     TestProbe<StatusReply<ComputeNode.State>> probe = kit.testKit.createTestProbe();
     node.tell(new ComputeNode.ChangeStatus(target, "test", probe.ref()));
@@ -94,6 +101,39 @@ class ComputeNodeTest {
         "node capacity-1 cannot hold container c2: needs 3072 MiB memory, 2048 MiB free",
         rejected.getError().getMessage());
     assertEquals(Map.of("c1", Reservation.of(new Resources(1000, 6 * GIB, 0))), get(node).reservations());
+  }
+
+  @Test
+  void overcommitRatioBoundsReservations() {
+    ActorRef<ComputeNode.Command> node = spawn("overcommit-1");
+    register(node, Map.of());
+    Overcommit memoryTimesOneAndHalf = new Overcommit(1.0, 1.5, 1.0);
+
+    // 8 GiB of memory times 1.5 allows 12 GiB of reservations.
+    assertTrue(reserve(node, "c1", new Resources(1000, 7 * GIB, 0), memoryTimesOneAndHalf).isSuccess());
+    assertTrue(reserve(node, "c2", new Resources(1000, 5 * GIB, 0), memoryTimesOneAndHalf).isSuccess());
+    StatusReply<Done> beyondRatio =
+        reserve(node, "c3", new Resources(100, 1L << 20, 0), memoryTimesOneAndHalf);
+    StatusReply<Done> withoutRatio = reserve(node, "c4", new Resources(100, 1L << 20, 0));
+
+    assertEquals(
+        "node overcommit-1 cannot hold container c3: needs 1 MiB memory, 0 MiB free",
+        beyondRatio.getError().getMessage());
+    assertEquals(
+        "node overcommit-1 cannot hold container c4: needs 1 MiB memory, 0 MiB free",
+        withoutRatio.getError().getMessage());
+    assertEquals(new Resources(2000, 12 * GIB, 0), get(node).reserved());
+  }
+
+  @Test
+  void overcommitBelowOneIsInvalid() {
+    IllegalArgumentException error =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class, () -> new Overcommit(1.0, 0.5, 1.0));
+
+    assertEquals(
+        "invalid memory overcommit ratio 0.5: it must be a finite number of at least 1.0 (1.0 means no overcommit)",
+        error.getMessage());
   }
 
   @Test

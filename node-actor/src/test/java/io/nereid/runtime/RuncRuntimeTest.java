@@ -211,6 +211,92 @@ class RuncRuntimeTest {
     assertTrue(missing.stderrText().contains("no such file or directory"), missing.stderrText());
   }
 
+  /** Collects what a container or exec writes, per stream, and notes the end of its output. */
+  private static final class RecordingListener implements OutputListener {
+    final java.util.Map<LogEntry.Stream, java.io.ByteArrayOutputStream> streams =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    final java.util.concurrent.CompletableFuture<Void> ended = new java.util.concurrent.CompletableFuture<>();
+
+    @Override
+    public void output(LogEntry.Stream stream, byte[] bytes) {
+      java.io.ByteArrayOutputStream out = streams.computeIfAbsent(stream, key -> new java.io.ByteArrayOutputStream());
+      synchronized (out) {
+        out.writeBytes(bytes);
+      }
+    }
+
+    @Override
+    public void ended() {
+      ended.complete(null);
+    }
+
+    String text(LogEntry.Stream stream) {
+      java.io.ByteArrayOutputStream out = streams.getOrDefault(stream, new java.io.ByteArrayOutputStream());
+      synchronized (out) {
+        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+      }
+    }
+  }
+
+  @Test
+  void openStdinFeedsContainerAndListenerGetsOutput() throws Exception {
+    String id = newId();
+    RecordingListener listener = new RecordingListener();
+    String script = "read line; echo got $line; echo warn >&2; cat";
+    join(runtime.run(spec(id).args("sh", "-c", script).openStdin(true).build(), listener));
+
+    join(runtime.writeStdin(id, "first\nrest".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    join(runtime.closeStdin(id));
+    ExitStatus status = join(runtime.onExit(id));
+    listener.ended.get(10, TimeUnit.SECONDS);
+
+    assertEquals(0, status.exitCode());
+    assertEquals("got first\nrest", listener.text(LogEntry.Stream.STDOUT));
+    assertEquals("warn\n", listener.text(LogEntry.Stream.STDERR));
+  }
+
+  @Test
+  void containerWithoutOpenStdinRejectsWrites() throws Exception {
+    String id = newId();
+    join(runtime.run(spec(id).args("sleep", "1000").build()));
+
+    CompletionException rejected =
+        assertThrows(CompletionException.class, () -> join(runtime.writeStdin(id, new byte[] {'x'})));
+
+    assertInstanceOf(ContainerConflictException.class, rejected.getCause());
+    assertTrue(rejected.getCause().getMessage().contains("has no open stdin"), rejected.getCause().getMessage());
+  }
+
+  @Test
+  void attachAfterExitEndsAtOnce() throws Exception {
+    String id = newId();
+    join(runtime.run(spec(id).args("true").build()));
+    join(runtime.onExit(id));
+    RecordingListener listener = new RecordingListener();
+
+    join(runtime.attach(id, listener));
+
+    assertTrue(listener.ended.isDone());
+  }
+
+  @Test
+  void startExecStreamsOutputAndStdin() throws Exception {
+    String id = newId();
+    join(runtime.run(spec(id).args("sleep", "1000").build()));
+    RecordingListener listener = new RecordingListener();
+
+    ExecProcess process =
+        join(runtime.startExec(id, ExecRequest.of("sh", "-c", "cat; echo bye >&2; exit 3"), true, listener));
+    join(process.writeStdin("hello".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    join(process.closeStdin());
+    int exitCode = join(process.exit());
+
+    assertEquals(3, exitCode);
+    assertEquals("hello", listener.text(LogEntry.Stream.STDOUT));
+    assertEquals("bye\n", listener.text(LogEntry.Stream.STDERR));
+    assertTrue(listener.ended.isDone(), "the output ended before the exit was reported");
+  }
+
   @Test
   void pauseFreezesAndUnpauseThaws() throws Exception {
     String id = newId();

@@ -3,6 +3,7 @@ package io.nereid.scheduler;
 import io.nereid.container.Container;
 import io.nereid.container.ContainerSpec;
 import io.nereid.container.PlacementRecord;
+import io.nereid.metrics.NereidMetrics;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -21,19 +22,40 @@ public final class ContainerPlacement {
   private final ClusterSharding sharding;
   private final String defaultPool;
   private final Duration askTimeout;
+  private final NereidMetrics metrics;
 
   public ContainerPlacement(ClusterSharding sharding, String defaultPool, Duration askTimeout) {
+    this(sharding, defaultPool, askTimeout, new NereidMetrics());
+  }
+
+  /** @param metrics where placements, their latency and the filters' rejections are counted */
+  public ContainerPlacement(
+      ClusterSharding sharding, String defaultPool, Duration askTimeout, NereidMetrics metrics) {
     this.sharding = sharding;
     this.defaultPool = defaultPool;
     this.askTimeout = askTimeout;
+    this.metrics = metrics;
   }
 
   /** Places the container and returns its new state; fails with the scheduler's reason. */
   public CompletionStage<Container.State> place(String containerId) {
+    long started = System.nanoTime();
     return sharding
         .entityRefFor(Container.TYPE_KEY, containerId)
         .ask(Container.Get::new, askTimeout)
-        .thenCompose(state -> placeCreated(containerId, state));
+        .thenCompose(state -> placeCreated(containerId, state))
+        .whenComplete((placed, error) -> count(placed, error, started));
+  }
+
+  private void count(Container.State placed, Throwable error, long started) {
+    String result = error == null ? "placed" : "failed";
+    metrics.placements.inc(result);
+    metrics.placementLatency.observe(NereidMetrics.secondsSince(started), result);
+    if (placed != null && placed.placement() != null) {
+      for (PlacementRecord.Rejected rejected : placed.placement().rejections()) {
+        metrics.placementRejections.add(rejected.nodes(), rejected.reason());
+      }
+    }
   }
 
   private CompletionStage<Container.State> placeCreated(String containerId, Container.State state) {
@@ -41,18 +63,8 @@ public final class ContainerPlacement {
       return CompletableFuture.failedFuture(
           new IllegalStateException("no such container: " + containerId));
     }
-    ContainerSpec spec = state.spec();
-    String pool = spec.labels().getOrDefault(POOL_LABEL, defaultPool);
-    PlacementSpec placementSpec =
-        new PlacementSpec(
-            containerId,
-            state.name(),
-            spec.image(),
-            spec.labels(),
-            spec.env(),
-            spec.memoryBytes(),
-            cpuMillis(spec),
-            spec.diskBytes());
+    String pool = state.spec().labels().getOrDefault(POOL_LABEL, defaultPool);
+    PlacementSpec placementSpec = PlacementSpec.of(state);
     CompletionStage<PlacementRecord> decided =
         sharding
             .entityRefFor(PoolScheduler.TYPE_KEY, pool)

@@ -1,5 +1,7 @@
 package io.nereid.scheduler;
 
+import io.nereid.container.Container;
+import io.nereid.container.ContainerSpec;
 import io.nereid.persistence.CborSerializable;
 import io.nereid.scheduler.placement.PlacementRequest;
 import java.util.List;
@@ -31,6 +33,20 @@ public record PlacementSpec(
     image = image == null ? "" : image;
     labels = labels == null ? Map.of() : Map.copyOf(labels);
     env = env == null ? List.of() : List.copyOf(env);
+  }
+
+  /** Returns the placement facts of a created container. */
+  public static PlacementSpec of(Container.State state) {
+    ContainerSpec spec = state.spec();
+    return new PlacementSpec(
+        state.containerId(),
+        state.name(),
+        spec.image(),
+        spec.labels(),
+        spec.env(),
+        spec.memoryBytes(),
+        ContainerPlacement.cpuMillis(spec),
+        spec.diskBytes());
   }
 
   /**

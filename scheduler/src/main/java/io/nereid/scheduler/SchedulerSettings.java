@@ -13,9 +13,15 @@ import java.time.Duration;
  * @param maxAttempts how many nodes one placement tries before it gives up, when nodes reject
  *     the reservation because the scheduler's view was stale
  * @param defaultPool the pool of containers that name none with the {@code nereid.pool} label
+ * @param agentTimeout how long a node agent may take to start, stop or remove a container that
+ *     the scheduler moves off a lost or drained node
  */
 public record SchedulerSettings(
-    PoolSettings poolSettings, int maxAttempts, Duration askTimeout, String defaultPool) {
+    PoolSettings poolSettings,
+    int maxAttempts,
+    Duration askTimeout,
+    String defaultPool,
+    Duration agentTimeout) {
 
   public static final String PATH = "nereid.scheduler";
 
@@ -39,30 +45,29 @@ public record SchedulerSettings(
         pool,
         reader.intAtLeast("max-attempts", 1),
         reader.positiveDuration("ask-timeout"),
-        defaultPool);
+        defaultPool,
+        reader.positiveDuration("agent-timeout"));
   }
 
   /**
-   * Reads an overcommit ratio. NOTE: only 1.0 is accepted, because the node entities check each
-   * reservation against physical capacity and would reject what an overcommitted pool chose.
+   * Reads the overcommit ratio every pool starts with, which the admin API changes per pool. The
+   * node entities check reservations against the same ratio, which the scheduler sends them.
    */
   private static double overcommit(ConfigReader reader, String name) {
     double ratio = reader.doubleAtLeast(name, 1.0);
-    if (ratio != 1.0) {
-      throw new InvalidConfigException(
-          reader.key(name), "only 1.0 is supported so far, got " + ratio);
+    if (Double.isInfinite(ratio)) {
+      throw new InvalidConfigException(reader.key(name), "must be finite, got " + ratio);
     }
     return ratio;
   }
 
   private static ScoringStrategy strategy(ConfigReader reader) {
     String value = reader.string("strategy");
-    for (ScoringStrategy strategy : ScoringStrategy.values()) {
-      if (strategy.displayName().equals(value)) {
-        return strategy;
-      }
-    }
-    throw new InvalidConfigException(
-        reader.key("strategy"), "must be bin-pack, spread, first-fit or random, got \"" + value + "\"");
+    return ScoringStrategy.fromDisplayName(value)
+        .orElseThrow(
+            () ->
+                new InvalidConfigException(
+                    reader.key("strategy"),
+                    "must be " + ScoringStrategy.displayNames() + ", got \"" + value + "\""));
   }
 }

@@ -216,4 +216,98 @@ class PoolSchedulerTest {
     assertEquals(40, placed);
     assertEquals(claimed.keySet(), persisted);
   }
+
+  private static StatusReply<PoolScheduler.PoolSummary> changePolicy(
+      String pool, String strategy, Map<String, Double> overcommit) throws Exception {
+    return sharding
+        .entityRefFor(PoolScheduler.TYPE_KEY, pool)
+        .<StatusReply<PoolScheduler.PoolSummary>>ask(
+            replyTo -> new PoolScheduler.ChangePolicy(strategy, overcommit, replyTo), TIMEOUT)
+        .toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void overcommitChangedAtRunTimeBoundsReservations() throws Exception {
+    int nodes = 2;
+    Resources capacity = new Resources(64_000, 4 * GIB, 0);
+    registerPool("overcommit", nodes, capacity);
+
+    StatusReply<PoolScheduler.PoolSummary> changed =
+        changePolicy("overcommit", null, Map.of("memory", 1.5));
+    // 2 nodes of 4 GiB at memory overcommit 1.5 hold 12 containers of 1 GiB; 8 are turned away.
+    List<CompletableFuture<PlacementRecord>> placements = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      placements.add(place("overcommit", spec("oc-" + i, GIB)).toCompletableFuture());
+    }
+    int placed = 0;
+    for (CompletableFuture<PlacementRecord> placement : placements) {
+      try {
+        placement.get(60, TimeUnit.SECONDS);
+        placed++;
+      } catch (java.util.concurrent.ExecutionException e) {
+        assertTrue(e.getCause() instanceof StatusReply.ErrorMessage, () -> "unexpected " + e.getCause());
+      }
+    }
+
+    assertTrue(changed.isSuccess(), changed::toString);
+    assertEquals(1.5, changed.getValue().policy().overcommit().memory());
+    assertEquals(1.0, changed.getValue().policy().overcommit().cpu());
+    assertEquals(12, placed);
+    for (int i = 1; i <= nodes; i++) {
+      Resources held =
+          SchedulerTestCluster.sum(SchedulerTestCluster.persistedReservations(kit.system(), "overcommit-n" + i));
+      assertEquals(6 * GIB, held.memoryBytes(), "memory reserved on overcommit-n" + i);
+    }
+    List<Object> events = SchedulerTestCluster.persistedEvents(kit.system(), "PoolScheduler|overcommit");
+    assertTrue(
+        events.stream().anyMatch(event -> event instanceof PoolScheduler.PoolPolicyChanged),
+        () -> "events: " + events);
+
+    // A new incarnation, as after a failover, recovers the policy from the journal.
+    var recovered =
+        kit.spawn(
+            PoolScheduler.create(
+                "overcommit", SchedulerSettings.fromConfig(kit.system().settings().config()), sharding));
+    var probe = kit.<PoolScheduler.PoolSummary>createTestProbe();
+    recovered.tell(new PoolScheduler.GetPool(probe.ref()));
+    PoolScheduler.PoolSummary summary = probe.receiveMessage(java.time.Duration.ofSeconds(30));
+    assertEquals(1.5, summary.policy().overcommit().memory());
+    kit.stop(recovered);
+  }
+
+  @Test
+  void strategyChangedAtRunTime() throws Exception {
+    registerPool("switch", 2, new Resources(4000, 4 * GIB, 0));
+
+    PlacementRecord packed1 = placeNow("switch", spec("switch-1", GIB));
+    PlacementRecord packed2 = placeNow("switch", spec("switch-2", GIB));
+    StatusReply<PoolScheduler.PoolSummary> changed = changePolicy("switch", "spread", null);
+    PlacementRecord spread = placeNow("switch", spec("switch-3", GIB));
+
+    assertEquals(packed1.nodeId(), packed2.nodeId());
+    assertEquals("spread", changed.getValue().strategy());
+    assertEquals("spread", spread.strategy());
+    assertTrue(!spread.nodeId().equals(packed1.nodeId()), spread.toString());
+  }
+
+  @Test
+  void invalidPolicyIsRejected() throws Exception {
+    registerPool("strict", 1, new Resources(4000, 4 * GIB, 0));
+
+    StatusReply<PoolScheduler.PoolSummary> belowOne = changePolicy("strict", null, Map.of("memory", 0.5));
+    StatusReply<PoolScheduler.PoolSummary> unknownDimension = changePolicy("strict", null, Map.of("gpu", 2.0));
+    StatusReply<PoolScheduler.PoolSummary> unknownStrategy = changePolicy("strict", "best", null);
+
+    assertEquals(
+        "invalid memory overcommit ratio 0.5: it must be a finite number of at least 1.0 (1.0 means no overcommit)",
+        belowOne.getError().getMessage());
+    assertEquals(
+        "invalid overcommit dimension \"gpu\": use cpu, memory or disk",
+        unknownDimension.getError().getMessage());
+    assertEquals(
+        "invalid strategy \"best\": use bin-pack, spread, first-fit or random",
+        unknownStrategy.getError().getMessage());
+    assertEquals(1.0, SchedulerTestCluster.pool(sharding, "strict").policy().overcommit().memory());
+  }
 }

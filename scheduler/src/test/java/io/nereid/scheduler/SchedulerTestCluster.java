@@ -29,14 +29,14 @@ import org.apache.pekko.stream.javadsl.Sink;
  * Cluster members for scheduler tests: ActorSystems on loopback with the entities and the pool
  * schedulers, journaling to the shared test Cassandra in keyspaces of their own.
  */
-final class SchedulerTestCluster {
+public final class SchedulerTestCluster {
 
   static final Duration TIMEOUT = Duration.ofSeconds(20);
 
   private SchedulerTestCluster() {}
 
   /** Returns the configuration of a test cluster's members, with fresh keyspaces. */
-  static Config config(String label) {
+  public static Config config(String label) {
     return CassandraJournalConfig.freshKeyspaces(
         label,
         "pekko.actor.provider = cluster\n"
@@ -49,7 +49,7 @@ final class SchedulerTestCluster {
   }
 
   /** Starts a member with the entities and schedulers that joins {@code seed}, or itself. */
-  static ActorTestKit startMember(String name, Config config, ActorSystem<?> seed) {
+  public static ActorTestKit startMember(String name, Config config, ActorSystem<?> seed) {
     return startMember(name, config, seed, state -> true);
   }
 
@@ -76,7 +76,7 @@ final class SchedulerTestCluster {
     return kit;
   }
 
-  static void awaitUp(ActorSystem<?> system, int members) throws InterruptedException {
+  public static void awaitUp(ActorSystem<?> system, int members) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       long up =
@@ -103,7 +103,7 @@ final class SchedulerTestCluster {
         .get(30, TimeUnit.SECONDS);
   }
 
-  static PoolScheduler.PoolSummary pool(ClusterSharding sharding, String pool) throws Exception {
+  public static PoolScheduler.PoolSummary pool(ClusterSharding sharding, String pool) throws Exception {
     return sharding
         .entityRefFor(PoolScheduler.TYPE_KEY, pool)
         .ask(PoolScheduler.GetPool::new, TIMEOUT)
@@ -112,7 +112,7 @@ final class SchedulerTestCluster {
   }
 
   /** Waits until the scheduler of {@code pool} sees {@code count} nodes. */
-  static void awaitPoolSize(ClusterSharding sharding, String pool, int count) throws Exception {
+  public static void awaitPoolSize(ClusterSharding sharding, String pool, int count) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (System.nanoTime() < deadline) {
       if (pool(sharding, pool).nodes().size() == count) {
@@ -128,16 +128,7 @@ final class SchedulerTestCluster {
    * to reservation: the persisted truth, independent of any actor's memory.
    */
   static Map<String, Reservation> persistedReservations(ActorSystem<?> system, String nodeId) {
-    CassandraReadJournal journal =
-        PersistenceQuery.get(system)
-            .getReadJournalFor(CassandraReadJournal.class, CassandraReadJournal.Identifier());
-    List<Object> events =
-        journal
-            .currentEventsByPersistenceId(ComputeNode.TYPE_KEY.name() + "|" + nodeId, 0, Long.MAX_VALUE)
-            .map(EventEnvelope::event)
-            .runWith(Sink.seq(), system)
-            .toCompletableFuture()
-            .join();
+    List<Object> events = persistedEvents(system, ComputeNode.TYPE_KEY.name() + "|" + nodeId);
     Map<String, Reservation> held = new HashMap<>();
     for (Object event : events) {
       if (event instanceof ComputeNode.ResourcesReserved reserved) {
@@ -147,6 +138,19 @@ final class SchedulerTestCluster {
       }
     }
     return held;
+  }
+
+  /** Replays the events of one persistence id from Cassandra. */
+  static List<Object> persistedEvents(ActorSystem<?> system, String persistenceId) {
+    CassandraReadJournal journal =
+        PersistenceQuery.get(system)
+            .getReadJournalFor(CassandraReadJournal.class, CassandraReadJournal.Identifier());
+    return journal
+        .currentEventsByPersistenceId(persistenceId, 0, Long.MAX_VALUE)
+        .map(EventEnvelope::event)
+        .runWith(Sink.seq(), system)
+        .toCompletableFuture()
+        .join();
   }
 
   static Resources sum(Map<String, Reservation> reservations) {

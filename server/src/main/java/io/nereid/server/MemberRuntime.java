@@ -86,7 +86,7 @@ public final class MemberRuntime implements AutoCloseable {
 
   /**
    * Starts a member as {@code config} describes; with {@code devMode} it also registers the virtual
-   * compute nodes. Fails with {@link Main.StartupException} or
+   * compute nodes, and otherwise a member with the compute role runs the agent of this machine. Fails with {@link Main.StartupException} or
    * {@link io.nereid.persistence.InvalidConfigException} with a message fit for the user.
    */
   public static MemberRuntime start(Config config, boolean devMode) throws Exception {
@@ -100,6 +100,7 @@ public final class MemberRuntime implements AutoCloseable {
     CassandraSettings cassandraSettings = CassandraSettings.fromConfig(config);
     EntitySettings.fromConfig(config);
     SchedulerSettings.fromConfig(config);
+    ImageSettings.fromConfig(config);
     Path dataDir = prepareDataDir(settings.dataDir());
 
     if (settings.hasRole("control")) {
@@ -137,6 +138,13 @@ public final class MemberRuntime implements AutoCloseable {
               ComputeAgents.start(
                   member.system(), member.sharding(), member.images(), nodes, dataDir, settings.askTimeout());
         } catch (Exception e) {
+          member.stop(STOP_TIMEOUT);
+          throw e;
+        }
+      } else if (settings.hasRole("compute")) {
+        try {
+          agents = ComputeAgents.startMachine(member, dataDir);
+        } catch (RuntimeException e) {
           member.stop(STOP_TIMEOUT);
           throw e;
         }

@@ -11,14 +11,17 @@ import io.nereid.docker.UnixSocketListener;
 import java.nio.file.Path;
 import org.apache.pekko.http.javadsl.server.Route;
 import io.nereid.docker.DockerRoutes;
+import io.nereid.docker.HttpUpgrade;
 import io.nereid.image.ImageLoader;
 import io.nereid.image.ImagePuller;
 import io.nereid.image.RegistryClient;
-import io.nereid.image.RegistryConfig;
 import io.nereid.image.ImageStore;
+import io.nereid.metrics.NereidMetrics;
 import java.time.Clock;
 import io.nereid.scheduler.ContainerPlacement;
 import io.nereid.node.NodeDirectory;
+import io.nereid.node.NodeMonitor;
+import org.apache.pekko.actor.typed.ActorRef;
 import io.nereid.scheduler.SchedulerSettings;
 import io.nereid.scheduler.SchedulerSharding;
 import io.nereid.server.admin.AdminRoutes;
@@ -56,26 +59,50 @@ public final class NereidMember {
   private final ActorSystem<Void> system;
   private final ClusterSharding sharding;
   private final ServerBinding adminBinding;
-  private final ServerBinding dockerBinding;
+  private final HttpUpgrade.Listener dockerBinding;
   private final ServerSettings settings;
   private final ImageStore images;
+  private final ActorRef<NodeMonitor.Command> monitor;
+  private final ImagePuller puller;
+  private final DockerEvents events;
   private final UnixSocketListener dockerSocket;
 
   private NereidMember(
       ActorSystem<Void> system,
       ClusterSharding sharding,
       ServerBinding adminBinding,
-      ServerBinding dockerBinding,
+      HttpUpgrade.Listener dockerBinding,
       ServerSettings settings,
       ImageStore images,
+      ImagePuller puller,
+      ActorRef<NodeMonitor.Command> monitor,
+      DockerEvents events,
       UnixSocketListener dockerSocket) {
     this.dockerSocket = dockerSocket;
+    this.puller = puller;
+    this.monitor = monitor;
     this.system = system;
     this.sharding = sharding;
     this.adminBinding = adminBinding;
     this.dockerBinding = dockerBinding;
     this.settings = settings;
     this.images = images;
+    this.events = events;
+  }
+
+  /** This member's end of the cluster's Docker events topic. */
+  public DockerEvents events() {
+    return events;
+  }
+
+  /** The proxy of the cluster's node monitor, which takes the agents' heartbeats. */
+  public ActorRef<NodeMonitor.Command> nodeMonitor() {
+    return monitor;
+  }
+
+  /** Pulls images into {@link #images()} as {@code nereid.images} configures. */
+  public ImagePuller imagePuller() {
+    return puller;
   }
 
   /** This machine's image store, under the data directory. */
@@ -111,39 +138,53 @@ public final class NereidMember {
       }
       ClusterSharding sharding = ClusterSharding.get(system);
       DockerEvents events = DockerEvents.start(system);
+      ActorRef<NodeMonitor.Command> monitor = NodeLiveness.monitor(system, sharding, settings);
       EntitySharding.init(
           system,
           EntitySettings.fromConfig(full),
-          SchedulerSharding.nodeObserver(sharding),
+          NodeLiveness.observing(SchedulerSharding.nodeObserver(sharding), monitor),
           events.containerObserver());
       SchedulerSettings schedulerSettings = SchedulerSettings.fromConfig(full);
       SchedulerSharding.init(system, sharding, schedulerSettings);
       ServerBinding admin = null;
-      ServerBinding docker = null;
+      HttpUpgrade.Listener docker = null;
       UnixSocketListener socket = null;
       ImageStore images = ImageStore.open(settings.dataDir().toAbsolutePath().resolve("images"));
+      ImagePuller puller =
+          new ImagePuller(
+              images, new RegistryClient(ImageSettings.fromConfig(full), Clock.systemUTC()), IMAGE_WORK);
       if (settings.hasRole(EntitySharding.CONTROL_ROLE)) {
         NodeDirectory directory = new NodeDirectory(system, sharding, settings.askTimeout());
+        NereidMetrics metrics = new NereidMetrics();
+        RequestMetrics requestMetrics = new RequestMetrics(metrics);
+        ContainerService containers =
+            containerService(system, sharding, schedulerSettings, settings, images, events, metrics);
         AdminRoutes routes =
             new AdminRoutes(
+                system,
                 directory,
                 new HealthCheck(system),
                 sharding,
+                containers,
+                metrics,
                 settings.askTimeout(),
                 settings.adminToken());
         admin =
             Http.get(system)
                 .newServerAt(settings.adminHost(), settings.adminPort())
-                .bind(routes.routes())
+                .bind(requestMetrics.timed("admin", routes.routes()))
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         log.info("admin api listening address={}", admin.localAddress());
         Route dockerRoutes =
-            dockerRoutes(system, sharding, schedulerSettings, settings, images, events).routes();
+            requestMetrics.timed(
+                "docker", dockerRoutes(containers, images, events, directory, puller).routes());
         docker =
-            Http.get(system)
-                .newServerAt(settings.dockerHost(), settings.dockerPort())
-                .bind(dockerRoutes)
+            HttpUpgrade.bind(
+                    system,
+                    settings.dockerHost(),
+                    settings.dockerPort(),
+                    dockerRoutes)
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         log.info("docker api listening address={}", docker.localAddress());
@@ -155,7 +196,7 @@ public final class NereidMember {
           "member started address={} roles={}",
           cluster.selfMember().address(),
           settings.roles());
-      return new NereidMember(system, sharding, admin, docker, settings, images, socket);
+      return new NereidMember(system, sharding, admin, docker, settings, images, puller, monitor, events, socket);
     } catch (Exception e) {
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -163,18 +204,35 @@ public final class NereidMember {
     }
   }
 
-  /** Docker API routes; every request runs as the one default account for now. */
-  private static DockerRoutes dockerRoutes(
+  /** Returns the container operations that the Docker API and the admin API share. */
+  private static ContainerService containerService(
       ActorSystem<?> system,
       ClusterSharding sharding,
       SchedulerSettings scheduler,
       ServerSettings settings,
       ImageStore images,
-      DockerEvents events) {
+      DockerEvents events,
+      NereidMetrics metrics) {
     ContainerPlacement placement =
-        new ContainerPlacement(sharding, scheduler.defaultPool(), settings.askTimeout());
-    ContainerService containers =
-        new ContainerService(system, sharding, placement, settings.askTimeout(), images, events);
+        new ContainerPlacement(sharding, scheduler.defaultPool(), settings.askTimeout(), metrics);
+    return new ContainerService(
+        system,
+        sharding,
+        placement,
+        settings.askTimeout(),
+        images,
+        events,
+        scheduler.poolSettings().defaultMemoryRequestBytes(),
+        metrics);
+  }
+
+  /** Docker API routes; every request runs as the one default account for now. */
+  private static DockerRoutes dockerRoutes(
+      ContainerService containers,
+      ImageStore images,
+      DockerEvents events,
+      NodeDirectory directory,
+      ImagePuller puller) {
     // NOTE: docker load fills this member's image store only; a compute node on another machine
     // does not see the image.
     ImageLoader loader = new ImageLoader(images, IMAGE_WORK, Clock.systemUTC());
@@ -184,15 +242,8 @@ public final class NereidMember {
         loader,
         DEFAULT_ACCOUNT,
         events,
-        new NodeDirectory(system, sharding, settings.askTimeout()),
-        new ImageService(
-            loader,
-            // NOTE: pulls use the default registry settings: Docker Hub without mirrors or
-            // credentials, and plain HTTP only for registries on loopback.
-            new ImagePuller(images, new RegistryClient(RegistryConfig.defaults(), Clock.systemUTC()), IMAGE_WORK),
-            IMAGE_WORK,
-            containers,
-            events));
+        directory,
+        new ImageService(loader, puller, IMAGE_WORK, containers, events));
   }
 
   /** Runs the blocking file work of image loading, away from the actors' dispatcher. */

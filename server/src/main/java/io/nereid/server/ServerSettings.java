@@ -6,6 +6,11 @@ import io.nereid.persistence.InvalidConfigException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
 
@@ -24,6 +29,7 @@ public record ServerSettings(
     int dockerPort,
     String dockerSocket,
     Dev dev,
+    Compute compute,
     Duration askTimeout) {
 
   /**
@@ -36,6 +42,33 @@ public record ServerSettings(
       OptionalDouble nodeCpus,
       OptionalLong nodeMemoryBytes,
       OptionalLong nodeDiskBytes) {}
+
+  /** The container runtime of a compute member. */
+  public enum RuntimeKind {
+    RUNC,
+    /** Containers exist only in memory; for benchmarks and failure tests, never the default. */
+    SIMULATED
+  }
+
+  /**
+   * The node a compute member runs, and the heartbeats that keep nodes alive.
+   *
+   * @param nodeId the node's id; empty means this machine's host name
+   * @param heartbeatInterval how often an agent sends a heartbeat
+   * @param heartbeatTimeout how long the control plane waits for a heartbeat before it marks the
+   *     node lost
+   */
+  public record Compute(
+      Optional<String> nodeId,
+      String pool,
+      Map<String, String> labels,
+      RuntimeKind runtime,
+      Duration heartbeatInterval,
+      Duration heartbeatTimeout) {}
+
+  private static final String ID_PATTERN = "[a-z0-9][a-z0-9-]{0,62}";
+  private static final String NODE_ID_PATTERN = "[A-Za-z0-9][A-Za-z0-9._-]{0,62}";
+  private static final String LABEL_KEY_PATTERN = "[A-Za-z0-9][A-Za-z0-9._/-]{0,62}";
 
   private static final List<String> KNOWN_ROLES = List.of("control", "compute");
 
@@ -75,6 +108,7 @@ public record ServerSettings(
         docker.port("port"),
         docker.string("socket"),
         readDev(nereid.section("dev")),
+        readCompute(nereid.section("compute")),
         nereid.positiveDuration("ask-timeout"));
   }
 
@@ -100,16 +134,67 @@ public record ServerSettings(
 
   private static Dev readDev(ConfigReader dev) {
     int count = dev.intAtLeast("virtual-nodes", 1);
-    String pool = dev.string("pool");
-    if (!pool.matches("[a-z0-9][a-z0-9-]{0,62}")) {
-      throw new InvalidConfigException(
-          dev.key("pool"), "use lower-case letters, digits and dashes, got \"" + pool + "\"");
-    }
+    String pool = pool(dev);
     OptionalDouble cpus = OptionalDouble.empty();
     if (!isAuto(dev, "node-cpus")) {
       cpus = OptionalDouble.of(dev.doubleAtLeast("node-cpus", 0.001));
     }
     return new Dev(count, pool, cpus, size(dev, "node-memory"), size(dev, "node-disk"));
+  }
+
+  private static String pool(ConfigReader section) {
+    String pool = section.string("pool");
+    if (!pool.matches(ID_PATTERN)) {
+      throw new InvalidConfigException(
+          section.key("pool"), "use lower-case letters, digits and dashes, got \"" + pool + "\"");
+    }
+    return pool;
+  }
+
+  private static Compute readCompute(ConfigReader compute) {
+    String nodeId = compute.string("node-id");
+    if (!nodeId.isEmpty() && !nodeId.matches(NODE_ID_PATTERN)) {
+      throw new InvalidConfigException(
+          compute.key("node-id"),
+          "use letters, digits, dots, dashes and underscores (at most 63), got \"" + nodeId + "\"");
+    }
+    Duration interval = compute.positiveDuration("heartbeat-interval");
+    Duration timeout = compute.positiveDuration("heartbeat-timeout");
+    if (timeout.compareTo(interval.multipliedBy(3)) < 0) {
+      throw new InvalidConfigException(
+          compute.key("heartbeat-timeout"),
+          "must be at least three heartbeat intervals ("
+              + interval.multipliedBy(3).toMillis()
+              + "ms), got "
+              + timeout.toMillis()
+              + "ms");
+    }
+    return new Compute(
+        nodeId.isEmpty() ? Optional.empty() : Optional.of(nodeId),
+        pool(compute),
+        labels(compute),
+        compute.oneOf("runtime", RuntimeKind.class),
+        interval,
+        timeout);
+  }
+
+  private static Map<String, String> labels(ConfigReader compute) {
+    ConfigReader section = compute.section("labels");
+    Map<String, String> labels = new TreeMap<>();
+    for (Map.Entry<String, ConfigValue> entry : section.raw().root().entrySet()) {
+      String key = entry.getKey();
+      if (!key.matches(LABEL_KEY_PATTERN)) {
+        throw new InvalidConfigException(
+            compute.key("labels"), "invalid label name \"" + key + "\"; use letters, digits, dots, dashes, slashes");
+      }
+      if (entry.getValue().valueType() == ConfigValueType.OBJECT
+          || entry.getValue().valueType() == ConfigValueType.LIST) {
+        throw new InvalidConfigException(
+            compute.key("labels"), "label \"" + key + "\" must be a string; quote names that contain dots");
+      }
+      labels.put(key, String.valueOf(entry.getValue().unwrapped()));
+    }
+    return Map.copyOf(labels);
   }
 
   private static OptionalLong size(ConfigReader dev, String name) {

@@ -3,6 +3,7 @@ package io.nereid.server;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.nereid.persistence.InvalidConfigException;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
@@ -11,6 +12,9 @@ import java.util.TreeSet;
  * instead of being ignored.
  */
 final class UnknownKeys {
+
+  /** Maps whose keys the operator chooses, so any key below them is allowed. */
+  private static final List<String> OPEN_MAPS = List.of("nereid.compute.labels.", "nereid.images.registries.");
 
   private UnknownKeys() {}
 
@@ -24,7 +28,8 @@ final class UnknownKeys {
       paths.add("nereid." + entry.getKey());
     }
     for (String path : paths) {
-      if (!known.hasPathOrNull(path)) {
+      boolean open = OPEN_MAPS.stream().anyMatch(path::startsWith);
+      if (!open && !known.hasPathOrNull(path)) {
         throw new InvalidConfigException(path, "unknown key; check its spelling");
       }
     }

@@ -10,11 +10,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import io.nereid.image.ImageLoader;
-import io.nereid.image.ImageReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -48,24 +45,7 @@ class DockerCliTest {
             List.of("cli-n1", "cli-n2"),
             dir,
             TestMember.TIMEOUT);
-    importBusybox();
-  }
-
-  /** Imports a root filesystem of Debian's static busybox as the image busybox:latest. */
-  private static void importBusybox() throws Exception {
-    Path rootfs = dir.resolve("busybox-rootfs");
-    Files.createDirectories(rootfs.resolve("bin"));
-    Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/busybox"));
-    for (String applet : List.of("sh", "echo", "sleep", "cat", "true")) {
-      Files.createSymbolicLink(rootfs.resolve("bin").resolve(applet), Path.of("busybox"));
-    }
-    Path tar = dir.resolve("busybox.tar");
-    Process process = new ProcessBuilder("tar", "-C", rootfs.toString(), "-cf", tar.toString(), ".").inheritIO().start();
-    assertEquals(0, process.waitFor());
-    new ImageLoader(runtime.member().images(), Runnable::run, java.time.Clock.systemUTC())
-        .importRootfs(tar, Optional.of(ImageReference.parse("busybox:latest")))
-        .toCompletableFuture()
-        .get(60, TimeUnit.SECONDS);
+    TestMember.importBusybox(runtime, dir);
   }
 
   @AfterAll
@@ -118,6 +98,186 @@ class DockerCliTest {
 
     assertEquals(0, docker("rm", "runner", "sleeper").code());
     assertEquals("", docker("ps", "-a", "--format", "{{.Names}}").out());
+  }
+
+  @Test
+  void foregroundRunPrintsOutputAndExitCode() throws Exception {
+    Cli ran = docker("run", "--name", "fg", "busybox", "sh", "-c", "echo out; sleep 0.2; echo err >&2; exit 3");
+
+    assertEquals(3, ran.code(), ran.err());
+    assertEquals("out", ran.out());
+    assertEquals("err", ran.err());
+    assertEquals("exited", docker("container", "inspect", "-f", "{{.State.Status}}", "fg").out());
+    assertEquals(0, docker("rm", "fg").code());
+  }
+
+  @Test
+  void runRmRemovesContainerAndKeepsExitCode() throws Exception {
+    Cli ran = docker("run", "--rm", "--name", "gone", "busybox", "sh", "-c", "echo bye; exit 4");
+
+    assertEquals(4, ran.code(), ran.err());
+    assertEquals("bye", ran.out());
+    assertTrue(docker("ps", "-a", "--format", "{{.Names}}").out().lines().noneMatch("gone"::equals));
+    Cli missing = docker("container", "inspect", "gone");
+    assertEquals(1, missing.code());
+    assertTrue(missing.err().contains("No such container: gone"), missing.err());
+
+    // Docker returns 127 for a command that is not found, and --rm removes the container anyway.
+    Cli broken = docker("run", "--rm", "--name", "broken", "busybox", "no-such-command");
+    assertEquals(127, broken.code(), broken.err());
+    assertTrue(broken.err().contains("executable file not found"), broken.err());
+    assertEquals(1, docker("container", "inspect", "broken").code(), "the container was removed");
+  }
+
+  @Test
+  void runInteractiveReadsStdinUntilItCloses() throws Exception {
+    Cli ran = dockerWithInput("first line\nsecond line\n", "run", "-i", "--rm", "busybox", "sh", "-c", "cat; echo done");
+
+    assertEquals(0, ran.code(), ran.err());
+    assertEquals("first line\nsecond line\ndone", ran.out());
+  }
+
+  @Test
+  void attachFollowsRunningContainer() throws Exception {
+    assertEquals(
+        0, docker("run", "-d", "--name", "att", "busybox", "sh", "-c", "sleep 2; echo late; exit 5").code());
+    assertEquals("running", awaitStatus("att", "running"));
+
+    Cli attached = docker("attach", "att");
+
+    assertEquals(5, attached.code(), attached.err());
+    assertEquals("late", attached.out());
+    assertEquals(0, docker("rm", "att").code());
+  }
+
+  @Test
+  void execRunsInRunningContainer() throws Exception {
+    assertEquals(0, docker("run", "-d", "--name", "ex", "busybox", "sleep", "300").code());
+    assertEquals("running", awaitStatus("ex", "running"));
+
+    Cli streams = docker("exec", "ex", "sh", "-c", "echo in; sleep 0.2; echo err >&2; exit 6");
+    assertEquals(6, streams.code(), streams.err());
+    assertEquals("in", streams.out());
+    assertEquals("err", streams.err());
+
+    Cli settings = docker("exec", "-e", "GREETING=hi", "-w", "/bin", "ex", "sh", "-c", "echo $GREETING; pwd");
+    assertEquals(0, settings.code(), settings.err());
+    assertEquals("hi\n/bin", settings.out());
+
+    Cli interactive = dockerWithInput("piped\n", "exec", "-i", "ex", "cat");
+    assertEquals(0, interactive.code(), interactive.err());
+    assertEquals("piped", interactive.out());
+
+    Cli detached = docker("exec", "-d", "ex", "sh", "-c", "echo flag > /flag");
+    assertEquals(0, detached.code(), detached.err());
+    assertEquals("", detached.out());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    Cli flag = docker("exec", "ex", "cat", "/flag");
+    while (flag.code() != 0 && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+      flag = docker("exec", "ex", "cat", "/flag");
+    }
+    assertEquals("flag", flag.out(), flag.err());
+
+    Cli tty = docker("exec", "-t", "ex", "true");
+    assertEquals(1, tty.code());
+    assertTrue(tty.err().contains("Nereid does not support a TTY for exec"), tty.err());
+
+    assertExecApi();
+
+    assertEquals(0, docker("stop", "-t", "1", "ex").code());
+    Cli stopped = docker("exec", "ex", "true");
+    assertEquals(1, stopped.code());
+    assertTrue(stopped.err().contains("is not running"), stopped.err());
+    assertEquals(0, docker("rm", "ex").code());
+  }
+
+  /** Checks the exec endpoints over plain HTTP, against the running container "ex". */
+  private static void assertExecApi() throws Exception {
+    HttpResponse<String> created = post("/v1.41/containers/ex/exec", "{\"Cmd\": [\"sh\", \"-c\", \"exit 4\"]}");
+    assertEquals(201, created.statusCode(), created.body());
+    String execId = created.body().replaceAll(".*\"Id\":\"([0-9a-f]{64})\".*", "$1");
+    HttpResponse<String> before = get("/v1.41/exec/" + execId + "/json");
+    assertEquals(200, before.statusCode(), before.body());
+    assertTrue(before.body().contains("\"Running\":false,\"ExitCode\":null"), before.body());
+    assertEquals(200, post("/v1.41/exec/" + execId + "/resize?h=24&w=80", "").statusCode());
+
+    assertEquals(200, post("/v1.41/exec/" + execId + "/start", "{\"Detach\": true}").statusCode());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    String after = get("/v1.41/exec/" + execId + "/json").body();
+    while (!after.contains("\"ExitCode\":4") && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      after = get("/v1.41/exec/" + execId + "/json").body();
+    }
+    assertTrue(after.contains("\"Running\":false,\"ExitCode\":4"), after);
+    assertEquals(409, post("/v1.41/exec/" + execId + "/start", "{\"Detach\": true}").statusCode());
+
+    HttpResponse<String> unknown = get("/v1.41/exec/nosuch/json");
+    assertEquals(404, unknown.statusCode());
+    assertEquals("{\"message\":\"No such exec instance: nosuch\"}", unknown.body());
+    HttpResponse<String> noCommand = post("/v1.41/containers/ex/exec", "{\"Cmd\": []}");
+    assertEquals(400, noCommand.statusCode());
+    assertEquals("{\"message\":\"No exec command specified\"}", noCommand.body());
+  }
+
+  @Test
+  void logsFollowTailAndTimeBounds() throws Exception {
+    assertEquals(
+        0,
+        docker("run", "-d", "--name", "talker", "busybox", "sh", "-c", "echo one; sleep 0.3; echo two >&2; sleep 2; echo three")
+            .code());
+
+    Cli followed = docker("logs", "-f", "talker");
+    assertEquals(0, followed.code(), followed.err());
+    assertEquals("one\nthree", followed.out());
+    assertEquals("two", followed.err());
+    assertEquals("exited", awaitStatus("talker", "exited"));
+
+    assertEquals("three", docker("logs", "--tail", "1", "talker").out());
+    Cli lastTwo = docker("logs", "--tail", "2", "talker");
+    assertEquals("three", lastTwo.out());
+    assertEquals("two", lastTwo.err());
+
+    Cli stamped = docker("logs", "-t", "--tail", "1", "talker");
+    assertTrue(stamped.out().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d*[1-9])?Z three"), stamped.out());
+    String threeAt = stamped.out().substring(0, stamped.out().indexOf(' '));
+    Cli beforeThree = docker("logs", "--until", threeAt, "talker");
+    assertEquals("one", beforeThree.out());
+    Cli fromThree = docker("logs", "--since", threeAt, "talker");
+    assertEquals("three", fromThree.out());
+    assertEquals("", fromThree.err());
+    assertEquals("", docker("logs", "--since", "2099-01-01T00:00:00Z", "talker").out());
+
+    assertEquals(0, docker("rm", "talker").code());
+  }
+
+  @Test
+  void waitConditionsRegisteredAtRequestTime() throws Exception {
+    assertEquals(0, docker("create", "--name", "waited", "busybox", "sh", "-c", "exit 2").code());
+
+    // The headers arrive once the wait is registered; the body once the condition is met.
+    HttpResponse<java.io.InputStream> nextExit = postStreaming("/v1.41/containers/waited/wait?condition=next-exit");
+    assertEquals(200, nextExit.statusCode());
+    assertEquals(0, docker("start", "waited").code());
+    assertEquals("{\"StatusCode\":2}", new String(nextExit.body().readAllBytes(), StandardCharsets.UTF_8).strip());
+
+    HttpResponse<java.io.InputStream> removed = postStreaming("/v1.41/containers/waited/wait?condition=removed");
+    assertEquals(200, removed.statusCode());
+    assertEquals(0, docker("rm", "waited").code());
+    assertEquals("{\"StatusCode\":2}", new String(removed.body().readAllBytes(), StandardCharsets.UTF_8).strip());
+
+    HttpResponse<String> invalid = post("/v1.41/containers/nosuch/wait?condition=later", "");
+    assertEquals(400, invalid.statusCode());
+    assertTrue(invalid.body().contains("invalid condition"), invalid.body());
+  }
+
+  /** Posts with no body and returns as soon as the response headers arrived. */
+  private static HttpResponse<java.io.InputStream> postStreaming(String path) throws Exception {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + dockerPort + path))
+            .POST(HttpRequest.BodyPublishers.noBody())
+            .build();
+    return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofInputStream());
   }
 
   @Test
@@ -249,7 +409,17 @@ class DockerCliTest {
   }
 
   private static Cli docker(String... args) throws IOException, InterruptedException {
+    return dockerWithInput(null, args);
+  }
+
+  /** Runs the docker CLI with {@code input} as its stdin, or with an empty stdin when it is null. */
+  private static Cli dockerWithInput(String input, String... args) throws IOException, InterruptedException {
     Process process = dockerProcess(args);
+    try (var stdin = process.getOutputStream()) {
+      if (input != null) {
+        stdin.write(input.getBytes(StandardCharsets.UTF_8));
+      }
+    }
     assertTrue(process.waitFor(60, TimeUnit.SECONDS), "docker " + String.join(" ", args) + " timed out");
     return new Cli(
         process.exitValue(),

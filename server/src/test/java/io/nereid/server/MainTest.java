@@ -78,6 +78,50 @@ class MainTest {
   }
 
   @Test
+  void unknownComputeRuntimeRejected() throws IOException {
+    Outcome outcome = runWithConfig("run", "nereid.compute.runtime = docker");
+
+    assertOneLine(
+        outcome,
+        2,
+        "nereid: invalid configuration: nereid.compute.runtime: must be one of [runc, simulated], got \"docker\"");
+  }
+
+  @Test
+  void shortHeartbeatTimeoutRejected() throws IOException {
+    Outcome outcome =
+        runWithConfig("run", "nereid.compute { heartbeat-interval = 2s, heartbeat-timeout = 5s }");
+
+    assertOneLine(
+        outcome,
+        2,
+        "nereid: invalid configuration: nereid.compute.heartbeat-timeout: must be at least three"
+            + " heartbeat intervals (6000ms), got 5000ms");
+  }
+
+  @Test
+  void invalidNodeIdRejected() throws IOException {
+    Outcome outcome = runWithConfig("run", "nereid.compute.node-id = \"rack 1/node\"");
+
+    assertOneLine(
+        outcome,
+        2,
+        "nereid: invalid configuration: nereid.compute.node-id: use letters, digits, dots, dashes and"
+            + " underscores (at most 63), got \"rack 1/node\"");
+  }
+
+  @Test
+  void nestedComputeLabelRejected() throws IOException {
+    Outcome outcome = runWithConfig("run", "nereid.compute.labels { topology.zone = a }");
+
+    assertOneLine(
+        outcome,
+        2,
+        "nereid: invalid configuration: nereid.compute.labels: label \"topology\" must be a string;"
+            + " quote names that contain dots");
+  }
+
+  @Test
   void adminPortInUseRejected() throws IOException {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       int port = taken.getLocalPort();

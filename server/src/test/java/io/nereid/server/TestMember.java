@@ -10,14 +10,18 @@ import io.nereid.persistence.NereidConfig;
 import io.nereid.persistence.SchemaInstaller;
 import io.nereid.persistence.testing.SharedCassandra;
 import java.net.InetSocketAddress;
+import io.nereid.image.ImageLoader;
+import io.nereid.image.ImageReference;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A member with both roles on free ports, journaling to the shared test Cassandra in keyspaces
+ * A member with the control role (unless {@code extra} sets others) on free ports, journaling to the shared test Cassandra in keyspaces
  * named after the test, with compute nodes registered directly on their entities.
  */
 final class TestMember {
@@ -48,6 +52,7 @@ final class TestMember {
                 .withFallback(
                     ConfigFactory.parseMap(
                         Map.of(
+                            "nereid.cluster.roles", List.of("control"),
                             "nereid.data-dir", dataDir.toString(),
                             "nereid.cluster.port", 0,
                             "nereid.admin.port", 0,
@@ -60,13 +65,34 @@ final class TestMember {
 
   static ComputeNode.State register(MemberRuntime runtime, String nodeId, Resources capacity)
       throws Exception {
+    return register(runtime, nodeId, "default", capacity, Map.of());
+  }
+
+  static ComputeNode.State register(
+      MemberRuntime runtime, String nodeId, String pool, Resources capacity) throws Exception {
+    return register(runtime, nodeId, pool, capacity, Map.of());
+  }
+
+  static ComputeNode.State register(
+      MemberRuntime runtime,
+      String nodeId,
+      String pool,
+      Resources capacity,
+      Map<String, String> labels)
+      throws Exception {
     return runtime
         .member()
         .sharding()
         .entityRefFor(ComputeNode.TYPE_KEY, nodeId)
         .<ComputeNode.State>askWithStatus(
-            replyTo -> new ComputeNode.Register("default", capacity, Map.of(), replyTo), TIMEOUT)
+            replyTo -> new ComputeNode.Register(pool, capacity, labels, replyTo), TIMEOUT)
         .toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
   }
+
+  /** Imports a root filesystem of Debian's static busybox as the image busybox:latest. */
+  static void importBusybox(MemberRuntime runtime, Path dir) throws Exception {
+    BusyboxImage.importInto(runtime.member().images(), dir);
+  }
+
 }

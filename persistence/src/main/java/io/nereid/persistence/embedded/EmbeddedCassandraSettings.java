@@ -3,6 +3,7 @@ package io.nereid.persistence.embedded;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -24,6 +25,8 @@ import java.util.regex.Pattern;
  * @param maxHeap heap size of the Cassandra JVM in {@code -Xmx} syntax, such as {@code 512m}
  * @param startTimeout how long {@link EmbeddedCassandra#start} waits for CQL connections
  * @param stopTimeout how long {@link EmbeddedCassandra#close} waits after SIGTERM before SIGKILL
+ * @param seeds addresses of the seed nodes that this node contacts to join a cluster, all on
+ *     {@code storagePort}; empty makes the node its own seed, a cluster of one
  */
 public record EmbeddedCassandraSettings(
     Path libDirectory,
@@ -34,7 +37,8 @@ public record EmbeddedCassandraSettings(
     String clusterName,
     String maxHeap,
     Duration startTimeout,
-    Duration stopTimeout) {
+    Duration stopTimeout,
+    List<String> seeds) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_CQL_PORT = 9042;
@@ -64,7 +68,7 @@ public record EmbeddedCassandraSettings(
       throw new IllegalArgumentException(
           "cqlPort and storagePort must differ, both are " + cqlPort);
     }
-    requireConcreteAddress(host);
+    requireConcreteAddress(host, "host");
     if (clusterName.chars().anyMatch(Character::isISOControl)) {
       throw new IllegalArgumentException(
           "clusterName must not contain control characters such as a newline, got \""
@@ -77,6 +81,12 @@ public record EmbeddedCassandraSettings(
     }
     requirePositive(startTimeout, "startTimeout");
     requirePositive(stopTimeout, "stopTimeout");
+    Objects.requireNonNull(seeds, "seeds must not be null");
+    seeds = List.copyOf(seeds);
+    for (String seed : seeds) {
+      requireNonBlank(seed, "seed");
+      requireConcreteAddress(seed, "seed");
+    }
   }
 
   /** Returns settings with every default except the two directories. */
@@ -90,7 +100,8 @@ public record EmbeddedCassandraSettings(
         DEFAULT_CLUSTER_NAME,
         DEFAULT_MAX_HEAP,
         DEFAULT_START_TIMEOUT,
-        DEFAULT_STOP_TIMEOUT);
+        DEFAULT_STOP_TIMEOUT,
+        List.of());
   }
 
   /**
@@ -112,43 +123,53 @@ public record EmbeddedCassandraSettings(
   public EmbeddedCassandraSettings withHost(String newHost) {
     return new EmbeddedCassandraSettings(
         libDirectory, dataDirectory, newHost, cqlPort, storagePort, clusterName, maxHeap,
-        startTimeout, stopTimeout);
+        startTimeout, stopTimeout, seeds);
   }
 
   public EmbeddedCassandraSettings withCqlPort(int newCqlPort) {
     return new EmbeddedCassandraSettings(
         libDirectory, dataDirectory, host, newCqlPort, storagePort, clusterName, maxHeap,
-        startTimeout, stopTimeout);
+        startTimeout, stopTimeout, seeds);
   }
 
   public EmbeddedCassandraSettings withStoragePort(int newStoragePort) {
     return new EmbeddedCassandraSettings(
         libDirectory, dataDirectory, host, cqlPort, newStoragePort, clusterName, maxHeap,
-        startTimeout, stopTimeout);
+        startTimeout, stopTimeout, seeds);
   }
 
   public EmbeddedCassandraSettings withClusterName(String newClusterName) {
     return new EmbeddedCassandraSettings(
         libDirectory, dataDirectory, host, cqlPort, storagePort, newClusterName, maxHeap,
-        startTimeout, stopTimeout);
+        startTimeout, stopTimeout, seeds);
   }
 
   public EmbeddedCassandraSettings withMaxHeap(String newMaxHeap) {
     return new EmbeddedCassandraSettings(
         libDirectory, dataDirectory, host, cqlPort, storagePort, clusterName, newMaxHeap,
-        startTimeout, stopTimeout);
+        startTimeout, stopTimeout, seeds);
   }
 
   public EmbeddedCassandraSettings withStartTimeout(Duration newStartTimeout) {
     return new EmbeddedCassandraSettings(
         libDirectory, dataDirectory, host, cqlPort, storagePort, clusterName, maxHeap,
-        newStartTimeout, stopTimeout);
+        newStartTimeout, stopTimeout, seeds);
   }
 
   public EmbeddedCassandraSettings withStopTimeout(Duration newStopTimeout) {
     return new EmbeddedCassandraSettings(
         libDirectory, dataDirectory, host, cqlPort, storagePort, clusterName, maxHeap,
-        startTimeout, newStopTimeout);
+        startTimeout, newStopTimeout, seeds);
+  }
+
+  /**
+   * Returns a copy that joins the cluster of {@code newSeeds}, such as every node of a small
+   * cluster on one machine, each on its own loopback address.
+   */
+  public EmbeddedCassandraSettings withSeeds(List<String> newSeeds) {
+    return new EmbeddedCassandraSettings(
+        libDirectory, dataDirectory, host, cqlPort, storagePort, clusterName, maxHeap,
+        startTimeout, stopTimeout, newSeeds);
   }
 
   private static void requireNonBlank(String value, String name) {
@@ -175,10 +196,10 @@ public record EmbeddedCassandraSettings(
    * Rejects the wildcard addresses, which Cassandra refuses as a listen address. Host names are
    * resolved later, by {@link EmbeddedCassandra#start}.
    */
-  private static void requireConcreteAddress(String host) {
+  private static void requireConcreteAddress(String host, String name) {
     if (WILDCARD_ADDRESSES.contains(host)) {
       throw new IllegalArgumentException(
-          "host must be a concrete address such as 127.0.0.1, not the wildcard " + host);
+          name + " must be a concrete address such as 127.0.0.1, not the wildcard " + host);
     }
   }
 }

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
+import java.util.stream.Collectors;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -36,13 +37,23 @@ final class NodeConfiguration {
     yamlValues.put("host", yamlString(address.getHostAddress()));
     yamlValues.put("storage_port", Integer.toString(settings.storagePort()));
     yamlValues.put("cql_port", Integer.toString(settings.cqlPort()));
-    yamlValues.put("seed", yamlString(hostAndPort(address, settings.storagePort())));
+    yamlValues.put("seed", yamlString(seedList(settings, address)));
     writeFile(dirs.cassandraYaml(), fill("cassandra.yaml", yamlValues));
 
     String logFile = xmlText(dirs.systemLog().toString());
     writeFile(dirs.logbackXml(), fill("logback.xml", Map.of("log_file", logFile)));
 
     writeFile(dirs.launchScript(), template("watchdog.sh"));
+  }
+
+  /** Returns the seeds as Cassandra's seed provider reads them: {@code host:port,host:port}. */
+  static String seedList(EmbeddedCassandraSettings settings, InetAddress self) {
+    if (settings.seeds().isEmpty()) {
+      return hostAndPort(self, settings.storagePort());
+    }
+    return settings.seeds().stream()
+        .map(seed -> hostAndPort(Ports.resolve(seed), settings.storagePort()))
+        .collect(Collectors.joining(","));
   }
 
   /** Formats an address and port the way Cassandra's seed list expects, IPv6 in brackets. */

@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,23 @@ class EmbeddedCassandraSettingsTest {
     assertEquals("512m", VALID.maxHeap());
     assertEquals(Duration.ofMinutes(3), VALID.startTimeout());
     assertEquals(Duration.ofSeconds(30), VALID.stopTimeout());
+    assertEquals(List.of(), VALID.seeds());
+  }
+
+  @Test
+  void seedListNamesEverySeedOnStoragePort() throws Exception {
+    EmbeddedCassandraSettings settings =
+        VALID.withStoragePort(7100).withSeeds(List.of("127.0.0.1", "127.0.0.2"));
+
+    assertEquals(
+        "127.0.0.1:7100,127.0.0.2:7100",
+        NodeConfiguration.seedList(settings, InetAddress.getByName("127.0.0.3")));
+  }
+
+  @Test
+  void seedListWithoutSeedsIsNodeItself() throws Exception {
+    assertEquals(
+        "127.0.0.3:7000", NodeConfiguration.seedList(VALID, InetAddress.getByName("127.0.0.3")));
   }
 
   @Test
@@ -58,6 +76,11 @@ class EmbeddedCassandraSettingsTest {
             s -> s.withStoragePort(9042),
             "cqlPort and storagePort must differ, both are 9042"),
         invalid("blank host", s -> s.withHost(" "), "host must not be blank"),
+        invalid("blank seed", s -> s.withSeeds(List.of(" ")), "seed must not be blank"),
+        invalid(
+            "wildcard seed",
+            s -> s.withSeeds(List.of("0.0.0.0")),
+            "seed must be a concrete address such as 127.0.0.1, not the wildcard 0.0.0.0"),
         invalid(
             "wildcard host",
             s -> s.withHost("0.0.0.0"),

@@ -48,6 +48,27 @@ final class CapacityIndex {
     }
   }
 
+  /**
+   * Replaces a node's view with a newer one of the same effective capacity in every dimension, as
+   * after a reservation or a release. A dimension whose free amount did not change keeps the node's
+   * position and only points it at the new view, so a reservation of memory and CPU alone does not
+   * move the node in the disk order.
+   */
+  void replace(NodeView previous, NodeView next) {
+    for (Dimension dimension : Dimension.values()) {
+      long capacity = settings.effectiveCapacity(previous, dimension);
+      CapacityClass capacityClass = classes.get(dimension).get(classFloor(capacity));
+      long previousFree = settings.effectiveFree(previous, dimension);
+      long nextFree = settings.effectiveFree(next, dimension);
+      if (previousFree == nextFree) {
+        capacityClass.byFree.floor(new Entry(previousFree, previous.id(), null)).node = next;
+      } else {
+        capacityClass.byFree.remove(new Entry(previousFree, previous.id(), null));
+        capacityClass.byFree.add(new Entry(nextFree, next.id(), next));
+      }
+    }
+  }
+
   void remove(NodeView node) {
     for (Dimension dimension : Dimension.values()) {
       long capacity = settings.effectiveCapacity(node, dimension);
@@ -96,9 +117,36 @@ final class CapacityIndex {
     }
   }
 
-  /** A node's position in one class. Probes for searches and removals have a null node. */
-  record Entry(long free, String nodeId, NodeView node) {
+  /**
+   * A node's position in one class: its effective free amount, then its id. Probes for searches and
+   * removals have a null node. The node is the only mutable field, and changing it never moves the
+   * entry.
+   */
+  static final class Entry {
+    /** Orders by free amount, then node id; written out because it runs on every index step. */
     static final Comparator<Entry> ORDER =
-        Comparator.comparingLong(Entry::free).thenComparing(Entry::nodeId);
+        (a, b) -> a.free != b.free ? Long.compare(a.free, b.free) : a.nodeId.compareTo(b.nodeId);
+
+    final long free;
+    final String nodeId;
+    NodeView node;
+
+    Entry(long free, String nodeId, NodeView node) {
+      this.free = free;
+      this.nodeId = nodeId;
+      this.node = node;
+    }
+
+    long free() {
+      return free;
+    }
+
+    String nodeId() {
+      return nodeId;
+    }
+
+    NodeView node() {
+      return node;
+    }
   }
 }

@@ -104,11 +104,6 @@ public record NodeView(
   }
 
   public Optional<PlacedContainer> container(String containerId) {
-    for (PlacedContainer container : containers) {
-      if (container.id().equals(containerId)) {
-        return Optional.of(container);
-      }
-    }
-    return Optional.empty();
+    return Optional.ofNullable(PlacedContainer.find(containers, containerId));
   }
 }

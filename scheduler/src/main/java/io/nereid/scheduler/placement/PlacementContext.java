@@ -2,6 +2,7 @@ package io.nereid.scheduler.placement;
 
 import io.nereid.scheduler.placement.score.RandomScorer;
 import io.nereid.scheduler.placement.score.ScarcityWeights;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -31,8 +32,11 @@ public record PlacementContext(
   public static PlacementContext of(PlacementRequest request, PoolView pool) {
     PoolSettings settings = pool.settings();
     ResourceVector demand = settings.demandOf(request);
-    List<Expression> hard = request.expressions().stream().filter(e -> !e.soft()).toList();
-    List<Expression> soft = request.expressions().stream().filter(Expression::soft).toList();
+    List<Expression> hard = new ArrayList<>();
+    List<Expression> soft = new ArrayList<>();
+    for (Expression expression : request.expressions()) {
+      (expression.soft() ? soft : hard).add(expression);
+    }
     return new PlacementContext(
         request,
         demand,

@@ -38,6 +38,13 @@ public final class PlacementPipeline {
 
   private final List<ExpressionFilter> expressionFilters = expressionFiltersOf(filters);
 
+  /**
+   * The filters that read only the node, in the same order. A request without hard expressions
+   * runs only these, which the common case, a resource request alone, does on every node it meets.
+   */
+  private final List<NodeFilter> nodeStateFilters =
+      filters.stream().filter(filter -> !(filter instanceof ExpressionFilter)).toList();
+
   private final BinPackScorer binPack = new BinPackScorer();
   private final SpreadScorer spread = new SpreadScorer();
   private final FirstFitScorer firstFit = new FirstFitScorer();
@@ -58,7 +65,9 @@ public final class PlacementPipeline {
 
   /** Runs the hard filters in order and returns the first rejection, or empty if all pass. */
   public Optional<Rejection> firstRejection(NodeView node, PlacementContext context) {
-    for (NodeFilter filter : filters) {
+    List<NodeFilter> applicable =
+        context.hardExpressions().isEmpty() ? nodeStateFilters : filters;
+    for (NodeFilter filter : applicable) {
       Optional<Rejection> rejection = filter.check(node, context);
       if (rejection.isPresent()) {
         return rejection;

@@ -35,7 +35,7 @@ public record PoolSettings(
   /**
    * Candidates bin-pack and spread examine before they stop, when the pool sets nothing else. A
    * larger limit chooses the node a full scan would choose more often and costs time in proportion;
-   * {@code PlacementBenchmark} in the tests measures both.
+   * {@code SchedulerBenchmark} in the tests measures both.
    */
   public static final int DEFAULT_CANDIDATE_LIMIT = 64;
 

@@ -20,4 +20,19 @@ public enum ScoringStrategy {
   public String displayName() {
     return displayName;
   }
+
+  /** Returns the strategy named {@code name}, as written in configuration and the admin API. */
+  public static java.util.Optional<ScoringStrategy> fromDisplayName(String name) {
+    for (ScoringStrategy strategy : values()) {
+      if (strategy.displayName.equals(name)) {
+        return java.util.Optional.of(strategy);
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
+  /** Returns the display names of all strategies, for error messages. */
+  public static String displayNames() {
+    return "bin-pack, spread, first-fit or random";
+  }
 }

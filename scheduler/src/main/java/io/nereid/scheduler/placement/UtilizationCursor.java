@@ -1,9 +1,8 @@
 package io.nereid.scheduler.placement;
 
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.Iterator;
-import java.util.PriorityQueue;
+import java.util.NoSuchElementException;
 
 /**
  * Visits the ready nodes with room for a demand in one dimension, roughly in order of utilization
@@ -26,7 +25,14 @@ public final class UtilizationCursor {
   private final Dimension dimension;
   private final long demand;
   private final boolean fullestFirst;
-  private final PriorityQueue<ClassCursor> heads;
+  /**
+   * A binary heap of the class cursors that have a next node, best bound at index 0. Written out
+   * instead of a {@code PriorityQueue} because the comparison runs on every step of a search, and a
+   * comparator chain there costs more than the rest of the step.
+   */
+  private final ClassCursor[] heads;
+
+  private int headCount;
 
   UtilizationCursor(
       Dimension dimension,
@@ -41,16 +47,12 @@ public final class UtilizationCursor {
     this.dimension = dimension;
     this.demand = demand;
     this.fullestFirst = order == SearchOrder.FULLEST_FIRST;
-    Comparator<ClassCursor> byBound = Comparator.comparingDouble(cursor -> cursor.bound);
-    this.heads =
-        new PriorityQueue<>(
-            Math.max(1, classes.size()),
-            (fullestFirst ? byBound.reversed() : byBound)
-                .thenComparing(cursor -> cursor.head.nodeId()));
+    this.heads = new ClassCursor[classes.size()];
     for (CapacityIndex.CapacityClass capacityClass : classes) {
       ClassCursor cursor = new ClassCursor(capacityClass);
       if (cursor.advance()) {
-        heads.add(cursor);
+        heads[headCount] = cursor;
+        siftUp(headCount++);
       }
     }
   }
@@ -60,16 +62,25 @@ public final class UtilizationCursor {
   }
 
   public boolean hasNext() {
-    return !heads.isEmpty();
+    return headCount > 0;
   }
 
-  /** Returns the node whose class bound is best and moves past it. */
+  /**
+   * Returns the node whose class bound is best and moves past it.
+   *
+   * @throws NoSuchElementException if {@link #hasNext()} is false
+   */
   public NodeView next() {
-    ClassCursor cursor = heads.remove();
-    NodeView node = cursor.head.node();
-    if (cursor.advance()) {
-      heads.add(cursor);
+    if (headCount == 0) {
+      throw new NoSuchElementException("the cursor has returned every node");
     }
+    ClassCursor cursor = heads[0];
+    NodeView node = cursor.head.node();
+    if (!cursor.advance()) {
+      heads[0] = heads[--headCount];
+      heads[headCount] = null;
+    }
+    siftDown(0);
     return node;
   }
 
@@ -79,10 +90,53 @@ public final class UtilizationCursor {
    * respectively, which bounds nothing.
    */
   public double bound() {
-    if (heads.isEmpty()) {
+    if (headCount == 0) {
       return fullestFirst ? 0.0 : 1.0;
     }
-    return heads.peek().bound;
+    return heads[0].bound;
+  }
+
+  /** Returns whether class cursor a comes before b: the better bound, then the lower node id. */
+  private boolean before(ClassCursor a, ClassCursor b) {
+    if (a.bound != b.bound) {
+      return fullestFirst ? a.bound > b.bound : a.bound < b.bound;
+    }
+    return a.head.nodeId().compareTo(b.head.nodeId()) < 0;
+  }
+
+  private void siftUp(int index) {
+    ClassCursor cursor = heads[index];
+    while (index > 0) {
+      int parent = (index - 1) >>> 1;
+      if (!before(cursor, heads[parent])) {
+        break;
+      }
+      heads[index] = heads[parent];
+      index = parent;
+    }
+    heads[index] = cursor;
+  }
+
+  private void siftDown(int index) {
+    if (headCount == 0) {
+      return;
+    }
+    ClassCursor cursor = heads[index];
+    while (true) {
+      int child = 2 * index + 1;
+      if (child >= headCount) {
+        break;
+      }
+      if (child + 1 < headCount && before(heads[child + 1], heads[child])) {
+        child++;
+      }
+      if (!before(heads[child], cursor)) {
+        break;
+      }
+      heads[index] = heads[child];
+      index = child;
+    }
+    heads[index] = cursor;
   }
 
   /** The next node of one capacity class, with the bound for it and every node after it. */

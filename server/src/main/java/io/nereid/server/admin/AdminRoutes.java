@@ -2,6 +2,10 @@ package io.nereid.server.admin;
 
 import io.nereid.container.Container;
 import io.nereid.container.ContainerStatus;
+import io.nereid.docker.ContainerService;
+import io.nereid.docker.DockerApiException;
+import io.nereid.entity.EntityIds;
+import org.apache.pekko.actor.typed.ActorSystem;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.nereid.node.ComputeNode;
@@ -17,6 +21,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import io.nereid.metrics.MetricsRegistry;
+import io.nereid.metrics.NereidMetrics;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
@@ -42,21 +49,40 @@ public final class AdminRoutes extends AllDirectives {
   private final ClusterSharding sharding;
   private final Duration askTimeout;
   private final String token;
+  private final ContainerRoutes containerRoutes;
+  private final PoolRoutes pools;
+  private final AccountRoutes accountRoutes;
+  private final ClusterRoutes clusterRoutes;
+  private final NereidMetrics metrics;
+  private final OpenApiDocument openApi = OpenApiDocument.load();
 
   /**
+   * @param containers the container operations the Docker API runs, so a removal here takes the
+   *     same path as {@code docker rm}
+   * @param metrics what {@code GET /metrics} exposes, besides the entity counts it asks for
    * @param token the bearer token every request must carry; empty means none is required
    */
   public AdminRoutes(
+      ActorSystem<?> system,
       NodeDirectory nodes,
       HealthCheck health,
       ClusterSharding sharding,
+      ContainerService containers,
+      NereidMetrics metrics,
       Duration askTimeout,
       String token) {
+    this.metrics = metrics;
     this.nodes = nodes;
     this.health = health;
     this.sharding = sharding;
     this.askTimeout = askTimeout;
     this.token = token;
+    EntityIds entityIds = new EntityIds(system);
+    ContainerDirectory directory = new ContainerDirectory(sharding, entityIds, askTimeout);
+    this.containerRoutes = new ContainerRoutes(system, directory, entityIds, containers);
+    this.pools = new PoolRoutes(nodes, sharding, askTimeout);
+    this.accountRoutes = new AccountRoutes(sharding, directory, askTimeout);
+    this.clusterRoutes = new ClusterRoutes(system, sharding, askTimeout);
   }
 
   public Route routes() {
@@ -66,7 +92,21 @@ public final class AdminRoutes extends AllDirectives {
             () ->
                 concat(
                     path("health", () -> get(this::health)),
-                    path("nodes", () -> get(this::listNodes)),
+                    path(
+                        "nodes",
+                        () ->
+                            get(
+                                () ->
+                                    parameterOptional(
+                                        "status",
+                                        status ->
+                                            parameterOptional(
+                                                "pool",
+                                                pool ->
+                                                    parameterList(
+                                                        "label",
+                                                        labels ->
+                                                            listNodes(status, pool, labels)))))),
                     path(
                         PathMatchers.segment("nodes").slash(PathMatchers.segment()),
                         nodeId -> get(() -> getNode(nodeId))),
@@ -74,20 +114,80 @@ public final class AdminRoutes extends AllDirectives {
                         PathMatchers.segment("nodes")
                             .slash(PathMatchers.segment())
                             .slash(PathMatchers.segment()),
-                        (nodeId, action) -> post(() -> changeStatus(nodeId, action))),
+                        (nodeId, action) ->
+                            post(
+                                () ->
+                                    parameterOptional(
+                                        "move",
+                                        move ->
+                                            action.equals("drain") && move.isPresent()
+                                                ? drain(nodeId, move.get())
+                                                : changeStatus(nodeId, action)))),
                     path(
                         PathMatchers.segment("nodes").slash(PathMatchers.segment()).slash("labels"),
                         nodeId -> put(() -> updateLabels(nodeId))),
-                    path(
-                        PathMatchers.segment("pools").slash(PathMatchers.segment()),
-                        pool -> get(() -> pool(pool))),
+                    pools.routes(),
                     path(
                         PathMatchers.segment("containers")
                             .slash(PathMatchers.segment())
                             .slash("placement"),
-                        containerId -> get(() -> placement(containerId)))));
+                        containerId -> get(() -> placement(containerId))),
+                    containerRoutes.routes(),
+                    accountRoutes.routes(),
+                    clusterRoutes.routes()));
+    Route all =
+        concat(
+            v1,
+            path("metrics", () -> get(this::metrics)),
+            path(
+                PathMatchers.segment("v1").slash("openapi.json"),
+                () ->
+                    get(
+                        () ->
+                            complete(
+                                HttpEntities.create(
+                                    ContentTypes.APPLICATION_JSON, openApi.bytes())))));
     return handleExceptions(
-        exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> authorized(v1)));
+        exceptionHandler(),
+        () -> handleRejections(rejectionHandler(), () -> authorized(documented(all))));
+  }
+
+  /**
+   * Serves only the operations of the OpenAPI document: 405 for a method it does not list on a
+   * documented path. A path it does not list may only get a 404, with the message of the route
+   * that handled it; any other response there means a route is missing from the document, so it
+   * becomes a 500 that says so.
+   */
+  private Route documented(Route inner) {
+    return extractRequest(
+        request -> {
+          String path = request.getUri().path();
+          String method = request.method().value();
+          java.util.Set<String> allowed = openApi.methodsFor(path);
+          if (allowed.isEmpty()) {
+            return mapResponse(
+                response -> {
+                  if (response.status().intValue() == 404) {
+                    return response;
+                  }
+                  log.error("admin route missing from openapi.json method={} path={}", method, path);
+                  return Json.error(
+                      StatusCodes.INTERNAL_SERVER_ERROR,
+                      method + " " + path + " is served but not in /v1/openapi.json; document it");
+                },
+                () -> inner);
+          }
+          if (!allowed.contains(method)) {
+            return complete(
+                Json.error(
+                        StatusCodes.METHOD_NOT_ALLOWED,
+                        "method " + method + " is not allowed on " + path + "; use " + allowed)
+                    .addHeader(
+                        org.apache.pekko.http.javadsl.model.headers.RawHeader.create(
+                            "Allow", String.join(", ", allowed))));
+          }
+          return inner;
+        });
   }
 
   /** Lets a request through only with the configured bearer token, when one is configured. */
@@ -114,6 +214,40 @@ public final class AdminRoutes extends AllDirectives {
         });
   }
 
+  /**
+   * Returns the member's metrics in the Prometheus text format, with the number of entities that
+   * each type has running in the cluster, from cluster sharding's statistics.
+   */
+  private Route metrics() {
+    CompletionStage<String> text =
+        clusterRoutes
+            .shards()
+            .thenApply(
+                shards -> {
+                  Map<List<String>, Double> counts = new LinkedHashMap<>();
+                  shards.forEach(
+                      (type, view) ->
+                          counts.put(
+                              List.of(type),
+                              ((Number) ((Map<?, ?>) view).get("entities")).doubleValue()));
+                  StringBuilder out = new StringBuilder(metrics.write());
+                  MetricsRegistry.writeGauge(
+                      out,
+                      "nereid_active_entities",
+                      "Entities running in the cluster, by entity type.",
+                      new String[] {"type"},
+                      counts);
+                  return out.toString();
+                })
+            .exceptionally(
+                error -> {
+                  log.warn("entity counts missing from metrics error={}", rootCause(error).toString());
+                  return metrics.write();
+                });
+    return onSuccess(
+        text, body -> complete(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, body)));
+  }
+
   private Route health() {
     return onSuccess(
         health.check(),
@@ -124,9 +258,19 @@ public final class AdminRoutes extends AllDirectives {
                     report.body())));
   }
 
-  private Route listNodes() {
+  private Route listNodes(
+      java.util.Optional<String> status, java.util.Optional<String> pool, List<String> labels) {
+    NodeFilter filter;
+    try {
+      filter = NodeFilter.parse(status, pool, labels);
+    } catch (IllegalArgumentException e) {
+      return complete(Json.error(StatusCodes.BAD_REQUEST, e.getMessage()));
+    }
     CompletionStage<List<Map<String, Object>>> views =
-        nodes.nodes().thenApply(states -> states.stream().map(AdminRoutes::nodeView).toList());
+        nodes
+            .nodes()
+            .thenApply(
+                states -> states.stream().filter(filter::matches).map(AdminRoutes::nodeView).toList());
     return onSuccess(views, list -> complete(Json.ok(list)));
   }
 
@@ -139,33 +283,34 @@ public final class AdminRoutes extends AllDirectives {
           "lost", NodeStatus.LOST,
           "decommission", NodeStatus.DECOMMISSIONED);
 
+  /** Returns a node with its utilization and every reservation with its container's status. */
   private Route getNode(String nodeId) {
-    return onSuccess(
-        nodes.node(nodeId),
-        state -> {
-          if (state.status() == NodeStatus.UNREGISTERED) {
-            return complete(Json.error(StatusCodes.NOT_FOUND, "no such node: " + nodeId));
-          }
-          Map<String, Object> view = nodeView(state);
-          Map<String, Object> reservations = new LinkedHashMap<>();
-          state
-              .reservations()
-              .forEach(
-                  (containerId, reservation) -> {
-                    Map<String, Object> entry = new LinkedHashMap<>();
-                    entry.put("name", reservation.containerName());
-                    entry.put("image", reservation.image());
-                    entry.put("reserved", resourcesView(reservation.resources()));
-                    reservations.put(containerId, entry);
-                  });
-          view.put("reservations", reservations);
-          return complete(Json.ok(view));
-        });
+    return withRegisteredNode(
+        nodeId, state -> NodeDetails.of(state, sharding, askTimeout).thenApply(Json::ok));
+  }
+
+  /** Completes with {@code respond}'s response for a registered node, or 404 for any other. */
+  private Route withRegisteredNode(
+      String nodeId,
+      java.util.function.Function<ComputeNode.State, CompletionStage<HttpResponse>> respond) {
+    CompletionStage<HttpResponse> outcome =
+        nodes
+            .node(nodeId)
+            .thenCompose(
+                state -> {
+                  if (state.status() == NodeStatus.UNREGISTERED) {
+                    return CompletableFuture.completedFuture(
+                        Json.error(StatusCodes.NOT_FOUND, "no such node: " + nodeId));
+                  }
+                  return respond.apply(state);
+                });
+    return onSuccess(outcome, this::complete);
   }
 
   /**
-   * Moves a node to another status. Drain only stops new placements for now: moving the node's
-   * containers elsewhere needs the node agent.
+   * Moves a node to another status. A plain drain only stops new placements, and {@code
+   * drain?move=true} ({@link #drain}) also moves the containers. A node made lost has its
+   * containers placed again by its pool's scheduler.
    */
   private Route changeStatus(String nodeId, String action) {
     NodeStatus target = ACTIONS.get(action);
@@ -177,6 +322,23 @@ public final class AdminRoutes extends AllDirectives {
     }
     return changeNode(
         nodeId, replyTo -> new ComputeNode.ChangeStatus(target, "admin " + action, replyTo));
+  }
+
+  /**
+   * Drains a node; with {@code move=true} its pool's scheduler also moves its containers to other
+   * nodes, in the background, and the reply comes once that is requested.
+   */
+  private Route drain(String nodeId, String move) {
+    if (!move.equals("true") && !move.equals("false")) {
+      return complete(
+          Json.error(StatusCodes.BAD_REQUEST, "invalid move value \"" + move + "\": use true or false"));
+    }
+    boolean moving = move.equals("true");
+    String reason = moving ? "admin drain, moving containers" : "admin drain";
+    return changeNode(
+        nodeId,
+        replyTo -> new ComputeNode.ChangeStatus(NodeStatus.DRAINING, reason, replyTo),
+        drained -> moving ? pools.evacuate(drained) : CompletableFuture.completedFuture(drained));
   }
 
   private Route updateLabels(String nodeId) {
@@ -206,51 +368,35 @@ public final class AdminRoutes extends AllDirectives {
               org.apache.pekko.actor.typed.ActorRef<org.apache.pekko.pattern.StatusReply<ComputeNode.State>>,
               ComputeNode.Command>
           command) {
-    CompletionStage<HttpResponse> outcome =
-        nodes
-            .node(nodeId)
-            .thenCompose(
-                state -> {
-                  if (state.status() == NodeStatus.UNREGISTERED) {
-                    return CompletableFuture.completedFuture(
-                        Json.error(StatusCodes.NOT_FOUND, "no such node: " + nodeId));
-                  }
-                  return sharding
-                      .entityRefFor(ComputeNode.TYPE_KEY, nodeId)
-                      .<ComputeNode.State>askWithStatus(command::apply, askTimeout)
-                      .thenApply(changed -> Json.ok(nodeView(changed)))
-                      .exceptionally(
-                          error ->
-                              Json.error(StatusCodes.CONFLICT, rootCause(error).getMessage()));
-                });
-    return onSuccess(outcome, this::complete);
+    return changeNode(nodeId, command, CompletableFuture::completedFuture);
   }
 
-  private static Throwable rootCause(Throwable error) {
+  /** Sends a change to a registered node, then runs {@code then} on its new state before replying. */
+  private Route changeNode(
+      String nodeId,
+      java.util.function.Function<
+              org.apache.pekko.actor.typed.ActorRef<org.apache.pekko.pattern.StatusReply<ComputeNode.State>>,
+              ComputeNode.Command>
+          command,
+      java.util.function.Function<ComputeNode.State, CompletionStage<ComputeNode.State>> then) {
+    return withRegisteredNode(
+        nodeId,
+        state ->
+            sharding
+                .entityRefFor(ComputeNode.TYPE_KEY, nodeId)
+                .<ComputeNode.State>askWithStatus(command::apply, askTimeout)
+                .thenCompose(then)
+                .thenApply(changed -> Json.ok(nodeView(changed)))
+                .exceptionally(
+                    error -> Json.error(StatusCodes.CONFLICT, rootCause(error).getMessage())));
+  }
+
+  static Throwable rootCause(Throwable error) {
     Throwable cause = error;
     while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
       cause = cause.getCause();
     }
     return cause;
-  }
-
-  /** Returns the pool's nodes from its scheduler's view, and the member hosting that scheduler. */
-  private Route pool(String pool) {
-    CompletionStage<PoolScheduler.PoolSummary> summary =
-        sharding.entityRefFor(PoolScheduler.TYPE_KEY, pool).ask(PoolScheduler.GetPool::new, askTimeout);
-    return onSuccess(
-        summary,
-        view -> {
-          if (view.nodes().isEmpty()) {
-            return complete(Json.error(StatusCodes.NOT_FOUND, "no such pool: " + pool));
-          }
-          Map<String, Object> body = new LinkedHashMap<>();
-          body.put("pool", view.pool());
-          body.put("strategy", view.strategy());
-          body.put("scheduler", view.member());
-          body.put("nodes", view.nodes().stream().map(AdminRoutes::nodeView).toList());
-          return complete(Json.ok(body));
-        });
   }
 
   /** Returns the scheduler's placement decision for a container. */
@@ -294,14 +440,21 @@ public final class AdminRoutes extends AllDirectives {
   }
 
   private ExceptionHandler exceptionHandler() {
-    return ExceptionHandler.newBuilder()
-        .matchAny(
-            error -> {
-              log.warn("admin request failed error={}", error.toString());
-              return complete(
-                  Json.error(StatusCodes.SERVICE_UNAVAILABLE, "request failed: " + error.getMessage()));
-            })
-        .build();
+    return ExceptionHandler.newBuilder().matchAny(this::failed).build();
+  }
+
+  /** Completes a failed request: with the status its exception names, or 503 for any other. */
+  private Route failed(Throwable error) {
+    Throwable cause = rootCause(error);
+    if (cause instanceof AdminApiException admin) {
+      return complete(Json.error(admin.status(), admin.getMessage()));
+    }
+    if (cause instanceof DockerApiException docker) {
+      return complete(Json.error(docker.status(), docker.getMessage()));
+    }
+    log.warn("admin request failed error={}", cause.toString());
+    return complete(
+        Json.error(StatusCodes.SERVICE_UNAVAILABLE, "request failed: " + cause.getMessage()));
   }
 
   /** Pekko's default rejections, with their plain-text bodies turned into JSON messages. */

@@ -7,6 +7,7 @@ import io.nereid.scheduler.placement.PoolSettings;
 import io.nereid.scheduler.placement.Rejection;
 import io.nereid.scheduler.placement.RejectionReason;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Rejects a node that lacks the request's demand in some dimension, checking memory, then CPU, then
@@ -31,14 +32,29 @@ public final class CapacityFilter implements NodeFilter {
       long free = settings.effectiveFree(node, dimension);
       if (requested > free) {
         return Optional.of(
-            new Rejection(
+            Rejection.withLazyDetail(
                 node.id(),
                 RejectionReason.exhausted(dimension),
                 "",
-                describeShortfall(node, dimension, requested, free, settings)));
+                new Shortfall(node, dimension, requested, free, settings)));
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * The detail of a rejection, built when first read. A named class rather than a lambda, because
+   * the JIT compiler did not inline the capture of five values and it became the costliest step of
+   * rejecting a node.
+   */
+  private record Shortfall(
+      NodeView node, Dimension dimension, long requested, long free, PoolSettings settings)
+      implements Supplier<String> {
+
+    @Override
+    public String get() {
+      return describeShortfall(node, dimension, requested, free, settings);
+    }
   }
 
   private static String describeShortfall(

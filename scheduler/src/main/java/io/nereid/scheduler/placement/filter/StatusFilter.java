@@ -20,6 +20,7 @@ public final class StatusFilter implements NodeFilter {
     }
     String status = node.status().lowerCase();
     return Optional.of(
-        new Rejection(node.id(), RejectionReason.NODE_NOT_READY, status, "status is " + status));
+        Rejection.withLazyDetail(
+            node.id(), RejectionReason.NODE_NOT_READY, status, () -> "status is " + status));
   }
 }

@@ -1,0 +1,20 @@
+package io.nereid.chaos;
+
+/** The faults the harness injects, each into one process it started (or into all of them). */
+enum Fault {
+  /** SIGKILL to one control member; it is started again after the hold time. */
+  KILL_CONTROL,
+  /** SIGKILL to one Cassandra node; it is started again after the hold time. */
+  KILL_CASSANDRA,
+  /**
+   * SIGSTOP to one control member for the hold time, longer than the failure detector and the
+   * Split Brain Resolver's delay, then SIGCONT.
+   */
+  PAUSE_CONTROL,
+  /** SIGSTOP to one Cassandra node for the hold time, then SIGCONT. */
+  PAUSE_CASSANDRA,
+  /** SIGKILL to the compute member with its simulated nodes; it is started again at once. */
+  KILL_COMPUTE,
+  /** SIGKILL to every member and SIGTERM to every Cassandra node, then all started again. */
+  RESTART_CLUSTER
+}

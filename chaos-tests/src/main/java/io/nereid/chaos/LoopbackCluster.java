@@ -1,0 +1,372 @@
+package io.nereid.chaos;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cluster under test, all on this machine's loopback addresses: a Cassandra ring with
+ * replication factor 3 and quorum reads and writes, three control members and one compute member
+ * with simulated nodes, each its own JVM. The harness tracks every process it started by pid and
+ * stops them in {@link #close()}, which a shutdown hook also runs when the test JVM exits early.
+ */
+final class LoopbackCluster implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(LoopbackCluster.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration MEMBER_START_TIMEOUT = Duration.ofMinutes(3);
+  private static final Duration MEMBER_STOP_TIMEOUT = Duration.ofSeconds(20);
+
+  /**
+   * Shape of the cluster.
+   *
+   * @param stableAfter the Split Brain Resolver's decision delay, which bounds failover time
+   * @param nodeMemoryBytes memory of each simulated compute node, small so that placements fill
+   *     nodes and reservations are really checked
+   */
+  record Options(
+      int cassandraNodes,
+      int controlMembers,
+      int computeNodes,
+      long nodeCpuMillis,
+      long nodeMemoryBytes,
+      Duration stableAfter,
+      String cassandraHeap) {
+
+    static Options standard() {
+      return new Options(3, 3, 4, 4000, 2L << 30, Duration.ofSeconds(4), "384m");
+    }
+  }
+
+  private final Options options;
+  private final Path root;
+  private final LoopbackHttp http = new LoopbackHttp();
+  private final List<MemberProcess> controls = new ArrayList<>();
+  private final Thread shutdownHook = new Thread(this::close, "chaos-cluster-shutdown");
+  private CassandraRing ring;
+  private MemberProcess compute;
+  private byte[] imageArchive;
+  private boolean closed;
+
+  private LoopbackCluster(Options options, Path root) {
+    this.options = options;
+    this.root = root;
+  }
+
+  /**
+   * Starts the whole cluster and loads {@code imageArchive} (a {@code docker save} archive) into
+   * every control member, since each member's image store is its own.
+   */
+  static LoopbackCluster start(Options options, Path root, byte[] imageArchive) {
+    LoopbackCluster cluster = new LoopbackCluster(options, root);
+    Runtime.getRuntime().addShutdownHook(cluster.shutdownHook);
+    try {
+      Files.createDirectories(root);
+      cluster.imageArchive = imageArchive;
+      cluster.ring = CassandraRing.start(options.cassandraNodes(), root, options.cassandraHeap());
+      SchemaSetup.install(cluster.ring.contactPoints());
+      cluster.configureMembers();
+      cluster.startMembers();
+      cluster.loadImage();
+      return cluster;
+    } catch (IOException e) {
+      cluster.close();
+      throw new UncheckedIOException(e);
+    } catch (RuntimeException | Error e) {
+      cluster.close();
+      throw e;
+    }
+  }
+
+  private void configureMembers() {
+    List<MemberProcess.Ports> ports = new ArrayList<>();
+    for (int i = 0; i < options.controlMembers(); i++) {
+      ports.add(new MemberProcess.Ports(freePort(), freePort(), freePort()));
+    }
+    List<Integer> seeds = ports.stream().map(MemberProcess.Ports::cluster).toList();
+    for (int i = 0; i < options.controlMembers(); i++) {
+      controls.add(
+          MemberProcess.configure(
+              "control-" + (i + 1),
+              MemberProcess.Role.CONTROL,
+              ports.get(i),
+              seeds,
+              ring.contactPoints(),
+              options.stableAfter(),
+              root,
+              List.of()));
+    }
+    compute =
+        MemberProcess.configure(
+            "compute-1",
+            MemberProcess.Role.COMPUTE,
+            new MemberProcess.Ports(freePort(), 0, 0),
+            seeds,
+            ring.contactPoints(),
+            options.stableAfter(),
+            root,
+            List.of(
+                "sim-node-",
+                Integer.toString(options.computeNodes()),
+                Long.toString(options.nodeCpuMillis()),
+                Long.toString(options.nodeMemoryBytes())));
+  }
+
+  private void startMembers() {
+    for (MemberProcess member : controls) {
+      member.start();
+    }
+    for (MemberProcess member : controls) {
+      awaitHealthy(member, MEMBER_START_TIMEOUT);
+    }
+    startCompute();
+  }
+
+  private void startCompute() {
+    long readyBefore = readyLines(compute);
+    compute.start();
+    long deadline = System.nanoTime() + MEMBER_START_TIMEOUT.toNanos();
+    while (readyLines(compute) <= readyBefore) {
+      if (!compute.isAlive()) {
+        throw new IllegalStateException(
+            "compute member exited during start; see " + compute.consoleLog());
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "compute member not ready within " + MEMBER_START_TIMEOUT + "; see " + compute.consoleLog());
+      }
+      CassandraRing.sleep(Duration.ofMillis(250));
+    }
+  }
+
+  private void loadImage() {
+    for (MemberProcess member : controls) {
+      LoopbackHttp.Reply reply =
+          http.send("POST", member.ports().docker(), "/images/load?quiet=1", imageArchive, Duration.ofSeconds(60));
+      if (reply.status() != 200) {
+        throw new IllegalStateException(
+            "loading the image into " + member.name() + " failed: " + reply.status() + " " + reply.body());
+      }
+    }
+  }
+
+  List<MemberProcess> controls() {
+    return List.copyOf(controls);
+  }
+
+  MemberProcess compute() {
+    return compute;
+  }
+
+  CassandraRing ring() {
+    return ring;
+  }
+
+  Options options() {
+    return options;
+  }
+
+  List<Integer> dockerPorts() {
+    return controls.stream().map(member -> member.ports().docker()).toList();
+  }
+
+  List<Integer> adminPorts() {
+    return controls.stream().map(member -> member.ports().admin()).toList();
+  }
+
+  String computeNodeId(int index) {
+    return "sim-node-" + (index + 1);
+  }
+
+  /** Sends SIGKILL to a member's JVM. */
+  void kill(MemberProcess member) {
+    ChildProcess process = member.process();
+    if (process != null) {
+      process.kill();
+    }
+  }
+
+  /**
+   * Brings every process back: resumes paused ones, starts Cassandra nodes and members that are
+   * gone, and restarts a member that runs but stays unhealthy, such as one the Split Brain
+   * Resolver downed while it was paused. Returns the names of what it had to start again.
+   */
+  List<String> heal(Duration timeout) {
+    List<String> restarted = new ArrayList<>();
+    for (int i = 0; i < ring.size(); i++) {
+      if (ring.isRunning(i)) {
+        ring.resume(i);
+      } else {
+        ring.startNode(i);
+        restarted.add(ring.name(i));
+      }
+    }
+    for (MemberProcess member : all()) {
+      if (member.isAlive()) {
+        ChildProcess.signal(member.name(), member.pid(), "CONT");
+      }
+    }
+    for (MemberProcess member : controls) {
+      if (!member.isAlive()) {
+        member.start();
+        restarted.add(member.name());
+      }
+    }
+    for (MemberProcess member : controls) {
+      if (!waitHealthy(member, timeout)) {
+        log.info("member stays unhealthy, restarting name={} pid={}", member.name(), member.pid());
+        member.process().stop(MEMBER_STOP_TIMEOUT);
+        member.start();
+        restarted.add(member.name());
+        awaitHealthy(member, MEMBER_START_TIMEOUT);
+      }
+    }
+    if (!compute.isAlive()) {
+      startCompute();
+      restarted.add(compute.name());
+    }
+    return restarted;
+  }
+
+  /**
+   * Restarts everything: SIGKILL to every member, SIGTERM to every Cassandra node (so Cassandra
+   * syncs its commit log; SIGKILL to all replicas at once may lose the last period of periodic
+   * commit log sync, which Cassandra's durability does not cover), then starts it all again.
+   */
+  void restartAll() {
+    for (MemberProcess member : all()) {
+      kill(member);
+    }
+    for (int i = 0; i < ring.size(); i++) {
+      ring.stopNode(i);
+    }
+    for (int i = 0; i < ring.size(); i++) {
+      ring.startNode(i);
+    }
+    startMembers();
+  }
+
+  /** Returns the health documents of the control members, null for one that did not answer. */
+  List<JsonNode> health() {
+    List<JsonNode> reports = new ArrayList<>();
+    for (MemberProcess member : controls) {
+      LoopbackHttp.Reply reply = http.send("GET", member.ports().admin(), "/v1/health", null, Duration.ofSeconds(5));
+      reports.add(reply.status() == 0 ? null : parse(reply.body()));
+    }
+    return reports;
+  }
+
+  private List<MemberProcess> all() {
+    List<MemberProcess> all = new ArrayList<>(controls);
+    if (compute != null) {
+      all.add(compute);
+    }
+    return all;
+  }
+
+  private void awaitHealthy(MemberProcess member, Duration timeout) {
+    if (!waitHealthy(member, timeout)) {
+      throw new IllegalStateException(
+          member.name() + " not healthy within " + timeout + "; see " + member.consoleLog());
+    }
+  }
+
+  /** Polls the member's health until it reports ok with every control member in the cluster. */
+  private boolean waitHealthy(MemberProcess member, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!member.isAlive()) {
+        return false;
+      }
+      LoopbackHttp.Reply reply =
+          http.send("GET", member.ports().admin(), "/v1/health", null, Duration.ofSeconds(5));
+      if (reply.status() == 200) {
+        JsonNode body = parse(reply.body());
+        if ("ok".equals(body.path("status").asText())) {
+          return true;
+        }
+      }
+      CassandraRing.sleep(Duration.ofMillis(500));
+    }
+    return false;
+  }
+
+  private static long readyLines(MemberProcess member) {
+    Path log = member.consoleLog();
+    if (!Files.exists(log)) {
+      return 0;
+    }
+    try (var lines = Files.lines(log)) {
+      return lines.filter(line -> line.contains(ComputeMember.READY)).count();
+    } catch (IOException | UncheckedIOException e) {
+      return 0;
+    }
+  }
+
+  static JsonNode parse(String body) {
+    try {
+      return JSON.readTree(body);
+    } catch (IOException e) {
+      return JSON.createObjectNode();
+    }
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.bind(new InetSocketAddress("127.0.0.1", 0));
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot find a free port on 127.0.0.1", e);
+    }
+  }
+
+  /** Sends SIGTERM to every member at once, then waits for each, with SIGKILL after the timeout. */
+  private static void stopAll(List<MemberProcess> members) {
+    List<Thread> stopping = new ArrayList<>();
+    for (MemberProcess member : members) {
+      ChildProcess process = member.process();
+      if (process != null && process.isAlive()) {
+        Thread thread = new Thread(() -> process.stop(MEMBER_STOP_TIMEOUT), "stop-" + member.name());
+        thread.start();
+        stopping.add(thread);
+      }
+    }
+    for (Thread thread : stopping) {
+      try {
+        thread.join(MEMBER_STOP_TIMEOUT.plusSeconds(15).toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /** Stops every member, then Cassandra; safe to call twice and from the shutdown hook. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    stopAll(all());
+    if (ring != null) {
+      ring.close();
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException e) {
+      // The JVM is already shutting down and runs this very hook.
+    }
+    log.info("chaos cluster stopped root={}", root);
+  }
+}

@@ -1,0 +1,163 @@
+package io.nereid.chaos;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * One Nereid member JVM of the chaos cluster, started with {@code java -cp} this JVM's classpath
+ * and a generated configuration file. A control member runs {@code io.nereid.server.Main run};
+ * the compute member runs {@link ComputeMember}. The member keeps its ports and data directory
+ * across restarts, as a member on a real machine would.
+ */
+final class MemberProcess {
+
+  enum Role {
+    CONTROL,
+    COMPUTE
+  }
+
+  /** Listening ports of a member; the admin and Docker ports are 0 for a compute member. */
+  record Ports(int cluster, int admin, int docker) {}
+
+  private final String name;
+  private final Role role;
+  private final Ports ports;
+  private final Path dataDir;
+  private final Path configFile;
+  private final List<String> arguments;
+  private volatile ChildProcess process;
+
+  private MemberProcess(
+      String name, Role role, Ports ports, Path dataDir, Path configFile, List<String> arguments) {
+    this.name = name;
+    this.role = role;
+    this.ports = ports;
+    this.dataDir = dataDir;
+    this.configFile = configFile;
+    this.arguments = arguments;
+  }
+
+  /**
+   * Writes the configuration of a member. {@code computeArguments} are the node prefix, node count,
+   * CPU millis and memory bytes of a compute member, and empty for a control member.
+   */
+  static MemberProcess configure(
+      String name,
+      Role role,
+      Ports ports,
+      List<Integer> seedPorts,
+      List<InetSocketAddress> contactPoints,
+      Duration stableAfter,
+      Path root,
+      List<String> computeArguments) {
+    Path dataDir = root.resolve(name);
+    Path configFile = root.resolve(name + ".conf");
+    String seeds =
+        seedPorts.stream().map(port -> "\"127.0.0.1:" + port + "\"").collect(Collectors.joining(", "));
+    String cassandra =
+        contactPoints.stream()
+            .map(point -> "\"" + point.getHostString() + ":" + point.getPort() + "\"")
+            .collect(Collectors.joining(", "));
+    String config =
+        String.join(
+            "\n",
+            "nereid {",
+            "  data-dir = \"" + dataDir + "\"",
+            "  cluster {",
+            "    roles = [" + (role == Role.CONTROL ? "control" : "compute") + "]",
+            "    host = \"127.0.0.1\"",
+            "    port = " + ports.cluster(),
+            "    seed-nodes = [" + seeds + "]",
+            "    stable-after = " + stableAfter.toMillis() + "ms",
+            "  }",
+            "  admin { host = \"127.0.0.1\", port = " + ports.admin() + " }",
+            "  docker { host = \"127.0.0.1\", port = " + ports.docker() + " }",
+            "  ask-timeout = 5s",
+            "  cassandra {",
+            "    mode = external",
+            "    contact-points = [" + cassandra + "]",
+            "    replication-factor = " + contactPoints.size(),
+            "    write-consistency = QUORUM",
+            "    read-consistency = QUORUM",
+            "  }",
+            "}",
+            "");
+    try {
+      Files.createDirectories(dataDir);
+      Files.writeString(configFile, config, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + configFile, e);
+    }
+    List<String> arguments = new ArrayList<>();
+    if (role == Role.CONTROL) {
+      arguments.addAll(List.of("io.nereid.server.Main", "run", "--config", configFile.toString()));
+    } else {
+      arguments.addAll(List.of(ComputeMember.class.getName(), configFile.toString()));
+      arguments.addAll(computeArguments);
+    }
+    return new MemberProcess(name, role, ports, dataDir, configFile, List.copyOf(arguments));
+  }
+
+  /** Starts the JVM; a running one is left alone. */
+  synchronized void start() {
+    if (process != null && process.isAlive()) {
+      return;
+    }
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xmx384m");
+    command.add("-XX:+UseSerialGC");
+    command.add("-XX:TieredStopAtLevel=1");
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.addAll(arguments);
+    try {
+      process = ChildProcess.start(name, command, dataDir.resolve("console.log"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start member " + name, e);
+    }
+  }
+
+  String name() {
+    return name;
+  }
+
+  Role role() {
+    return role;
+  }
+
+  Ports ports() {
+    return ports;
+  }
+
+  Path consoleLog() {
+    return dataDir.resolve("console.log");
+  }
+
+  Path configFile() {
+    return configFile;
+  }
+
+  /** Returns the running process, or null before the first start. */
+  ChildProcess process() {
+    return process;
+  }
+
+  boolean isAlive() {
+    ChildProcess current = process;
+    return current != null && current.isAlive();
+  }
+
+  long pid() {
+    ChildProcess current = process;
+    return current == null ? -1 : current.pid();
+  }
+}

@@ -1,0 +1,55 @@
+package io.nereid.chaos;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * One fault under load: the workload runs for {@code workload}; {@code faultAfter} into it the
+ * fault hits process {@code target} (an index among the control members or Cassandra nodes) and
+ * holds for {@code hold} before the harness undoes it.
+ */
+record Scenario(Fault fault, int target, Duration faultAfter, Duration hold, Duration workload) {
+
+  String describe() {
+    return fault + " target=" + target + " after=" + faultAfter.toSeconds() + "s hold="
+        + hold.toSeconds() + "s workload=" + workload.toSeconds() + "s";
+  }
+
+  /**
+   * Returns the short profile of the default build: a control member killed, a Cassandra node killed,
+   * a control member paused past the Split Brain Resolver's delay.
+   */
+  static List<Scenario> shortProfile(Duration stableAfter) {
+    Duration pause = stableAfter.multipliedBy(3);
+    return List.of(
+        new Scenario(Fault.KILL_CONTROL, 1, Duration.ofSeconds(6), Duration.ofSeconds(15), Duration.ofSeconds(30)),
+        new Scenario(Fault.KILL_CASSANDRA, 2, Duration.ofSeconds(6), Duration.ofSeconds(15), Duration.ofSeconds(30)),
+        new Scenario(Fault.PAUSE_CONTROL, 2, Duration.ofSeconds(6), pause, Duration.ofSeconds(30)));
+  }
+
+  /** Returns a randomized schedule of {@code rounds} scenarios, the same for the same seed. */
+  static List<Scenario> randomized(long seed, int rounds, int controls, int cassandraNodes, Duration stableAfter) {
+    Random random = new Random(seed);
+    Fault[] faults = Fault.values();
+    List<Scenario> schedule = new ArrayList<>();
+    for (int round = 0; round < rounds; round++) {
+      Fault fault = faults[random.nextInt(faults.length)];
+      int target =
+          switch (fault) {
+            case KILL_CONTROL, PAUSE_CONTROL -> random.nextInt(controls);
+            case KILL_CASSANDRA, PAUSE_CASSANDRA -> random.nextInt(cassandraNodes);
+            case KILL_COMPUTE, RESTART_CLUSTER -> 0;
+          };
+      Duration faultAfter = Duration.ofSeconds(3 + random.nextInt(8));
+      Duration hold =
+          fault == Fault.PAUSE_CONTROL
+              ? stableAfter.multipliedBy(2).plusSeconds(random.nextInt(10))
+              : Duration.ofSeconds(5 + random.nextInt(20));
+      Duration workload = faultAfter.plus(hold).plusSeconds(10 + random.nextInt(10));
+      schedule.add(new Scenario(fault, target, faultAfter, hold, workload));
+    }
+    return schedule;
+  }
+}

@@ -1,0 +1,52 @@
+package io.nereid.chaos;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ScenarioTest {
+
+  private static final Duration STABLE_AFTER = Duration.ofSeconds(4);
+
+  @Test
+  void sameSeedGivesSameSchedule() {
+    assertEquals(
+        Scenario.randomized(42, 10, 3, 3, STABLE_AFTER),
+        Scenario.randomized(42, 10, 3, 3, STABLE_AFTER));
+  }
+
+  @Test
+  void otherSeedGivesOtherSchedule() {
+    assertNotEquals(
+        Scenario.randomized(42, 10, 3, 3, STABLE_AFTER),
+        Scenario.randomized(43, 10, 3, 3, STABLE_AFTER));
+  }
+
+  @Test
+  void randomizedScheduleStaysWithinCluster() {
+    List<Scenario> schedule = Scenario.randomized(7, 200, 3, 3, STABLE_AFTER);
+
+    for (Scenario scenario : schedule) {
+      assertTrue(scenario.target() >= 0, scenario.describe());
+      assertTrue(scenario.target() < 3, scenario.describe());
+      assertTrue(scenario.workload().compareTo(scenario.faultAfter().plus(scenario.hold())) > 0, scenario.describe());
+    }
+  }
+
+  @Test
+  void pausesOutlastSplitBrainResolver() {
+    List<Scenario> pauses =
+        Scenario.randomized(7, 200, 3, 3, STABLE_AFTER).stream()
+            .filter(scenario -> scenario.fault() == Fault.PAUSE_CONTROL)
+            .toList();
+
+    assertTrue(!pauses.isEmpty());
+    for (Scenario pause : pauses) {
+      assertTrue(pause.hold().compareTo(STABLE_AFTER.multipliedBy(2)) >= 0, pause.describe());
+    }
+  }
+}

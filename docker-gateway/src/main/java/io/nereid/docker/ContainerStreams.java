@@ -1,0 +1,343 @@
+package io.nereid.docker;
+
+import io.nereid.agent.NodeAgent;
+import io.nereid.container.Container;
+import io.nereid.container.ContainerStatus;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.pattern.Patterns;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The container operations of the Docker API that stream: attach, wait, exec and logs. The streams come from
+ * the node agent of the container's node, through stream references, so the gateway and the
+ * container may be on different members.
+ */
+final class ContainerStreams {
+
+  /** How often a wait checks the container's state. */
+  private static final Duration WAIT_POLL = Duration.ofMillis(100);
+  /** The interval at which a followed log fetches new lines from the node. */
+  private static final Duration FOLLOW_POLL = Duration.ofMillis(200);
+
+  private static final Logger log = LoggerFactory.getLogger(ContainerStreams.class);
+
+  private final ContainerService containers;
+  private final ExecInstances execs;
+
+  ContainerStreams(ContainerService containers, Clock clock) {
+    this.containers = containers;
+    this.execs = new ExecInstances(clock);
+  }
+
+  /**
+   * Attaches to a container as {@code docker attach} does. Returns the flow of the upgraded
+   * connection: the client's bytes go to the container's stdin when {@code stdin} is asked for
+   * and the container has an open stdin (otherwise they are dropped, as Docker drops them), and
+   * the container's output comes back in Docker's multiplexed framing. The output ends when the
+   * container exits; for a container that is not running yet, it starts with the next start.
+   */
+  CompletionStage<Flow<ByteString, ByteString, NotUsed>> attach(
+      String account, String reference, boolean stdin, boolean stdout, boolean stderr) {
+    return containers
+        .find(account, reference)
+        .thenCompose(
+            state -> {
+              if (state.nodeId().isEmpty()) {
+                return CompletableFuture.failedFuture(
+                    DockerApiException.conflict("container " + state.containerId() + " is not placed on a node"));
+              }
+              boolean withStdin = stdin && state.spec().openStdin();
+              return this.<NodeAgent.Attached>askAgent(
+                      state.nodeId(),
+                      replyTo -> new NodeAgent.Attach(state.containerId(), withStdin, state.spec().stdinOnce(), replyTo))
+                  .thenApply(attached -> connection(attached, stdout, stderr));
+            });
+  }
+
+  private static Flow<ByteString, ByteString, NotUsed> connection(
+      NodeAgent.Attached attached, boolean stdout, boolean stderr) {
+    Sink<ByteString, ?> input = attached.input() == null ? Sink.ignore() : attached.input().getSink();
+    Source<ByteString, NotUsed> output =
+        attached
+            .output()
+            .getSource()
+            .filter(chunk -> chunk.stderr() ? stderr : stdout)
+            .map(chunk -> LogFrames.frame(chunk.stderr(), chunk.bytes()));
+    return Flow.fromSinkAndSource(input, output);
+  }
+
+  /**
+   * Registers a wait as {@code docker wait} does and completes once it is registered, with the
+   * stage of the exit code. The condition is checked against the state at registration, so an
+   * exit that happens between the registration and the client's next request is not missed:
+   * {@code not-running} completes at once for a container that does not run, {@code next-exit}
+   * waits for an exit after the registration, {@code removed} for the container's removal.
+   */
+  CompletionStage<CompletableFuture<Integer>> waitFor(String account, String reference, String condition) {
+    if (!List.of("not-running", "next-exit", "removed").contains(condition)) {
+      return CompletableFuture.failedFuture(
+          DockerApiException.badRequest(
+              "invalid condition: \"" + condition + "\", use not-running, next-exit or removed"));
+    }
+    return containers
+        .find(account, reference)
+        .thenApply(
+            state -> {
+              CompletableFuture<Integer> exit = new CompletableFuture<>();
+              pollUntil(exit, state.containerId(), condition, state.finishedAt());
+              return exit;
+            });
+  }
+
+  /**
+   * Completes {@code exit} once the condition is met. Polling stops when {@code exit} is done
+   * otherwise, as when the client went away and the caller cancelled it.
+   */
+  // NOTE: a wait polls the container entity; an event subscription would return sooner and with
+  // less load.
+  private void pollUntil(
+      CompletableFuture<Integer> exit, String containerId, String condition, Instant finishedAtRegistration) {
+    if (exit.isDone()) {
+      return;
+    }
+    containers
+        .sharding()
+        .entityRefFor(Container.TYPE_KEY, containerId)
+        .ask(Container.Get::new, containers.askTimeout())
+        .whenComplete(
+            (state, error) -> {
+              if (error != null) {
+                exit.completeExceptionally(error);
+              } else if (conditionMet(state, condition, finishedAtRegistration)) {
+                exit.complete(state.exitCode());
+              } else {
+                containers
+                    .system()
+                    .scheduler()
+                    .scheduleOnce(
+                        WAIT_POLL,
+                        () -> pollUntil(exit, containerId, condition, finishedAtRegistration),
+                        containers.system().executionContext());
+              }
+            });
+  }
+
+  private static boolean conditionMet(Container.State state, String condition, Instant finishedAtRegistration) {
+    return switch (condition) {
+      case "removed" -> state.status() == ContainerStatus.REMOVED;
+      case "next-exit" -> state.finishedAt().isAfter(finishedAtRegistration) && !state.isRunning();
+      default -> !state.isRunning();
+    };
+  }
+
+  /**
+   * Returns a container's log in Docker's multiplexed framing. With {@code follow}, the stream
+   * goes on with the lines written later, polling the node every {@link #FOLLOW_POLL}, until the
+   * container stops running or the {@code until} time passes.
+   */
+  CompletionStage<Source<ByteString, NotUsed>> logs(String account, String reference, LogQuery query) {
+    return containers
+        .find(account, reference)
+        .thenCompose(
+            state -> {
+              if (state.nodeId().isEmpty()) {
+                return CompletableFuture.completedFuture(Source.<ByteString>empty());
+              }
+              return fetchLogs(state, LogCursor.START)
+                  .thenApply(
+                      lines -> {
+                        Source<ByteString, NotUsed> history = Source.single(frames(query.select(lines), query));
+                        if (!query.follow()) {
+                          return history;
+                        }
+                        Source<ByteString, NotUsed> later =
+                            Source.unfoldAsync(LogCursor.START.after(lines), cursor -> follow(state, query, cursor));
+                        return history.concat(later).filter(bytes -> !bytes.isEmpty());
+                      });
+            });
+  }
+
+  /** The time of the last line sent of each stream; null when none was. */
+  private record LogCursor(Instant stdout, Instant stderr, boolean done) {
+    static final LogCursor START = new LogCursor(null, null, false);
+
+    LogCursor after(List<NodeAgent.LogLines.Line> lines) {
+      Instant lastStdout = stdout;
+      Instant lastStderr = stderr;
+      for (NodeAgent.LogLines.Line line : lines) {
+        if (line.stderr()) {
+          lastStderr = line.time();
+        } else {
+          lastStdout = line.time();
+        }
+      }
+      return new LogCursor(lastStdout, lastStderr, done);
+    }
+
+    LogCursor finished() {
+      return new LogCursor(stdout, stderr, true);
+    }
+  }
+
+  /**
+   * Fetches the lines written since the cursor, after checking whether the container still runs:
+   * lines fetched after it stopped are its last ones, so the stream ends with them.
+   */
+  private CompletionStage<Optional<Pair<LogCursor, ByteString>>> follow(
+      Container.State state, LogQuery query, LogCursor cursor) {
+    if (cursor.done()) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    return Patterns.after(
+            FOLLOW_POLL,
+            containers.system().classicSystem().scheduler(),
+            containers.system().executionContext(),
+            () ->
+                containers
+                    .sharding()
+                    .entityRefFor(Container.TYPE_KEY, state.containerId())
+                    .ask(Container.Get::new, containers.askTimeout()))
+        .thenCompose(
+            current ->
+                fetchLogs(state, cursor)
+                    .thenApply(
+                        lines -> {
+                          boolean ended =
+                              !current.isRunning()
+                                  || (query.until() != null && !Instant.now().isBefore(query.until()));
+                          LogCursor next = ended ? cursor.after(lines).finished() : cursor.after(lines);
+                          List<NodeAgent.LogLines.Line> wanted = lines.stream().filter(query::inTimeRange).toList();
+                          return Optional.of(Pair.create(next, frames(wanted, query)));
+                        }))
+        .exceptionally(
+            error -> {
+              // The container was removed meanwhile, or its node went away: the log ends here.
+              log.info(
+                  "log follow ended container_id={} error={}",
+                  state.containerId(),
+                  ContainerService.unwrap(error).getMessage());
+              return Optional.empty();
+            });
+  }
+
+  private CompletionStage<List<NodeAgent.LogLines.Line>> fetchLogs(Container.State state, LogCursor cursor) {
+    return this.<NodeAgent.LogLines>askAgent(
+            state.nodeId(),
+            replyTo -> new NodeAgent.Logs(state.containerId(), cursor.stdout(), cursor.stderr(), replyTo))
+        .thenApply(NodeAgent.LogLines::lines);
+  }
+
+  private static ByteString frames(List<NodeAgent.LogLines.Line> lines, LogQuery query) {
+    return ByteString.fromArray(
+        LogFrames.encode(new NodeAgent.LogLines(lines), query.stdout(), query.stderr(), query.timestamps()));
+  }
+
+  /** Creates an exec instance in a running container, as {@code docker exec} does; returns its id. */
+  CompletionStage<String> createExec(String account, String reference, ExecInstances.Config config) {
+    return containers
+        .find(account, reference)
+        .thenApply(
+            state -> {
+              if (state.status() == ContainerStatus.PAUSED) {
+                throw DockerApiException.conflict(
+                    "Container " + state.containerId() + " is paused, unpause the container before exec");
+              }
+              if (state.status() != ContainerStatus.RUNNING) {
+                throw DockerApiException.conflict("Container " + state.containerId() + " is not running");
+              }
+              ExecInstances.Instance instance = execs.create(state.containerId(), state.nodeId(), config);
+              log.info("exec created container_id={} exec_id={}", state.containerId(), instance.id);
+              return instance.id;
+            });
+  }
+
+  /** Returns an exec instance; fails with a 404 for an unknown id. */
+  ExecInstances.Instance exec(String execId) {
+    return execs.find(execId);
+  }
+
+  /**
+   * Starts an exec instance and returns the flow of its upgraded connection, framed as attach
+   * frames it. The output ends after the process exited and its exit code is recorded, so an
+   * inspect after the end of the stream returns the exit code, as {@code docker exec} expects.
+   * When {@code detach}, the output is dropped and the returned flow carries nothing.
+   */
+  CompletionStage<Flow<ByteString, ByteString, NotUsed>> startExec(String execId, boolean detach) {
+    ExecInstances.Instance instance;
+    try {
+      instance = execs.find(execId);
+    } catch (DockerApiException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    if (!instance.start()) {
+      return CompletableFuture.failedFuture(
+          DockerApiException.conflict("exec instance " + execId + " has already been started"));
+    }
+    ExecInstances.Config config = instance.config;
+    boolean withStdin = config.attachStdin() && !detach;
+    return this.<NodeAgent.Attached>askAgent(
+            instance.nodeId,
+            replyTo ->
+                new NodeAgent.Exec(
+                    instance.containerId,
+                    config.cmd(),
+                    config.env(),
+                    config.user(),
+                    config.workingDir(),
+                    withStdin,
+                    replyTo))
+        .handle(
+            (attached, error) -> {
+              if (error != null) {
+                instance.failed(execs.now());
+                throw new CompletionException(ContainerService.unwrap(error));
+              }
+              Source<ByteString, NotUsed> output =
+                  attached
+                      .output()
+                      .getSource()
+                      .map(chunk -> execFrame(instance, chunk, detach))
+                      .filter(bytes -> !bytes.isEmpty());
+              if (detach) {
+                output.runWith(Sink.ignore(), containers.system());
+                return Flow.fromSinkAndSource(Sink.<ByteString>ignore(), Source.<ByteString>empty());
+              }
+              Sink<ByteString, ?> input = attached.input() == null ? Sink.ignore() : attached.input().getSink();
+              return Flow.fromSinkAndSource(input, output);
+            });
+  }
+
+  /** Frames an exec's output chunk, or records the exit code that the last chunk carries. */
+  private ByteString execFrame(ExecInstances.Instance instance, NodeAgent.OutputChunk chunk, boolean detach) {
+    if (chunk.exitCode() != null) {
+      instance.exited(chunk.exitCode(), execs.now());
+      log.info("exec exited container_id={} exec_id={} exit_code={}", instance.containerId, instance.id, chunk.exitCode());
+      return ByteString.emptyByteString();
+    }
+    boolean wanted = chunk.stderr() ? instance.config.attachStderr() : instance.config.attachStdout();
+    return wanted && !detach ? LogFrames.frame(chunk.stderr(), chunk.bytes()) : ByteString.emptyByteString();
+  }
+
+  private <T> CompletionStage<T> askAgent(String nodeId, Function<ActorRef<StatusReply<T>>, NodeAgent.Command> command) {
+    return containers.agentQuery(nodeId, command, containers.askTimeout());
+  }
+
+}
