@@ -225,12 +225,12 @@ class AdminCliTest {
   }
 
   @Test
-  void poolLsSumsNodes() {
+  void poolLsShowsPools() {
     AdminCliRunner.Result result = cli("pool", "ls");
 
     assertEquals(0, result.code(), result.err());
     assertTrue(
-        result.out().lines().anyMatch(line -> line.matches("cli-pool +2 +2 +0/8 +256MiB/8GiB")),
+        result.out().lines().anyMatch(line -> line.matches("cli-pool +bin-pack +2 +0/8 +256MiB/8GiB +1/1")),
         result.out());
   }
 

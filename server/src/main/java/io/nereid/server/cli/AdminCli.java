@@ -13,7 +13,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * The operator commands of {@code ./nereid} ({@code node ls}, {@code cluster status}, ...): each
@@ -35,7 +34,8 @@ public final class AdminCli {
         node inspect ID
         node cordon|uncordon|drain|lost|decommission ID
         node label ID [KEY=VALUE]...        replaces the node's labels
-        pool ls                             pools with their nodes' capacity and reservations
+        pool ls                             pools with strategy, capacity, reservations and
+                                            density (nodes used / fewest nodes that would do)
         pool inspect POOL
         container ls [--name NAME] [--account ACCOUNT]
         container inspect|history|placement REF    REF: id, unique id prefix or name
@@ -273,44 +273,25 @@ public final class AdminCli {
       }
     }
 
-    /**
-     * Lists pools from the node list, summing each pool's capacity and reservations.
-     * NOTE: the admin API lists one pool at a time only, so the pools come from the nodes.
-     */
     private void pool(String command) {
       switch (command) {
         case "ls" -> {
-          Map<String, long[]> pools = new TreeMap<>();
-          for (JsonNode node : client.get("v1/nodes")) {
-            long[] sums = pools.computeIfAbsent(node.path("pool").asText(), pool -> new long[6]);
-            sums[0]++;
-            sums[1] += node.path("status").asText().equals("ready") ? 1 : 0;
-            sums[2] += Math.round(node.path("reserved").path("cpus").asDouble() * 1000);
-            sums[3] += Math.round(node.path("capacity").path("cpus").asDouble() * 1000);
-            sums[4] += node.path("reserved").path("memoryBytes").asLong();
-            sums[5] += node.path("capacity").path("memoryBytes").asLong();
-          }
-          ArrayNode list = AdminClient.JSON.createArrayNode();
-          Table table = new Table("POOL", "NODES", "READY", "CPUS", "MEMORY");
-          pools.forEach(
-              (pool, sums) -> {
-                ObjectNode entry = list.addObject();
-                entry.put("pool", pool);
-                entry.put("nodes", sums[0]);
-                entry.put("ready", sums[1]);
-                entry.put("reservedCpus", sums[2] / 1000.0);
-                String cpus = Formats.decimal(sums[2] / 1000.0) + "/" + Formats.decimal(sums[3] / 1000.0);
-                entry.put("capacityCpus", sums[3] / 1000.0);
-                entry.put("reservedMemoryBytes", sums[4]);
-                entry.put("capacityMemoryBytes", sums[5]);
-                table.add(
-                    pool,
-                    Long.toString(sums[0]),
-                    Long.toString(sums[1]),
-                    cpus,
-                    Formats.bytes(sums[4]) + "/" + Formats.bytes(sums[5]));
-              });
-          if (!printJson(list)) {
+          JsonNode pools = client.get("v1/pools");
+          if (!printJson(pools)) {
+            Table table = new Table("POOL", "STRATEGY", "NODES", "CPUS", "MEMORY", "DENSITY");
+            for (JsonNode pool : pools) {
+              table.add(
+                  pool.path("pool").asText(),
+                  pool.path("strategy").asText(),
+                  pool.path("nodeCount").asText(),
+                  Formats.cpus(pool.path("reserved")) + "/" + Formats.cpus(pool.path("capacity")),
+                  Formats.bytes(pool.path("reserved").path("memoryBytes"))
+                      + "/"
+                      + Formats.bytes(pool.path("capacity").path("memoryBytes")),
+                  pool.path("density").path("nodesUsed").asText()
+                      + "/"
+                      + pool.path("density").path("lowerBound").asText());
+            }
             table.print(out);
           }
         }
