@@ -43,14 +43,14 @@ final class ChaosRun {
   private final LoopbackCluster cluster;
   private final History history;
   private final long seed;
-  private final Workload.Settings workload;
+  private final Workload workload;
   private final List<Result> results = new ArrayList<>();
 
   ChaosRun(LoopbackCluster cluster, Path historyFile, long seed, Workload.Settings workload) {
     this.cluster = cluster;
     this.history = new History(historyFile);
     this.seed = seed;
-    this.workload = workload;
+    this.workload = new Workload(workload, cluster.dockerPorts(), history, seed);
   }
 
   History history() {
@@ -63,8 +63,7 @@ final class ChaosRun {
 
   Result run(Scenario scenario) {
     log.info("scenario starting seed={} scenario={}", seed, scenario.describe());
-    Workload clients = new Workload(workload, cluster.dockerPorts(), history);
-    List<Thread> threads = clients.start(seed + results.size(), scenario.workload());
+    List<Thread> threads = workload.start(scenario.workload());
     CassandraRing.sleep(scenario.faultAfter());
 
     long faultAt = history.now();
@@ -78,7 +77,7 @@ final class ChaosRun {
     history.note("undone " + scenario.fault(), undoneAt);
 
     Workload.join(threads, scenario.workload().plus(Duration.ofSeconds(30)));
-    clients.stop();
+    workload.stop();
     Workload.join(threads, Duration.ofSeconds(30));
 
     List<String> restarted = new ArrayList<>(cluster.heal(HEAL_TIMEOUT));
@@ -116,8 +115,16 @@ final class ChaosRun {
       case PAUSE_CONTROL -> cluster.controls().get(scenario.target()).process().pause();
       case KILL_CASSANDRA -> cluster.ring().kill(scenario.target());
       case PAUSE_CASSANDRA -> cluster.ring().pause(scenario.target());
-      case KILL_COMPUTE -> cluster.kill(cluster.compute());
-      case RESTART_CLUSTER -> cluster.restartAll();
+      case KILL_COMPUTE -> {
+        MemberProcess compute = cluster.computes().get(scenario.target());
+        cluster.kill(compute);
+        history.recordCrash(compute.nodeId(), history.now());
+      }
+      case RESTART_CLUSTER -> {
+        long crashAt = history.now();
+        cluster.computes().forEach(compute -> history.recordCrash(compute.nodeId(), crashAt));
+        cluster.restartAll();
+      }
     }
   }
 
@@ -128,7 +135,7 @@ final class ChaosRun {
       case KILL_CASSANDRA -> cluster.ring().startNode(scenario.target());
       case PAUSE_CASSANDRA -> cluster.ring().resume(scenario.target());
       case KILL_COMPUTE, RESTART_CLUSTER -> {
-        // heal() starts the compute member again; the cluster restart brought everything back.
+        // heal() starts a killed compute member again; the cluster restart brought everything back.
       }
     }
   }
@@ -151,12 +158,13 @@ final class ChaosRun {
   }
 
   private Set<String> containerIds() {
-    return new LinkedHashSet<>(Invariants.expectedStates(history).keySet());
+    return new LinkedHashSet<>(Invariants.containerIds(history));
   }
 
   /**
    * Returns the time from the fault until the cluster served again: the sending time of the first
-   * acknowledged request sent after the last request that went unanswered, minus the fault time.
+   * request that got a definite answer (acknowledged, or rejected by Nereid such as for lack of
+   * capacity) among those sent after the last request that went unanswered, minus the fault time.
    * Requests to a faulted control member are left out, since its clients move to another member.
    * Returns 0 when no request went unanswered after the fault.
    */
@@ -178,7 +186,8 @@ final class ChaosRun {
       return 0;
     }
     for (Operation operation : counted) {
-      if (operation.ok() && operation.startMs() > lastUnanswered) {
+      boolean definite = operation.status() != 0 && operation.outcome() != Operation.Outcome.UNKNOWN;
+      if (definite && operation.startMs() > lastUnanswered) {
         return operation.startMs() - faultAt;
       }
     }

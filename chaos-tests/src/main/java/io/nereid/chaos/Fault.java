@@ -13,7 +13,10 @@ enum Fault {
   PAUSE_CONTROL,
   /** SIGSTOP to one Cassandra node for the hold time, then SIGCONT. */
   PAUSE_CASSANDRA,
-  /** SIGKILL to the compute member with its simulated nodes; it is started again at once. */
+  /**
+   * SIGKILL to one compute member; healing starts it again, after its node may have been marked
+   * lost.
+   */
   KILL_COMPUTE,
   /** SIGKILL to every member and SIGTERM to every Cassandra node, then all started again. */
   RESTART_CLUSTER

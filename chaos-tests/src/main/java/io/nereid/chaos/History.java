@@ -23,6 +23,7 @@ final class History implements AutoCloseable {
 
   private final long startNanos;
   private final List<Operation> operations = new ArrayList<>();
+  private final List<Crash> crashes = new ArrayList<>();
   private final AtomicLong nextIndex = new AtomicLong();
   private final BufferedWriter writer;
 
@@ -36,15 +37,27 @@ final class History implements AutoCloseable {
     }
   }
 
-  /** Creates a history of {@code operations} only, for the checkers' tests; it writes no file. */
-  private History(List<Operation> operations) {
+  /**
+   * A compute node whose member was killed at {@code atMs}: the processes of its containers are
+   * gone, so a container that ran there may have exited.
+   */
+  record Crash(String nodeId, long atMs) {}
+
+  private History(List<Operation> operations, List<Crash> crashes) {
     this.startNanos = System.nanoTime();
     this.operations.addAll(operations);
+    this.crashes.addAll(crashes);
     this.writer = null;
   }
 
+  /** Creates a history of {@code operations} only, for the checkers' tests; it writes no file. */
   static History of(List<Operation> operations) {
-    return new History(operations);
+    return new History(operations, List.of());
+  }
+
+  /** Creates a history with crashes, for the checkers' tests; it writes no file. */
+  static History of(List<Operation> operations, List<Crash> crashes) {
+    return new History(operations, crashes);
   }
 
   /** Returns milliseconds since the run began. */
@@ -81,6 +94,15 @@ final class History implements AutoCloseable {
         throw new UncheckedIOException("cannot append to the history", e);
       }
     }
+  }
+
+  synchronized void recordCrash(String nodeId, long atMs) {
+    crashes.add(new Crash(nodeId, atMs));
+    note("crash of node " + nodeId, atMs);
+  }
+
+  synchronized List<Crash> crashes() {
+    return List.copyOf(crashes);
   }
 
   /** Returns the operations ordered by the time they were sent. */

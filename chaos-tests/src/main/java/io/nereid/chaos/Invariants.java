@@ -41,14 +41,28 @@ final class Invariants {
     return violations;
   }
 
+  /** Returns the containers of the history whose create was acknowledged or whose id is known. */
+  static Set<String> containerIds(History history) {
+    return expectedStates(history, Map.of()).keySet();
+  }
+
   /**
    * Returns the states each container of the history may be in now. An acknowledged request
    * fixes the state; a request without an answer adds its outcome to the possible states, since
-   * it may have taken effect; a rejected or refused one changes nothing.
+   * it may have taken effect; a rejected or refused one changes nothing. A crash of a compute node
+   * adds "exited" to a container on that node (as {@code observed} places it) that may have been
+   * running, because its process died with the node.
    */
-  static Map<String, Set<String>> expectedStates(History history) {
+  static Map<String, Set<String>> expectedStates(
+      History history, Map<String, ClusterState.Container> observed) {
     Map<String, Set<String>> expected = new LinkedHashMap<>();
+    List<History.Crash> crashes = new ArrayList<>(history.crashes());
+    crashes.sort(java.util.Comparator.comparingLong(History.Crash::atMs));
+    int nextCrash = 0;
     for (Operation operation : history.operations()) {
+      while (nextCrash < crashes.size() && crashes.get(nextCrash).atMs() <= operation.startMs()) {
+        applyCrash(crashes.get(nextCrash++), expected, observed);
+      }
       String result = resultOf(operation.type());
       if (result == null || operation.containerId().isEmpty()) {
         continue;
@@ -59,7 +73,23 @@ final class Invariants {
         expected.get(operation.containerId()).add(result);
       }
     }
+    while (nextCrash < crashes.size()) {
+      applyCrash(crashes.get(nextCrash++), expected, observed);
+    }
     return expected;
+  }
+
+  private static void applyCrash(
+      History.Crash crash,
+      Map<String, Set<String>> expected,
+      Map<String, ClusterState.Container> observed) {
+    expected.forEach(
+        (id, allowed) -> {
+          ClusterState.Container container = observed.get(id);
+          if (container != null && container.node().equals(crash.nodeId()) && allowed.contains("running")) {
+            allowed.add("exited");
+          }
+        });
   }
 
   /**
@@ -69,7 +99,7 @@ final class Invariants {
    */
   static List<Violation> containers(History history, Map<String, ClusterState.Container> observed) {
     List<Violation> violations = new ArrayList<>();
-    expectedStates(history)
+    expectedStates(history, observed)
         .forEach(
             (id, allowed) -> {
               ClusterState.Container container = observed.get(id);

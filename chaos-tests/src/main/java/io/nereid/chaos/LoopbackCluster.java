@@ -2,22 +2,28 @@ package io.nereid.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nereid.image.ImageLoader;
+import io.nereid.image.ImageStore;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The cluster under test, all on this machine's loopback addresses: a Cassandra ring with
- * replication factor 3 and quorum reads and writes, three control members and one compute member
- * with simulated nodes, each its own JVM. The harness tracks every process it started by pid and
+ * replication factor 3 and quorum reads and writes, three control members and three compute
+ * members whose node agents run the simulated runtime, each its own JVM. The harness tracks every process it started by pid and
  * stops them in {@link #close()}, which a shutdown hook also runs when the test JVM exits early.
  */
 final class LoopbackCluster implements AutoCloseable {
@@ -26,25 +32,26 @@ final class LoopbackCluster implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration MEMBER_START_TIMEOUT = Duration.ofMinutes(3);
   private static final Duration MEMBER_STOP_TIMEOUT = Duration.ofSeconds(20);
+  /** Line that {@code nereid run} prints once the member has started. */
+  private static final String UP_LINE = "nereid is up";
 
   /**
-   * Shape of the cluster.
+   * Shape of the cluster. Each compute member's node has this machine's CPUs and memory as its
+   * capacity, as a compute member reads them from the operating system.
    *
    * @param stableAfter the Split Brain Resolver's decision delay, which bounds failover time
-   * @param nodeMemoryBytes memory of each simulated compute node, small so that placements fill
-   *     nodes and reservations are really checked
+   * @param heartbeatTimeout how long a compute node may stay silent before it is marked lost
    */
   record Options(
       int cassandraNodes,
       int controlMembers,
-      int computeNodes,
-      long nodeCpuMillis,
-      long nodeMemoryBytes,
+      int computeMembers,
       Duration stableAfter,
+      Duration heartbeatTimeout,
       String cassandraHeap) {
 
     static Options standard() {
-      return new Options(3, 3, 4, 4000, 2L << 30, Duration.ofSeconds(4), "384m");
+      return new Options(3, 3, 3, Duration.ofSeconds(4), Duration.ofSeconds(5), "384m");
     }
   }
 
@@ -52,9 +59,9 @@ final class LoopbackCluster implements AutoCloseable {
   private final Path root;
   private final LoopbackHttp http = new LoopbackHttp();
   private final List<MemberProcess> controls = new ArrayList<>();
+  private final List<MemberProcess> computes = new ArrayList<>();
   private final Thread shutdownHook = new Thread(this::close, "chaos-cluster-shutdown");
   private CassandraRing ring;
-  private MemberProcess compute;
   private byte[] imageArchive;
   private boolean closed;
 
@@ -77,7 +84,7 @@ final class LoopbackCluster implements AutoCloseable {
       SchemaSetup.install(cluster.ring.contactPoints());
       cluster.configureMembers();
       cluster.startMembers();
-      cluster.loadImage();
+      cluster.loadImageIntoControls();
       return cluster;
     } catch (IOException e) {
       cluster.close();
@@ -103,23 +110,25 @@ final class LoopbackCluster implements AutoCloseable {
               seeds,
               ring.contactPoints(),
               options.stableAfter(),
+              options.heartbeatTimeout(),
               root,
-              List.of()));
+              ""));
     }
-    compute =
-        MemberProcess.configure(
-            "compute-1",
-            MemberProcess.Role.COMPUTE,
-            new MemberProcess.Ports(freePort(), 0, 0),
-            seeds,
-            ring.contactPoints(),
-            options.stableAfter(),
-            root,
-            List.of(
-                "sim-node-",
-                Integer.toString(options.computeNodes()),
-                Long.toString(options.nodeCpuMillis()),
-                Long.toString(options.nodeMemoryBytes())));
+    for (int i = 0; i < options.computeMembers(); i++) {
+      MemberProcess compute =
+          MemberProcess.configure(
+              "compute-" + (i + 1),
+              MemberProcess.Role.COMPUTE,
+              new MemberProcess.Ports(freePort(), 0, 0),
+              seeds,
+              ring.contactPoints(),
+              options.stableAfter(),
+              options.heartbeatTimeout(),
+              root,
+              "sim-node-" + (i + 1));
+      loadImage(compute);
+      computes.add(compute);
+    }
   }
 
   private void startMembers() {
@@ -129,27 +138,62 @@ final class LoopbackCluster implements AutoCloseable {
     for (MemberProcess member : controls) {
       awaitHealthy(member, MEMBER_START_TIMEOUT);
     }
-    startCompute();
+    startComputes(computes);
   }
 
-  private void startCompute() {
-    long readyBefore = readyLines(compute);
-    compute.start();
+  /**
+   * Starts compute members together and waits until each printed that it is up and its node is
+   * ready, registered again by the new agent if it had been marked lost.
+   */
+  private void startComputes(List<MemberProcess> members) {
+    Map<MemberProcess, Long> upBefore = new HashMap<>();
+    for (MemberProcess member : members) {
+      upBefore.put(member, upLines(member));
+      member.start();
+    }
     long deadline = System.nanoTime() + MEMBER_START_TIMEOUT.toNanos();
-    while (readyLines(compute) <= readyBefore) {
-      if (!compute.isAlive()) {
-        throw new IllegalStateException(
-            "compute member exited during start; see " + compute.consoleLog());
+    for (MemberProcess member : members) {
+      while (upLines(member) <= upBefore.get(member) || !nodeReady(member.nodeId())) {
+        if (!member.isAlive()) {
+          throw new IllegalStateException(
+              member.name() + " exited during start; see " + member.consoleLog());
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              member.name() + " not ready within " + MEMBER_START_TIMEOUT + "; see " + member.consoleLog());
+        }
+        CassandraRing.sleep(Duration.ofMillis(250));
       }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(
-            "compute member not ready within " + MEMBER_START_TIMEOUT + "; see " + compute.consoleLog());
-      }
-      CassandraRing.sleep(Duration.ofMillis(250));
     }
   }
 
-  private void loadImage() {
+  /** Returns whether the admin API of a control member reports the node as ready. */
+  private boolean nodeReady(String nodeId) {
+    for (MemberProcess control : controls) {
+      LoopbackHttp.Reply reply =
+          http.send("GET", control.ports().admin(), "/v1/nodes/" + nodeId, null, Duration.ofSeconds(5));
+      if (reply.status() == 200) {
+        return "ready".equals(parse(reply.body()).path("status").asText());
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Loads the image into a compute member's own image store before it starts, as an operator
+   * would run docker load on that machine: the node agent looks for images there.
+   */
+  private void loadImage(MemberProcess compute) {
+    try {
+      ImageStore store = ImageStore.open(compute.dataDir().resolve("images"));
+      new ImageLoader(store, Runnable::run, Clock.systemUTC())
+          .load(new ByteArrayInputStream(imageArchive), Workload.IMAGE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot load the image into " + compute.name(), e);
+    }
+  }
+
+  private void loadImageIntoControls() {
     for (MemberProcess member : controls) {
       LoopbackHttp.Reply reply =
           http.send("POST", member.ports().docker(), "/images/load?quiet=1", imageArchive, Duration.ofSeconds(60));
@@ -164,8 +208,8 @@ final class LoopbackCluster implements AutoCloseable {
     return List.copyOf(controls);
   }
 
-  MemberProcess compute() {
-    return compute;
+  List<MemberProcess> computes() {
+    return List.copyOf(computes);
   }
 
   CassandraRing ring() {
@@ -182,10 +226,6 @@ final class LoopbackCluster implements AutoCloseable {
 
   List<Integer> adminPorts() {
     return controls.stream().map(member -> member.ports().admin()).toList();
-  }
-
-  String computeNodeId(int index) {
-    return "sim-node-" + (index + 1);
   }
 
   /** Sends SIGKILL to a member's JVM. */
@@ -231,17 +271,17 @@ final class LoopbackCluster implements AutoCloseable {
         awaitHealthy(member, MEMBER_START_TIMEOUT);
       }
     }
-    if (!compute.isAlive()) {
-      startCompute();
-      restarted.add(compute.name());
-    }
+    List<MemberProcess> deadComputes = computes.stream().filter(member -> !member.isAlive()).toList();
+    startComputes(deadComputes);
+    deadComputes.forEach(member -> restarted.add(member.name()));
     return restarted;
   }
 
   /**
-   * Restarts everything: SIGKILL to every member, SIGTERM to every Cassandra node (so Cassandra
-   * syncs its commit log; SIGKILL to all replicas at once may lose the last period of periodic
-   * commit log sync, which Cassandra's durability does not cover), then starts it all again.
+   * Restarts everything: SIGKILL to every member, SIGTERM to every Cassandra node, then starts it
+   * all again. Cassandra gets SIGTERM so that it syncs its commit log: SIGKILL to all replicas at
+   * once may lose the writes of the last periodic commit log sync, which Cassandra's durability
+   * does not cover.
    */
   void restartAll() {
     for (MemberProcess member : all()) {
@@ -268,9 +308,7 @@ final class LoopbackCluster implements AutoCloseable {
 
   private List<MemberProcess> all() {
     List<MemberProcess> all = new ArrayList<>(controls);
-    if (compute != null) {
-      all.add(compute);
-    }
+    all.addAll(computes);
     return all;
   }
 
@@ -301,13 +339,14 @@ final class LoopbackCluster implements AutoCloseable {
     return false;
   }
 
-  private static long readyLines(MemberProcess member) {
+  /** Counts the lines in which a member reported that it is up; each start appends one. */
+  private static long upLines(MemberProcess member) {
     Path log = member.consoleLog();
     if (!Files.exists(log)) {
       return 0;
     }
     try (var lines = Files.lines(log)) {
-      return lines.filter(line -> line.contains(ComputeMember.READY)).count();
+      return lines.filter(line -> line.equals(UP_LINE)).count();
     } catch (IOException | UncheckedIOException e) {
       return 0;
     }

@@ -6,16 +6,17 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * One Nereid member JVM of the chaos cluster, started with {@code java -cp} this JVM's classpath
- * and a generated configuration file. A control member runs {@code io.nereid.server.Main run};
- * the compute member runs {@link ComputeMember}. The member keeps its ports and data directory
- * across restarts, as a member on a real machine would.
+ * One Nereid member JVM of the chaos cluster: {@code io.nereid.server.Main run} started with
+ * {@code java -cp} this JVM's classpath and a generated configuration file. A compute member runs
+ * the node agent of one node with the simulated runtime. The member keeps its ports and data
+ * directory across restarts, as a member on a real machine would.
  */
 final class MemberProcess {
 
@@ -32,22 +33,23 @@ final class MemberProcess {
   private final Ports ports;
   private final Path dataDir;
   private final Path configFile;
-  private final List<String> arguments;
+  private final String nodeId;
   private volatile ChildProcess process;
 
   private MemberProcess(
-      String name, Role role, Ports ports, Path dataDir, Path configFile, List<String> arguments) {
+      String name, Role role, Ports ports, Path dataDir, Path configFile, String nodeId) {
     this.name = name;
     this.role = role;
     this.ports = ports;
     this.dataDir = dataDir;
     this.configFile = configFile;
-    this.arguments = arguments;
+    this.nodeId = nodeId;
   }
 
   /**
-   * Writes the configuration of a member. {@code computeArguments} are the node prefix, node count,
-   * CPU millis and memory bytes of a compute member, and empty for a control member.
+   * Writes the configuration of a member. {@code nodeId} names the node of a compute member and
+   * is empty for a control member; a compute member's node sends a heartbeat every second and is
+   * marked lost after {@code heartbeatTimeout} of silence.
    */
   static MemberProcess configure(
       String name,
@@ -56,8 +58,9 @@ final class MemberProcess {
       List<Integer> seedPorts,
       List<InetSocketAddress> contactPoints,
       Duration stableAfter,
+      Duration heartbeatTimeout,
       Path root,
-      List<String> computeArguments) {
+      String nodeId) {
     Path dataDir = root.resolve(name);
     Path configFile = root.resolve(name + ".conf");
     String seeds =
@@ -81,6 +84,12 @@ final class MemberProcess {
             "  admin { host = \"127.0.0.1\", port = " + ports.admin() + " }",
             "  docker { host = \"127.0.0.1\", port = " + ports.docker() + " }",
             "  ask-timeout = 5s",
+            "  compute {",
+            "    node-id = \"" + nodeId + "\"",
+            "    runtime = simulated",
+            "    heartbeat-interval = 1s",
+            "    heartbeat-timeout = " + heartbeatTimeout.toMillis() + "ms",
+            "  }",
             "  cassandra {",
             "    mode = external",
             "    contact-points = [" + cassandra + "]",
@@ -96,14 +105,7 @@ final class MemberProcess {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + configFile, e);
     }
-    List<String> arguments = new ArrayList<>();
-    if (role == Role.CONTROL) {
-      arguments.addAll(List.of("io.nereid.server.Main", "run", "--config", configFile.toString()));
-    } else {
-      arguments.addAll(List.of(ComputeMember.class.getName(), configFile.toString()));
-      arguments.addAll(computeArguments);
-    }
-    return new MemberProcess(name, role, ports, dataDir, configFile, List.copyOf(arguments));
+    return new MemberProcess(name, role, ports, dataDir, configFile, nodeId);
   }
 
   /** Starts the JVM; a running one is left alone. */
@@ -118,9 +120,17 @@ final class MemberProcess {
     command.add("-XX:TieredStopAtLevel=1");
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
-    command.addAll(arguments);
+    command.addAll(List.of("io.nereid.server.Main", "run", "--config", configFile.toString()));
     try {
       process = ChildProcess.start(name, command, dataDir.resolve("console.log"));
+      // Members have no watchdog like Cassandra's: if the test JVM itself gets SIGKILL, this file
+      // lists the pids to stop by hand.
+      Files.writeString(
+          dataDir.getParent().resolve("pids.txt"),
+          name + " " + process.pid() + System.lineSeparator(),
+          StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start member " + name, e);
     }
@@ -136,6 +146,15 @@ final class MemberProcess {
 
   Ports ports() {
     return ports;
+  }
+
+  /** Returns the node id of a compute member, empty for a control member. */
+  String nodeId() {
+    return nodeId;
+  }
+
+  Path dataDir() {
+    return dataDir;
   }
 
   Path consoleLog() {

@@ -7,7 +7,8 @@ import java.util.Random;
 
 /**
  * One fault under load: the workload runs for {@code workload}; {@code faultAfter} into it the
- * fault hits process {@code target} (an index among the control members or Cassandra nodes) and
+ * fault hits process {@code target} (an index among the control members, compute members or
+ * Cassandra nodes) and
  * holds for {@code hold} before the harness undoes it.
  */
 record Scenario(Fault fault, int target, Duration faultAfter, Duration hold, Duration workload) {
@@ -30,7 +31,8 @@ record Scenario(Fault fault, int target, Duration faultAfter, Duration hold, Dur
   }
 
   /** Returns a randomized schedule of {@code rounds} scenarios, the same for the same seed. */
-  static List<Scenario> randomized(long seed, int rounds, int controls, int cassandraNodes, Duration stableAfter) {
+  static List<Scenario> randomized(
+      long seed, int rounds, int controls, int computes, int cassandraNodes, Duration stableAfter) {
     Random random = new Random(seed);
     Fault[] faults = Fault.values();
     List<Scenario> schedule = new ArrayList<>();
@@ -40,7 +42,8 @@ record Scenario(Fault fault, int target, Duration faultAfter, Duration hold, Dur
           switch (fault) {
             case KILL_CONTROL, PAUSE_CONTROL -> random.nextInt(controls);
             case KILL_CASSANDRA, PAUSE_CASSANDRA -> random.nextInt(cassandraNodes);
-            case KILL_COMPUTE, RESTART_CLUSTER -> 0;
+            case KILL_COMPUTE -> random.nextInt(computes);
+            case RESTART_CLUSTER -> 0;
           };
       Duration faultAfter = Duration.ofSeconds(3 + random.nextInt(8));
       Duration hold =

@@ -34,8 +34,8 @@ final class StateCollector {
   List<ClusterState.Node> nodes() {
     List<ClusterState.Node> nodes = new ArrayList<>();
     int admin = cluster.adminPorts().get(0);
-    for (int i = 0; i < cluster.options().computeNodes(); i++) {
-      String id = cluster.computeNodeId(i);
+    for (MemberProcess compute : cluster.computes()) {
+      String id = compute.nodeId();
       LoopbackHttp.Reply reply = http.get(admin, "/v1/nodes/" + id);
       if (reply.status() != 200) {
         throw new IllegalStateException("cannot read node " + id + ": " + reply.status() + " " + reply.body());
@@ -101,12 +101,12 @@ final class StateCollector {
 
   /**
    * Asks each control member for its health: up, Cassandra reachable, and every member of the
-   * cluster (the control members and the compute member) known to it.
+   * cluster known to it. A compute member counts as up when it runs and its node is ready.
    */
   List<ClusterState.Member> members() {
     List<ClusterState.Member> members = new ArrayList<>();
     List<JsonNode> reports = cluster.health();
-    int expectedMembers = cluster.controls().size() + 1;
+    int expectedMembers = cluster.controls().size() + cluster.computes().size();
     for (int i = 0; i < reports.size(); i++) {
       MemberProcess member = cluster.controls().get(i);
       JsonNode report = reports.get(i);
@@ -118,9 +118,19 @@ final class StateCollector {
           new ClusterState.Member(
               member.name(), member.isAlive(), healthy, report == null ? "no answer" : report.toString()));
     }
-    MemberProcess compute = cluster.compute();
-    members.add(
-        new ClusterState.Member(compute.name(), compute.isAlive(), compute.isAlive(), "pid " + compute.pid()));
+    Map<String, String> nodeStatus = new LinkedHashMap<>();
+    for (ClusterState.Node node : nodes()) {
+      nodeStatus.put(node.id(), node.status());
+    }
+    for (MemberProcess compute : cluster.computes()) {
+      String status = nodeStatus.get(compute.nodeId());
+      members.add(
+          new ClusterState.Member(
+              compute.name(),
+              compute.isAlive(),
+              "ready".equals(status),
+              "node " + compute.nodeId() + " is " + status));
+    }
     return members;
   }
 

@@ -24,13 +24,16 @@ final class Workload {
   static final String IMAGE = "chaos:latest";
   private static final long MIB = 1L << 20;
   private static final long[] MEMORY_CHOICES = {64 * MIB, 128 * MIB, 256 * MIB};
+  /** CPU request of each container: a tenth of a core, so that a 2-core node fits 20. */
+  private static final long NANO_CPUS = 100_000_000L;
   /**
-   * Containers one client keeps at most. Four clients at up to 256 MiB each keep at most 6 GiB,
-   * less than the 8 GiB of the compute nodes of {@link LoopbackCluster.Options#standard()}, so
-   * bin-packing fills nodes while most creates still find room.
+   * Containers one client keeps at most. Four clients keep at most 24 containers of 0.1 CPU and at
+   * most 256 MiB, so bin-packing fills a 2-core node while most creates still find room.
    */
   private static final int MAX_CONTAINERS_PER_CLIENT = 6;
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
+  /** Attempts of each unanswered remove after the workload's deadline. */
+  private static final int REMOVE_RETRIES = 3;
 
   /**
    * @param pauseMillis pause between two requests of one client, so {@code clients * 1000 /
@@ -43,23 +46,29 @@ final class Workload {
   private final History history;
   private final LoopbackHttp http = new LoopbackHttp();
   private final AtomicBoolean stopped = new AtomicBoolean();
+  private final List<Client> clients = new ArrayList<>();
 
-  Workload(Settings settings, List<Integer> dockerPorts, History history) {
+  /**
+   * Creates the clients, each with its own random stream derived from {@code seed}. They keep
+   * the containers they created from one {@link #start} to the next, so the number of live
+   * containers stays bounded over a whole run.
+   */
+  Workload(Settings settings, List<Integer> dockerPorts, History history, long seed) {
     this.settings = settings;
     this.dockerPorts = List.copyOf(dockerPorts);
     this.history = history;
+    for (int client = 0; client < settings.clients(); client++) {
+      clients.add(new Client(client, new Random(seed * 31 + client)));
+    }
   }
 
-  /**
-   * Starts the clients for {@code duration}, each with its own random stream derived from
-   * {@code seed}.
-   */
-  List<Thread> start(long seed, Duration duration) {
+  /** Starts the clients for {@code duration} or until {@link #stop()}. */
+  List<Thread> start(Duration duration) {
+    stopped.set(false);
     List<Thread> threads = new ArrayList<>();
     long deadline = System.nanoTime() + duration.toNanos();
-    for (int client = 0; client < settings.clients(); client++) {
-      Client each = new Client(client, new Random(seed * 31 + client), deadline);
-      Thread thread = new Thread(each::run, "chaos-client-" + client);
+    for (Client client : clients) {
+      Thread thread = new Thread(() -> client.run(deadline), "chaos-client-" + client.id);
       thread.setDaemon(true);
       thread.start();
       threads.add(thread);
@@ -87,29 +96,42 @@ final class Workload {
   private final class Client {
     private final int id;
     private final Random random;
-    private final long deadline;
     private final List<String> running = new ArrayList<>();
     private final List<String> stopped = new ArrayList<>();
+    private final List<String> unansweredRemoves = new ArrayList<>();
     private int member;
 
-    Client(int id, Random random, long deadline) {
+    Client(int id, Random random) {
       this.id = id;
       this.random = random;
-      this.deadline = deadline;
       this.member = random.nextInt(dockerPorts.size());
     }
 
-    void run() {
+    /**
+     * Sends requests until the deadline, then repeats the removes that got no answer a few times,
+     * as a user repeats {@code docker rm -f} after an error.
+     */
+    void run(long deadline) {
       for (int count = 0; count < settings.maxOperations(); count++) {
         if (Workload.this.stopped.get() || System.nanoTime() > deadline) {
-          return;
+          break;
         }
         step();
         CassandraRing.sleep(Duration.ofMillis(settings.pauseMillis()));
       }
+      for (int attempt = 0; attempt < REMOVE_RETRIES && !unansweredRemoves.isEmpty(); attempt++) {
+        for (String id : List.copyOf(unansweredRemoves)) {
+          remove(id);
+          CassandraRing.sleep(Duration.ofMillis(settings.pauseMillis()));
+        }
+      }
     }
 
     private void step() {
+      if (!unansweredRemoves.isEmpty()) {
+        remove(unansweredRemoves.get(0));
+        return;
+      }
       int known = running.size() + stopped.size();
       int roll = random.nextInt(100);
       if (known < 3 || (roll < 25 && known < MAX_CONTAINERS_PER_CLIENT)) {
@@ -125,11 +147,7 @@ final class Workload {
           move(id, running, stopped);
         }
       } else if (roll < 65 || known >= MAX_CONTAINERS_PER_CLIENT) {
-        String id = random.nextBoolean() && !running.isEmpty() ? pick(running) : pick(stopped.isEmpty() ? running : stopped);
-        if (send(Type.REMOVE, id, "DELETE", "/containers/" + id + "?force=1", null).ok()) {
-          running.remove(id);
-          stopped.remove(id);
-        }
+        remove(random.nextBoolean() && !running.isEmpty() ? pick(running) : pick(stopped.isEmpty() ? running : stopped));
       } else if (roll < 75) {
         send(Type.LIST, "", "GET", "/containers/json?all=1", null);
       } else {
@@ -138,11 +156,23 @@ final class Workload {
       }
     }
 
+    /** Removes a container; one without an answer is kept for another attempt. */
+    private void remove(String id) {
+      LoopbackHttp.Reply reply = send(Type.REMOVE, id, "DELETE", "/containers/" + id + "?force=1", null);
+      if (reply.ok() || isGone(reply)) {
+        running.remove(id);
+        stopped.remove(id);
+        unansweredRemoves.remove(id);
+      } else if (outcome(reply) == Outcome.UNKNOWN && !unansweredRemoves.contains(id)) {
+        unansweredRemoves.add(id);
+      }
+    }
+
     private void create() {
       long memory = MEMORY_CHOICES[random.nextInt(MEMORY_CHOICES.length)];
       String body =
           "{\"Image\":\"" + IMAGE + "\",\"Cmd\":[\"serve\"],\"Labels\":{\"chaos.client\":\"" + id
-              + "\"},\"HostConfig\":{\"Memory\":" + memory + ",\"NanoCpus\":250000000}}";
+              + "\"},\"HostConfig\":{\"Memory\":" + memory + ",\"NanoCpus\":" + NANO_CPUS + "}}";
       LoopbackHttp.Reply reply =
           send(Type.CREATE, null, "POST", "/containers/create", body.getBytes(StandardCharsets.UTF_8));
       if (reply.status() == 201) {
@@ -168,6 +198,13 @@ final class Workload {
       long end = history.now();
       if (reply.failure() == LoopbackHttp.Failure.REFUSED) {
         member = (member + 1) % dockerPorts.size();
+      }
+      if (containerId != null && isGone(reply)) {
+        // An earlier remove without an answer took effect after all; the checkers judge whether
+        // that was allowed, so the client only stops using the container.
+        running.remove(containerId);
+        stopped.remove(containerId);
+        unansweredRemoves.remove(containerId);
       }
       String id = containerId;
       if (type == Type.CREATE) {
@@ -209,6 +246,13 @@ final class Workload {
       case BROKEN -> "broken-connection";
       case NONE -> reply.ok() ? "ok" : isNoCapacity(reply) ? "no-capacity" : "http-" + reply.status();
     };
+  }
+
+  /** Returns whether the reply reports that the container does not exist or has been removed. */
+  static boolean isGone(LoopbackHttp.Reply reply) {
+    return reply.status() == 404
+        || (reply.status() == 409
+            && LoopbackCluster.parse(reply.body()).path("message").asText().endsWith("has been removed"));
   }
 
   /**

@@ -39,7 +39,13 @@ class ChaosSuiteTest {
     LoopbackCluster.Options options = LoopbackCluster.Options.standard();
     List<Scenario> schedule =
         profile.equals("long")
-            ? Scenario.randomized(seed, rounds, options.controlMembers(), options.cassandraNodes(), options.stableAfter())
+            ? Scenario.randomized(
+                seed,
+                rounds,
+                options.controlMembers(),
+                options.computeMembers(),
+                options.cassandraNodes(),
+                options.stableAfter())
             : Scenario.shortProfile(options.stableAfter());
     long start = System.nanoTime();
     List<Violation> violations = new ArrayList<>();

@@ -107,7 +107,36 @@ class InvariantsTest {
     record(Type.START, "a", Outcome.OK);
     record(Type.STOP, "a", Outcome.UNKNOWN);
 
-    assertEquals(Set.of("running", "exited"), Invariants.expectedStates(history()).get("a"));
+    assertEquals(Set.of("running", "exited"), Invariants.expectedStates(history(), Map.of()).get("a"));
+  }
+
+  @Test
+  void crashOfNodeLetsItsContainersExit() {
+    record(Type.CREATE, "a", Outcome.OK);
+    record(Type.START, "a", Outcome.OK);
+    record(Type.CREATE, "b", Outcome.OK);
+    record(Type.START, "b", Outcome.OK);
+    History crashed = History.of(operations, List.of(new History.Crash("n1", 100)));
+
+    List<Violation> violations =
+        Invariants.containers(
+            crashed, observed(container("a", "exited", "n1"), container("b", "exited", "n2")));
+
+    assertEquals(List.of(Invariants.NOT_CONVERGED), invariants(violations));
+    assertEquals("b", violations.get(0).subject());
+  }
+
+  @Test
+  void crashBeforeStartDoesNotExcuseExit() {
+    // The create is sent at 0 ms, the crash comes at 5 ms, the start at 10 ms.
+    record(Type.CREATE, "a", Outcome.OK);
+    record(Type.START, "a", Outcome.OK);
+    History crashed = History.of(operations, List.of(new History.Crash("n1", 5)));
+
+    List<Violation> violations =
+        Invariants.containers(crashed, observed(container("a", "exited", "n1")));
+
+    assertEquals(List.of(Invariants.NOT_CONVERGED), invariants(violations));
   }
 
   @Test

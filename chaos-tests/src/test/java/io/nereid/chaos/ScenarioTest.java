@@ -15,20 +15,20 @@ class ScenarioTest {
   @Test
   void sameSeedGivesSameSchedule() {
     assertEquals(
-        Scenario.randomized(42, 10, 3, 3, STABLE_AFTER),
-        Scenario.randomized(42, 10, 3, 3, STABLE_AFTER));
+        Scenario.randomized(42, 10, 3, 3, 3, STABLE_AFTER),
+        Scenario.randomized(42, 10, 3, 3, 3, STABLE_AFTER));
   }
 
   @Test
   void otherSeedGivesOtherSchedule() {
     assertNotEquals(
-        Scenario.randomized(42, 10, 3, 3, STABLE_AFTER),
-        Scenario.randomized(43, 10, 3, 3, STABLE_AFTER));
+        Scenario.randomized(42, 10, 3, 3, 3, STABLE_AFTER),
+        Scenario.randomized(43, 10, 3, 3, 3, STABLE_AFTER));
   }
 
   @Test
   void randomizedScheduleStaysWithinCluster() {
-    List<Scenario> schedule = Scenario.randomized(7, 200, 3, 3, STABLE_AFTER);
+    List<Scenario> schedule = Scenario.randomized(7, 200, 3, 3, 3, STABLE_AFTER);
 
     for (Scenario scenario : schedule) {
       assertTrue(scenario.target() >= 0, scenario.describe());
@@ -40,7 +40,7 @@ class ScenarioTest {
   @Test
   void pausesOutlastSplitBrainResolver() {
     List<Scenario> pauses =
-        Scenario.randomized(7, 200, 3, 3, STABLE_AFTER).stream()
+        Scenario.randomized(7, 200, 3, 3, 3, STABLE_AFTER).stream()
             .filter(scenario -> scenario.fault() == Fault.PAUSE_CONTROL)
             .toList();
 

@@ -9,7 +9,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.stream.javadsl.Source;
@@ -22,7 +24,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * The container endpoints that change or read a created container beyond its life cycle:
- * pause, unpause, rename, top and stats.
+ * pause, unpause, rename, update, top and stats.
  */
 final class ContainerControlRoutes extends DockerDirectives {
 
@@ -49,6 +51,7 @@ final class ContainerControlRoutes extends DockerDirectives {
                     PathMatchers.segment().slash("unpause"),
                     reference -> post(() -> answer(noContent(containers.unpause(account, reference))))),
                 path(PathMatchers.segment().slash("top"), reference -> get(() -> top(reference))),
+                path(PathMatchers.segment().slash("update"), reference -> post(() -> update(reference))),
                 path(PathMatchers.segment().slash("stats"), reference -> get(() -> stats(reference))),
                 path(
                     PathMatchers.segment().slash("rename"),
@@ -61,6 +64,26 @@ final class ContainerControlRoutes extends DockerDirectives {
                                         answer(
                                             noContent(
                                                 containers.rename(account, reference, name.orElse("")))))))));
+  }
+
+  private Route update(String reference) {
+    return entity(
+        Unmarshaller.entityToString(),
+        body -> {
+          CompletionStage<HttpResponse> updated;
+          try {
+            UpdateRequest request = UpdateRequest.parse(JSON.readTree(body.isBlank() ? "{}" : body));
+            updated =
+                containers
+                    .update(account, reference, request)
+                    .thenApply(done -> DockerRoutes.json(StatusCodes.OK, Map.of("Warnings", List.of())));
+          } catch (JsonProcessingException e) {
+            updated = CompletableFuture.failedFuture(DockerApiException.badRequest("invalid JSON: " + e.getOriginalMessage()));
+          } catch (DockerApiException e) {
+            updated = CompletableFuture.failedFuture(e);
+          }
+          return answer(updated);
+        });
   }
 
   /** Lists the container's processes; {@code ps_args} defaults to {@code -ef} as with Docker. */

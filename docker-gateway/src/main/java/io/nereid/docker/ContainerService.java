@@ -9,6 +9,8 @@ import io.nereid.image.Image;
 import io.nereid.image.ImageStore;
 import io.nereid.metrics.NereidMetrics;
 import io.nereid.node.ComputeNode;
+import io.nereid.node.Reservation;
+import io.nereid.node.Resources;
 import io.nereid.runtime.ProcessTable;
 import io.nereid.runtime.ResourceUsage;
 import io.nereid.scheduler.ContainerPlacement;
@@ -265,6 +267,61 @@ public final class ContainerService {
                             id,
                             state.name(),
                             newName);
+                        return done;
+                      });
+            });
+  }
+
+  /**
+   * Changes a container's limits and restart policy. Its node reserves the new amounts first and
+   * rejects them when they do not fit, which changes nothing; then the container records them
+   * and, when it runs, its node applies them to the cgroup.
+   */
+  public CompletionStage<Done> update(String account, String reference, UpdateRequest request) {
+    return find(account, reference)
+        .thenCompose(
+            state -> {
+              String id = state.containerId();
+              if (state.nodeId().isEmpty() || state.placement() == null) {
+                return CompletableFuture.failedFuture(
+                    DockerApiException.conflict("Cannot update container " + id + ": it is not placed on a node"));
+              }
+              ContainerSpec spec = request.applyTo(state.spec());
+              Resources before = state.placement().reserved();
+              // Without a memory limit the reservation keeps the default request it was placed with.
+              long memory = spec.memoryBytes() > 0 ? spec.memoryBytes() : before.memoryBytes();
+              Resources reserved =
+                  new Resources(ContainerPlacement.cpuMillis(spec), memory, before.diskBytes());
+              Reservation reservation = new Reservation(reserved, state.name(), spec.image(), spec.labels());
+              return sharding
+                  .entityRefFor(ComputeNode.TYPE_KEY, state.nodeId())
+                  .<Done>askWithStatus(replyTo -> new ComputeNode.Reserve(id, reservation, replyTo), askTimeout)
+                  .exceptionallyCompose(
+                      error ->
+                          CompletableFuture.failedFuture(
+                              DockerApiException.conflict(
+                                  "Cannot update container " + id + ": " + unwrap(error).getMessage())))
+                  .thenCompose(reservedOnNode -> containerAsk(id, replyTo -> new Container.UpdateResources(spec, reserved, replyTo)))
+                  .thenCompose(
+                      updated -> {
+                        if (!updated.isRunning()) {
+                          return CompletableFuture.completedFuture(Done.getInstance());
+                        }
+                        return agentAsk(
+                            updated.nodeId(),
+                            replyTo ->
+                                new NodeAgent.UpdateLimits(
+                                    id, spec.memoryBytes(), spec.nanoCpus(), spec.cpuShares(), replyTo));
+                      })
+                  .thenApply(
+                      done -> {
+                        log.info(
+                            "container updated account={} container_id={} node_id={} reserved={}",
+                            account,
+                            id,
+                            state.nodeId(),
+                            reserved);
+                        events.publishContainerAction(state, "update", Map.of());
                         return done;
                       });
             });

@@ -91,7 +91,7 @@ final class ContainerStreams {
    * {@code not-running} completes at once for a container that does not run, {@code next-exit}
    * waits for an exit after the registration, {@code removed} for the container's removal.
    */
-  CompletionStage<CompletionStage<Integer>> waitFor(String account, String reference, String condition) {
+  CompletionStage<CompletableFuture<Integer>> waitFor(String account, String reference, String condition) {
     if (!List.of("not-running", "next-exit", "removed").contains(condition)) {
       return CompletableFuture.failedFuture(
           DockerApiException.badRequest(
@@ -99,34 +99,52 @@ final class ContainerStreams {
     }
     return containers
         .find(account, reference)
-        .thenApply(state -> pollUntil(state.containerId(), condition, state.finishedAt()));
+        .thenApply(
+            state -> {
+              CompletableFuture<Integer> exit = new CompletableFuture<>();
+              pollUntil(exit, state.containerId(), condition, state.finishedAt());
+              return exit;
+            });
   }
 
+  /**
+   * Completes {@code exit} once the condition is met. Polling stops when {@code exit} is done
+   * otherwise, as when the client went away and the caller cancelled it.
+   */
   // NOTE: a wait polls the container entity; an event subscription would return sooner and with
   // less load.
-  private CompletionStage<Integer> pollUntil(String containerId, String condition, Instant finishedAtRegistration) {
-    return containers
+  private void pollUntil(
+      CompletableFuture<Integer> exit, String containerId, String condition, Instant finishedAtRegistration) {
+    if (exit.isDone()) {
+      return;
+    }
+    containers
         .sharding()
         .entityRefFor(Container.TYPE_KEY, containerId)
         .ask(Container.Get::new, containers.askTimeout())
-        .thenCompose(
-            state -> {
-              if (conditionMet(state, condition, finishedAtRegistration)) {
-                return CompletableFuture.completedFuture(state.exitCode());
+        .whenComplete(
+            (state, error) -> {
+              if (error != null) {
+                exit.completeExceptionally(error);
+              } else if (conditionMet(state, condition, finishedAtRegistration)) {
+                exit.complete(state.exitCode());
+              } else {
+                containers
+                    .system()
+                    .scheduler()
+                    .scheduleOnce(
+                        WAIT_POLL,
+                        () -> pollUntil(exit, containerId, condition, finishedAtRegistration),
+                        containers.system().executionContext());
               }
-              return Patterns.after(
-                  WAIT_POLL,
-                  containers.system().classicSystem().scheduler(),
-                  containers.system().executionContext(),
-                  () -> pollUntil(containerId, condition, finishedAtRegistration));
             });
   }
 
   private static boolean conditionMet(Container.State state, String condition, Instant finishedAtRegistration) {
     return switch (condition) {
       case "removed" -> state.status() == ContainerStatus.REMOVED;
-      case "next-exit" -> state.finishedAt().isAfter(finishedAtRegistration) && state.status() != ContainerStatus.RUNNING;
-      default -> state.status() != ContainerStatus.RUNNING;
+      case "next-exit" -> state.finishedAt().isAfter(finishedAtRegistration) && !state.isRunning();
+      default -> !state.isRunning();
     };
   }
 
@@ -203,7 +221,7 @@ final class ContainerStreams {
                     .thenApply(
                         lines -> {
                           boolean ended =
-                              current.status() != ContainerStatus.RUNNING
+                              !current.isRunning()
                                   || (query.until() != null && !Instant.now().isBefore(query.until()));
                           LogCursor next = ended ? cursor.after(lines).finished() : cursor.after(lines);
                           List<NodeAgent.LogLines.Line> wanted = lines.stream().filter(query::inTimeRange).toList();
@@ -238,6 +256,10 @@ final class ContainerStreams {
         .find(account, reference)
         .thenApply(
             state -> {
+              if (state.status() == ContainerStatus.PAUSED) {
+                throw DockerApiException.conflict(
+                    "Container " + state.containerId() + " is paused, unpause the container before exec");
+              }
               if (state.status() != ContainerStatus.RUNNING) {
                 throw DockerApiException.conflict("Container " + state.containerId() + " is not running");
               }
@@ -314,7 +336,6 @@ final class ContainerStreams {
     return wanted && !detach ? LogFrames.frame(chunk.stderr(), chunk.bytes()) : ByteString.emptyByteString();
   }
 
-  /** Asks the agent of a node; a rejection becomes a 500 with the agent's message. */
   private <T> CompletionStage<T> askAgent(String nodeId, Function<ActorRef<StatusReply<T>>, NodeAgent.Command> command) {
     return containers.agentQuery(nodeId, command, containers.askTimeout());
   }

@@ -85,7 +85,7 @@ final class CreateRequest {
     }
   }
 
-  private static RestartPolicy restartPolicy(JsonNode node) {
+  static RestartPolicy restartPolicy(JsonNode node) {
     if (node.isMissingNode() || node.isNull()) {
       return RestartPolicy.NO;
     }
@@ -107,7 +107,7 @@ final class CreateRequest {
     return node.asText();
   }
 
-  private static long number(JsonNode parent, String field) {
+  static long number(JsonNode parent, String field) {
     JsonNode node = parent.path(field);
     if (node.isMissingNode() || node.isNull()) {
       return 0;

@@ -63,9 +63,12 @@ public final class DockerEvents {
     publish(DockerEvent.of("container", action, state.containerId(), attributes, Instant.now()));
   }
 
-  /** Publishes an image event; {@code reference} is the image's name or ID. */
-  void publishImageAction(String action, String reference) {
-    publish(DockerEvent.of("image", action, reference, Map.of("name", reference), Instant.now()));
+  /**
+   * Publishes an image event about the image {@code actorId}, its ID or, for a pull, its
+   * reference; {@code name} is the reference the action concerns.
+   */
+  void publishImageAction(String action, String actorId, String name) {
+    publish(DockerEvent.of("image", action, actorId, Map.of("name", name), Instant.now()));
   }
 
   /** Returns the observer that turns a container's persisted events into Docker events. */

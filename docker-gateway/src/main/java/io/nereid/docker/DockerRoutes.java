@@ -45,16 +45,18 @@ public final class DockerRoutes extends DockerDirectives {
   private final DockerEvents events;
   private final SystemInfo info;
   private final StreamRoutes streams;
+  private final ImageService imageService;
 
   /** Routes that serve only {@code /_ping} and {@code /version}. */
   public DockerRoutes(String nereidVersion) {
-    this(nereidVersion, null, null, "", null, null);
+    this(nereidVersion, null, null, "", null, null, null);
   }
 
   /**
    * Routes that also serve the container endpoints, {@code docker load} into {@code images},
-   * the event stream from {@code events} and {@code /info} over {@code nodes}, each when it is
-   * not null, every request running as {@code account}.
+   * the event stream from {@code events}, {@code /info} over {@code nodes} and the further image
+   * endpoints of {@code imageService}, each when it is not null, every request running as
+   * {@code account}.
    */
   public DockerRoutes(
       String nereidVersion,
@@ -62,7 +64,9 @@ public final class DockerRoutes extends DockerDirectives {
       ImageLoader images,
       String account,
       DockerEvents events,
-      NodeDirectory nodes) {
+      NodeDirectory nodes,
+      ImageService imageService) {
+    this.imageService = imageService;
     this.nereidVersion = nereidVersion;
     this.containers = containers;
     this.images = images;
@@ -93,6 +97,7 @@ public final class DockerRoutes extends DockerDirectives {
         streams == null ? reject() : streams.routes(),
         containers == null ? reject() : containerRoutes(),
         containers == null ? reject() : new ContainerControlRoutes(containers, account).route(),
+        imageService == null ? reject() : new ImageRoutes(imageService, account).route(),
         images == null ? reject() : imageRoutes(),
         events == null ? reject() : new EventRoutes(events).route(),
         info == null
@@ -344,15 +349,6 @@ public final class DockerRoutes extends DockerDirectives {
                                       .withEntity(ContentTypes.APPLICATION_JSON, ImageUploads.progress(names)));
                   return answer(loaded);
                 }));
-  }
-
-  /** Returns Docker's status code and message for a failed request. */
-  static HttpResponse failure(Throwable error) {
-    Throwable cause = ContainerService.unwrap(error);
-    if (cause instanceof DockerApiException api) {
-      return error(api.status(), api.getMessage());
-    }
-    return error(StatusCodes.INTERNAL_SERVER_ERROR, String.valueOf(cause.getMessage()));
   }
 
   static JsonNode parseJson(String body) {

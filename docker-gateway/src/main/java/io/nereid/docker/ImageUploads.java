@@ -8,7 +8,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.nereid.image.ImageReference;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
@@ -27,9 +30,26 @@ final class ImageUploads {
 
   /** Loads the archive; returns the names of the loaded images. */
   static CompletionStage<List<String>> load(HttpEntity entity, Materializer materializer, ImageLoader loader) {
+    return viaTemporaryFile(entity, materializer, loader::load, "invalid image archive: ")
+        .thenApply(images -> images.stream().map(ImageUploads::name).toList());
+  }
+
+  /** Imports a root file system tarball as a one-layer image, {@code docker import}. */
+  static CompletionStage<Image> importRootfs(
+      HttpEntity entity, Materializer materializer, ImageLoader loader, Optional<ImageReference> tag) {
+    return viaTemporaryFile(
+        entity, materializer, file -> loader.importRootfs(file, tag), "invalid root file system tarball: ");
+  }
+
+  /** Streams the body to a temporary file, runs {@code read} on it and deletes it afterwards. */
+  private static <T> CompletionStage<T> viaTemporaryFile(
+      HttpEntity entity,
+      Materializer materializer,
+      Function<Path, CompletionStage<T>> read,
+      String errorPrefix) {
     Path file;
     try {
-      file = Files.createTempFile("nereid-load-", ".tar");
+      file = Files.createTempFile("nereid-upload-", ".tar");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -37,13 +57,11 @@ final class ImageUploads {
         .withoutSizeLimit()
         .getDataBytes()
         .runWith(FileIO.toPath(file), materializer)
-        .thenCompose(written -> loader.load(file))
-        .thenApply(images -> images.stream().map(ImageUploads::name).toList())
-        .whenComplete((names, error) -> deleteQuietly(file))
+        .thenCompose(written -> read.apply(file))
+        .whenComplete((result, error) -> deleteQuietly(file))
         .exceptionally(
             error -> {
-              throw DockerApiException.badRequest(
-                  "invalid image archive: " + ContainerService.unwrap(error).getMessage());
+              throw DockerApiException.badRequest(errorPrefix + ContainerService.unwrap(error).getMessage());
             });
   }
 

@@ -1,23 +1,23 @@
 package io.nereid.docker;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
-import com.fasterxml.jackson.databind.JsonNode;
-import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
-import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 
 /** The streaming container endpoints: attach, wait, exec and logs. */
-final class StreamRoutes extends AllDirectives {
+final class StreamRoutes extends DockerDirectives {
 
   private final ContainerStreams streams;
   private final String account;
@@ -44,7 +44,7 @@ final class StreamRoutes extends AllDirectives {
   /** Turns a bad request found while reading it, such as an unknown exec id, into Docker's error. */
   private ExceptionHandler dockerErrors() {
     return ExceptionHandler.newBuilder()
-        .match(DockerApiException.class, error -> complete(DockerRoutes.failure(error)))
+        .match(DockerApiException.class, error -> complete(failure(error)))
         .build();
   }
 
@@ -177,18 +177,19 @@ final class StreamRoutes extends AllDirectives {
         });
   }
 
-  private static HttpResponse exitResponse(CompletionStage<Integer> exit) {
+  /** Returns the wait's response; a client that goes away cancels the wait. */
+  private static HttpResponse exitResponse(CompletableFuture<Integer> exit) {
     Source<ByteString, ?> body =
         Source.completionStage(exit)
-            .map(code -> ByteString.fromArray(DockerRoutes.JSON.writeValueAsBytes(Map.of("StatusCode", code))));
+            .map(code -> ByteString.fromArray(DockerRoutes.JSON.writeValueAsBytes(Map.of("StatusCode", code))))
+            .watchTermination(
+                (notUsed, ended) -> {
+                  ended.whenComplete((done, error) -> exit.cancel(false));
+                  return notUsed;
+                });
     return HttpResponse.create()
         .withStatus(StatusCodes.OK)
         .withEntity(HttpEntities.createChunked(ContentTypes.APPLICATION_JSON, body));
-  }
-
-  private Route answer(CompletionStage<HttpResponse> response) {
-    return onComplete(
-        response, result -> complete(result.isSuccess() ? result.get() : DockerRoutes.failure(result.failed().get())));
   }
 
   private static boolean isTrue(Map<String, String> query, String name) {

@@ -139,6 +139,11 @@ public final class NodeAgent {
       ActorRef<StatusReply<Attached>> replyTo)
       implements Command, CborSerializable {}
 
+  /** Applies new limits to a running container; replies Done. */
+  public record UpdateLimits(
+      String containerId, long memoryBytes, long nanoCpus, long cpuShares, ActorRef<StatusReply<Done>> replyTo)
+      implements Command, CborSerializable {}
+
   /** Replies with one sample of a running container's resource use. */
   public record Stats(String containerId, ActorRef<StatusReply<ResourceUsage>> replyTo)
       implements Command, CborSerializable {}
@@ -331,6 +336,7 @@ public final class NodeAgent {
         .onMessage(Unpause.class, this::onUnpause)
         .onMessage(Logs.class, this::onLogs)
         .onMessage(Describe.class, this::onDescribe)
+        .onMessage(UpdateLimits.class, this::onUpdateLimits)
         .onMessage(Stats.class, command -> replyWhenDone(runtime.stats(command.containerId()), command.replyTo()))
         .onMessage(
             Top.class,
@@ -371,8 +377,23 @@ public final class NodeAgent {
             .ensure(spec.image())
             .thenCompose(present -> run(id, runtimeSpec, hub))
             .thenCompose(info -> reportStarted(id));
-    context.pipeToSelf(started, (state, error) -> new Reply(command.replyTo(), error));
+    context.pipeToSelf(
+        started,
+        (state, error) -> {
+          if (error != null && spec.autoRemove()) {
+            // As with Docker, a container that asked for AutoRemove goes when it cannot start,
+            // so a client waiting for its removal returns.
+            removeAfterFailedStart(id);
+          }
+          return new Reply(command.replyTo(), error);
+        });
     return Behaviors.same();
+  }
+
+  private void removeAfterFailedStart(String id) {
+    context.pipeToSelf(
+        sharding.entityRefFor(Container.TYPE_KEY, id).ask(Container.Get::new, askTimeout),
+        (state, error) -> error == null ? new ExitedForRemoval(state) : new AutoRemoved(id, error));
   }
 
   /**
@@ -573,6 +594,20 @@ public final class NodeAgent {
                 error == null
                     ? StatusReply.success(value)
                     : StatusReply.error(String.valueOf(unwrap(error).getMessage()))));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onUpdateLimits(UpdateLimits command) {
+    log.info(
+        "container limits updating node_id={} container_id={} memory={} nano_cpus={} cpu_shares={}",
+        nodeId,
+        command.containerId(),
+        command.memoryBytes(),
+        command.nanoCpus(),
+        command.cpuShares());
+    context.pipeToSelf(
+        runtime.updateLimits(command.containerId(), command.memoryBytes(), command.nanoCpus(), command.cpuShares()),
+        (done, error) -> new Reply(command.replyTo(), error));
     return Behaviors.same();
   }
 
@@ -843,10 +878,11 @@ public final class NodeAgent {
                   || entity.status() == ContainerStatus.REMOVED
                   || !entity.nodeId().equals(nodeId)) {
                 // Removed, or placed elsewhere after this node was lost: this copy must not run.
-                String where = entity.nodeId().isEmpty() ? "nowhere" : "on node " + entity.nodeId();
-                return runtime
-                    .remove(id, true)
-                    .thenApply(done -> "removed, the container is " + entity.status().name().toLowerCase() + " " + where);
+                String reason =
+                    entity.nodeId().equals(nodeId)
+                        ? "its record is " + entity.status().name().toLowerCase()
+                        : "it is placed on node " + entity.nodeId();
+                return runtime.remove(id, true).thenApply(done -> "removed, " + reason);
               }
               if (!alive) {
                 return CompletableFuture.completedFuture("exited while the agent was away");

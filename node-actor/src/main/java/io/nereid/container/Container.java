@@ -1,6 +1,7 @@
 package io.nereid.container;
 
 import io.nereid.entity.EntitySettings;
+import io.nereid.node.Resources;
 import io.nereid.persistence.CborSerializable;
 import java.time.Clock;
 import java.time.Instant;
@@ -92,7 +93,7 @@ public final class Container
 
     /** Moves the placement; a process that ran on the old node no longer counts as running. */
     State move(ContainerMoved event) {
-      ContainerStatus next = status == ContainerStatus.RUNNING ? ContainerStatus.PLACED : status;
+      ContainerStatus next = isRunning() ? ContainerStatus.PLACED : status;
       return new State(
           containerId, next, desired, account, name, spec, event.placement().nodeId(),
           event.placement(), exitCode, oomKilled, restartCount, createdAt, startedAt, event.at());
@@ -134,6 +135,13 @@ public final class Container
 
     State unpause(ContainerUnpaused event) {
       return withStatus(ContainerStatus.RUNNING);
+    }
+
+    State updateResources(ResourcesUpdated event) {
+      PlacementRecord placed = placement == null ? null : placement.withReserved(event.reserved());
+      return new State(
+          containerId, status, desired, account, name, event.spec(), nodeId,
+          placed, exitCode, oomKilled, restartCount, createdAt, startedAt, finishedAt);
     }
 
     State rename(ContainerRenamed event) {
@@ -214,6 +222,14 @@ public final class Container
       implements Command {}
 
   /**
+   * Records new resource limits and restart policy, and what the node now reserves for them;
+   * replies with the new state. The node must have accepted the new reservation first.
+   */
+  public record UpdateResources(
+      ContainerSpec spec, Resources reserved, ActorRef<StatusReply<State>> replyTo)
+      implements Command {}
+
+  /**
    * Changes the container's name; replies with the new state. The account must have claimed the
    * new name for this container first, because names are unique per account.
    */
@@ -259,6 +275,9 @@ public final class Container
   public record ContainerUnpaused(String nodeId, Instant at) implements Event {}
 
   public record ContainerRenamed(String oldName, String newName, Instant at) implements Event {}
+
+  public record ResourcesUpdated(ContainerSpec spec, Resources reserved, Instant at)
+      implements Event {}
 
   // Sharding key and init
 
@@ -326,6 +345,7 @@ public final class Container
         .onCommand(ReportPaused.class, this::onReportPaused)
         .onCommand(ReportUnpaused.class, this::onReportUnpaused)
         .onCommand(Rename.class, this::onRename)
+        .onCommand(UpdateResources.class, this::onUpdateResources)
         .onCommand(Remove.class, this::onRemove)
         .onCommand(Get.class, (state, command) -> Effect().reply(command.replyTo(), state));
     return builder.build();
@@ -378,8 +398,7 @@ public final class Container
     if (!state.nodeId().equals(command.fromNode())) {
       return rejectStaleNode(command.replyTo(), state, command.fromNode());
     }
-    return Effect()
-        .persist(new ContainerMoved(command.placement(), command.fromNode(), clock.instant()))
+    return persist(new ContainerMoved(command.placement(), command.fromNode(), clock.instant()))
         .thenReply(command.replyTo(), StatusReply::success);
   }
 
@@ -461,6 +480,18 @@ public final class Container
         .thenReply(command.replyTo(), StatusReply::success);
   }
 
+  private ReplyEffect<Event, State> onUpdateResources(State state, UpdateResources command) {
+    boolean same =
+        state.spec().equals(command.spec())
+            && state.placement() != null
+            && state.placement().reserved().equals(command.reserved());
+    if (same) {
+      return replyState(command.replyTo(), state);
+    }
+    return persist(new ResourcesUpdated(command.spec(), command.reserved(), clock.instant()))
+        .thenReply(command.replyTo(), StatusReply::success);
+  }
+
   private ReplyEffect<Event, State> onRename(State state, Rename command) {
     if (state.name().equals(command.newName())) {
       return replyState(command.replyTo(), state);
@@ -535,6 +566,7 @@ public final class Container
     if (command instanceof ReportPaused c) return c.replyTo();
     if (command instanceof ReportUnpaused c) return c.replyTo();
     if (command instanceof Rename c) return c.replyTo();
+    if (command instanceof UpdateResources c) return c.replyTo();
     throw new IllegalArgumentException("no reply target in " + command);
   }
 
@@ -553,6 +585,7 @@ public final class Container
         .onEvent(ContainerPaused.class, State::pause)
         .onEvent(ContainerUnpaused.class, State::unpause)
         .onEvent(ContainerRenamed.class, State::rename)
+        .onEvent(ResourcesUpdated.class, State::updateResources)
         .build();
   }
 }

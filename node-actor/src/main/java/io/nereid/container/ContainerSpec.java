@@ -83,6 +83,14 @@ public record ContainerSpec(
         autoRemove, networkMode, tty, openStdin, stdinOnce);
   }
 
+  /** Returns this spec with other resource limits and restart policy, as {@code docker update} sets them. */
+  public ContainerSpec withResources(long memory, long cpus, long shares, RestartPolicy policy) {
+    return new ContainerSpec(
+        image, entrypoint, cmd, env, labels, workingDir, user, hostname, memory, cpus, shares,
+        diskBytes, policy, stopSignal, stopTimeoutSeconds, readOnlyRootfs, autoRemove, networkMode,
+        tty, openStdin, stdinOnce);
+  }
+
   public ContainerSpec withRestartPolicy(RestartPolicy policy) {
     return new ContainerSpec(
         image, entrypoint, cmd, env, labels, workingDir, user, hostname, memoryBytes, nanoCpus,

@@ -34,6 +34,11 @@ public record PlacementRecord(
     rejections = List.copyOf(rejections);
   }
 
+  /** Returns this decision with what the node reserves now, after the limits changed. */
+  public PlacementRecord withReserved(Resources newReserved) {
+    return new PlacementRecord(containerId, nodeId, strategy, summary, newReserved, candidates, rejections);
+  }
+
   /** A record for a container found already placed, as after a retried request. */
   public static PlacementRecord existing(String containerId, String nodeId, Resources reserved) {
     return new PlacementRecord(

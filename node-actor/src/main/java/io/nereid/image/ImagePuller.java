@@ -40,12 +40,17 @@ public final class ImagePuller {
    * recorded with the manifest digest it was pulled by.
    */
   public CompletionStage<Image> pull(ImageReference reference) {
-    return unwrapFailure(pullWithFallback(reference));
+    return pull(reference, PullListener.NONE);
   }
 
-  private CompletableFuture<Image> pullWithFallback(ImageReference reference) {
+  /** Pulls {@code reference} as {@link #pull(ImageReference)} does, telling {@code listener} the progress. */
+  public CompletionStage<Image> pull(ImageReference reference, PullListener listener) {
+    return unwrapFailure(pullWithFallback(reference, listener));
+  }
+
+  private CompletableFuture<Image> pullWithFallback(ImageReference reference, PullListener listener) {
     List<RegistryClient.Endpoint> endpoints = client.endpoints(reference);
-    CompletableFuture<Image> attempt = pullFrom(endpoints.get(0), reference);
+    CompletableFuture<Image> attempt = pullFrom(endpoints.get(0), reference, listener);
     for (int i = 1; i < endpoints.size(); i++) {
       RegistryClient.Endpoint previous = endpoints.get(i - 1);
       RegistryClient.Endpoint next = endpoints.get(i);
@@ -55,15 +60,16 @@ public final class ImagePuller {
                 log.warn(
                     "pull of {} from {} failed, trying {}: {}",
                     reference, previous.base(), next.base(), unwrap(failure).getMessage());
-                return pullFrom(next, reference);
+                return pullFrom(next, reference, listener);
               });
     }
     return attempt;
   }
 
-  private CompletableFuture<Image> pullFrom(RegistryClient.Endpoint endpoint, ImageReference reference) {
+  private CompletableFuture<Image> pullFrom(
+      RegistryClient.Endpoint endpoint, ImageReference reference, PullListener listener) {
     return CompletableFuture.supplyAsync(() -> resolve(endpoint, reference), executor)
-        .thenCompose(resolved -> fetchLayers(endpoint, reference, resolved));
+        .thenCompose(resolved -> fetchLayers(endpoint, reference, resolved, listener));
   }
 
   /** A manifest chosen for this platform, its config, and the pin that keeps its layers. */
@@ -105,17 +111,23 @@ public final class ImagePuller {
   }
 
   private CompletableFuture<Image> fetchLayers(
-      RegistryClient.Endpoint endpoint, ImageReference reference, Resolved resolved) {
+      RegistryClient.Endpoint endpoint, ImageReference reference, Resolved resolved, PullListener listener) {
+    List<Descriptor> layers = resolved.manifest().layers();
+    List<Boolean> missing = new ArrayList<>();
+    for (Digest diffId : resolved.config().diffIds()) {
+      missing.add(!store.layers().contains(diffId));
+    }
+    listener.resolved(reference, layers, missing);
     List<CompletableFuture<Void>> downloads = new ArrayList<>();
-    for (int i = 0; i < resolved.manifest().layers().size(); i++) {
-      Descriptor blob = resolved.manifest().layers().get(i);
+    for (int i = 0; i < layers.size(); i++) {
+      Descriptor blob = layers.get(i);
       Digest diffId = resolved.config().diffIds().get(i);
-      if (store.layers().contains(diffId)) {
+      if (!missing.get(i)) {
         continue;
       }
       downloads.add(
           CompletableFuture.runAsync(
-              () -> fetchLayer(endpoint, reference, blob, diffId, resolved.pin()), executor));
+              () -> fetchLayer(endpoint, reference, blob, diffId, resolved.pin(), listener), executor));
     }
     return CompletableFuture.allOf(downloads.toArray(CompletableFuture[]::new))
         .thenApplyAsync(ignored -> commit(reference, resolved), executor)
@@ -124,10 +136,12 @@ public final class ImagePuller {
 
   private void fetchLayer(
       RegistryClient.Endpoint endpoint, ImageReference reference, Descriptor blob, Digest diffId,
-      LayerStore.Pin pin) {
+      LayerStore.Pin pin, PullListener listener) {
     String source = "layer " + blob.digest() + " of " + reference;
-    try (InputStream stream = client.openBlob(endpoint, reference.path(), blob.digest())) {
+    try (InputStream stream =
+        new ProgressInputStream(client.openBlob(endpoint, reference.path(), blob.digest()), bytes -> listener.downloading(blob, bytes))) {
       store.layers().put(stream, source, blob, diffId, pin);
+      listener.stored(blob);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -18,11 +18,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The images on one compute node: each image's config blob, its names, and through the
- * {@link LayerStore} its layers. An image holds its layers as the owner {@code image-<hex>}.
+ * {@link LayerStore} its layers. An image holds its layers as the owner {@code image-<hex>}, and
+ * a container created from it as the owner {@code container-<id>}, so a layer stays while either
+ * remains. The store also records which image each container was created from, and refuses to
+ * delete an image that a container uses unless forced, as {@code docker rmi} does.
  *
  * <p>Layout under the store directory: {@code images/<hex>.json} the names of each image,
- * {@code configs/<hex>} its config blob, {@code layers/} the {@link LayerStore}, {@code tmp/}
- * scratch space for archives being loaded.
+ * {@code configs/<hex>} its config blob, {@code users/<container id>} the ID of the image a
+ * container uses, {@code layers/} the {@link LayerStore}, {@code tmp/} scratch space for archives
+ * being loaded.
  *
  * <p>Methods block on disk I/O, so call them from an executor meant for blocking work.
  */
@@ -42,8 +46,12 @@ public final class ImageStore {
   private final Path scratchDirectory;
   private final LayerStore layers;
   private final Map<Digest, Image> images = new HashMap<>();
+  private final Path usersDirectory;
+  /** The image each container was created from, by container id. */
+  private final Map<String, Digest> users = new HashMap<>();
 
   private ImageStore(Path directory, LayerStore layers) {
+    this.usersDirectory = directory.resolve("users");
     this.imagesDirectory = directory.resolve("images");
     this.configsDirectory = directory.resolve("configs");
     this.scratchDirectory = directory.resolve("tmp");
@@ -54,10 +62,12 @@ public final class ImageStore {
   public static ImageStore open(Path directory) throws IOException {
     Files.createDirectories(directory.resolve("images"));
     Files.createDirectories(directory.resolve("configs"));
+    Files.createDirectories(directory.resolve("users"));
     FileTrees.deleteRecursively(directory.resolve("tmp")); // left by a load that crashed
     Files.createDirectories(directory.resolve("tmp"));
     ImageStore store = new ImageStore(directory, LayerStore.open(directory.resolve("layers")));
     store.loadImages();
+    store.loadUsers();
     return store;
   }
 
@@ -201,6 +211,15 @@ public final class ImageStore {
    * @throws ImageNotFoundException if nothing matches
    */
   public synchronized Removal remove(String nameOrId) throws IOException {
+    return remove(nameOrId, false);
+  }
+
+  /**
+   * Removes like {@link #remove(String)}. Without {@code force}, deleting an image that a container
+   * was created from fails with {@link ImageInUseException}; with it, the image's names and config
+   * go, while its layers stay until the containers release them.
+   */
+  public synchronized Removal remove(String nameOrId, boolean force) throws IOException {
     Match match = match(nameOrId).orElseThrow(() -> notFound(nameOrId));
     Image image = match.image();
     boolean byId = match.byId();
@@ -231,6 +250,17 @@ public final class ImageStore {
     if (!repoTags.isEmpty() || !repoDigests.isEmpty()) {
       save(new Image(image.id(), repoTags, repoDigests, image.config(), image.size()));
       return new Removal(untagged, Optional.empty());
+    }
+    Set<String> using = containersUsing(image.id());
+    if (!using.isEmpty() && !force) {
+      throw new ImageInUseException(
+          "conflict: unable to delete "
+              + nameOrId
+              + " (must be forced) - image "
+              + image.id().hex().substring(0, 12)
+              + " is being used by container "
+              + using.iterator().next(),
+          using);
     }
     images.remove(image.id());
     Files.deleteIfExists(imagesDirectory.resolve(image.id().hex() + ".json"));
@@ -269,6 +299,49 @@ public final class ImageStore {
         images.put(names.id(), new Image(names.id(), names.repoTags(), names.repoDigests(), config, size));
       }
     }
+  }
+
+  /**
+   * Records that container {@code containerId} is created from {@code image}, and makes the
+   * container an owner of the image's layers. Repeating it for the same container changes only
+   * which image it uses.
+   */
+  public synchronized void use(String containerId, Image image) throws IOException {
+    layers.retain(containerOwner(containerId), image.layers());
+    Files.writeString(usersDirectory.resolve(containerId), image.id().toString());
+    users.put(containerId, image.id());
+  }
+
+  /** Forgets container {@code containerId}, deleting the layers that no image or container holds. */
+  public synchronized void release(String containerId) throws IOException {
+    layers.release(containerOwner(containerId));
+    Files.deleteIfExists(usersDirectory.resolve(containerId));
+    users.remove(containerId);
+  }
+
+  /** Returns the ids of the containers created from image {@code imageId}, sorted. */
+  public synchronized Set<String> containersUsing(Digest imageId) {
+    Set<String> using = new java.util.TreeSet<>();
+    users.forEach(
+        (container, image) -> {
+          if (image.equals(imageId)) {
+            using.add(container);
+          }
+        });
+    return using;
+  }
+
+  private void loadUsers() throws IOException {
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(usersDirectory)) {
+      for (Path file : entries) {
+        users.put(file.getFileName().toString(), Digest.parse(Files.readString(file).trim()));
+      }
+    }
+  }
+
+  /** Returns the layer owner of a container, the name the runtime has always used. */
+  private static String containerOwner(String containerId) {
+    return "container-" + containerId;
   }
 
   private static String owner(Digest imageId) {

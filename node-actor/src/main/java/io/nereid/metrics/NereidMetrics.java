@@ -53,6 +53,12 @@ public final class NereidMetrics {
           "method",
           "code");
 
+  public NereidMetrics() {
+    // Both results appear from the first scrape, so a rate over them starts at zero.
+    placements.add(0, "placed");
+    placements.add(0, "failed");
+  }
+
   /** Returns the recorded metrics in the Prometheus text exposition format. */
   public String write() {
     return registry.write();

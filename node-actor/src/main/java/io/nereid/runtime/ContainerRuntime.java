@@ -75,6 +75,12 @@ public interface ContainerRuntime extends AutoCloseable {
    */
   CompletionStage<List<ContainerInfo>> list();
 
+  /**
+   * Changes a running container's limits: memory in bytes and CPU in billionths of a core as a
+   * quota, plus the relative CPU weight. A value of 0 leaves that limit as it is.
+   */
+  CompletionStage<Void> updateLimits(String id, long memoryBytes, long nanoCpus, long cpuShares);
+
   /** Returns one sample of a running container's resource use. */
   CompletionStage<ResourceUsage> stats(String id);
 

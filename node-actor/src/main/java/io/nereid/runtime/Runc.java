@@ -120,6 +120,14 @@ final class Runc {
     run("resume", id);
   }
 
+  /** Changes a running container's cgroup limits; {@code arguments} are runc update's options. */
+  void update(String id, List<String> arguments) throws IOException {
+    List<String> all = new ArrayList<>(List.of("update"));
+    all.addAll(arguments);
+    all.add(id);
+    run(all.toArray(String[]::new));
+  }
+
   /** Deletes runc's record and the cgroup of a stopped container; {@code force} kills it first. */
   void delete(String id, boolean force) throws IOException {
     Commands.Output output =

@@ -64,7 +64,7 @@ import org.slf4j.LoggerFactory;
 public final class RuncRuntime implements ContainerRuntime {
 
   private static final Logger log = LoggerFactory.getLogger(RuncRuntime.class);
-  private static final Duration START_POLL = Duration.ofMillis(10);
+  private static final Duration START_POLL = Duration.ofMillis(2);
   private static final Duration EXIT_POLL = Duration.ofSeconds(1);
   private static final int SIGKILL = 9;
 
@@ -255,7 +255,7 @@ public final class RuncRuntime implements ContainerRuntime {
         Image image = findImage(spec);
         imageConfig = image.config();
         layerOwner = "container-" + spec.id();
-        images.layers().retain(layerOwner, image.layers());
+        images.use(spec.id(), image);
         layers = images.layerDirectories(image);
       } else {
         layers = List.of(spec.rootfs());
@@ -266,9 +266,12 @@ public final class RuncRuntime implements ContainerRuntime {
       String cgroupsPath = options.cgroupParent() + "/" + spec.id();
       ObjectNode config = OciConfig.build(json, spec, process, cgroupsPath, bundle.etc(), cgroupV2);
       json.writerWithDefaultPrettyPrinter().writeValue(bundle.config().toFile(), config);
+      // One mkfifo for both streams: every process spawned here adds to the start latency.
+      List<String> mkfifo = new ArrayList<>(List.of("mkfifo", "-m", "0600"));
       for (LogEntry.Stream stream : LogEntry.Stream.values()) {
-        Commands.check(List.of("mkfifo", "-m", "0600", bundle.fifo(stream).toString()), Duration.ofSeconds(10));
+        mkfifo.add(bundle.fifo(stream).toString());
       }
+      Commands.check(mkfifo, Duration.ofSeconds(10));
       Metadata metadata = new Metadata(spec.id(), cgroupsPath, rootfsMode, layerOwner, clock.instant());
       json.writeValue(bundle.metadata().toFile(), metadata);
 
@@ -364,7 +367,7 @@ public final class RuncRuntime implements ContainerRuntime {
       RootfsBuilder.unmount(bundle.rootfs());
       FileTrees.deleteRecursively(bundle.directory());
       if (layerOwner != null) {
-        images.layers().release(layerOwner);
+        images.release(id);
       }
     } catch (IOException | RuntimeException cleanup) {
       cause.addSuppressed(cleanup);
@@ -466,6 +469,31 @@ public final class RuncRuntime implements ContainerRuntime {
   }
 
   @Override
+  public CompletionStage<Void> updateLimits(String id, long memoryBytes, long nanoCpus, long cpuShares) {
+    return submit(
+        () -> {
+          runningHandle(id);
+          List<String> arguments = new ArrayList<>();
+          if (memoryBytes > 0) {
+            arguments.addAll(List.of("--memory", Long.toString(memoryBytes)));
+          }
+          if (nanoCpus > 0) {
+            long quota = nanoCpus * OciConfig.CPU_PERIOD_MICROS / 1_000_000_000L;
+            arguments.addAll(
+                List.of("--cpu-period", Long.toString(OciConfig.CPU_PERIOD_MICROS), "--cpu-quota", Long.toString(quota)));
+          }
+          if (cpuShares > 0) {
+            arguments.addAll(List.of("--cpu-share", Long.toString(cpuShares)));
+          }
+          if (!arguments.isEmpty()) {
+            runc.update(id, arguments);
+            log.info("updated limits of container {}: {}", id, arguments);
+          }
+          return null;
+        });
+  }
+
+  @Override
   public CompletionStage<ResourceUsage> stats(String id) {
     return submit(() -> cgroups(runningHandle(id)).usage(clock));
   }
@@ -517,7 +545,7 @@ public final class RuncRuntime implements ContainerRuntime {
     FileTrees.deleteRecursively(handle.bundle.directory());
     if (handle.metadata.layerOwner() != null) {
       if (images != null) {
-        images.layers().release(handle.metadata.layerOwner());
+        images.release(handle.id);
       } else {
         log.warn("container {} held image layers as {}, but this runtime has no image store to release them",
             handle.id, handle.metadata.layerOwner());

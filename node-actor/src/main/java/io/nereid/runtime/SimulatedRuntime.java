@@ -218,6 +218,12 @@ public final class SimulatedRuntime implements ContainerRuntime {
     scheduleExit(container, latency, 128 + signal, false);
   }
 
+  /** Accepts the change for a running container: simulated containers have no limits to apply. */
+  @Override
+  public CompletionStage<Void> updateLimits(String id, long memoryBytes, long nanoCpus, long cpuShares) {
+    return transition(id, ContainerState.RUNNING, ContainerState.RUNNING);
+  }
+
   /** Rejected: simulated containers have no processes and no cgroup to read. */
   @Override
   public CompletionStage<ResourceUsage> stats(String id) {

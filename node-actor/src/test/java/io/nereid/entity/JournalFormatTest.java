@@ -99,6 +99,7 @@ class JournalFormatTest {
         new Container.ContainerPaused("n1", AT),
         new Container.ContainerUnpaused("n1", AT),
         new Container.ContainerRenamed("web", "web-2", AT),
+        new Container.ResourcesUpdated(SPEC.withMemory(512L << 20), new Resources(1000, 512L << 20, 0), AT),
         new Container.State(
             "f".repeat(64), io.nereid.container.ContainerStatus.EXITED,
             Container.DesiredState.STOPPED, "acct", "web", SPEC, "n1", PLACEMENT, 3, false, 1, AT,

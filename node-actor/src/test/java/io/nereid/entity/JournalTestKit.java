@@ -37,6 +37,8 @@ public final class JournalTestKit {
             label,
             "pekko.actor.serialize-messages = on\n"
                 + "pekko.actor.provider = local\n"
+                // The first write to a fresh keyspace can take seconds on a busy machine.
+                + "pekko.actor.testkit.typed.single-expect-default = 15s\n"
                 + "nereid.entities.snapshot-every = "
                 + snapshotEvery);
     ActorTestKit testKit = ActorTestKit.create(label, config);

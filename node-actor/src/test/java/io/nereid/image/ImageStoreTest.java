@@ -97,6 +97,74 @@ class ImageStoreTest {
     assertFalse(store.layers().contains(test.diffIds().get(1)));
   }
 
+  /** Adds {@code test} as app:latest and records a container created from it. */
+  private static void addUsedByContainer(ImageStore store, TestImage test, String containerId) throws IOException {
+    store.use(containerId, add(store, test, "app", null));
+  }
+
+  @Test
+  void imageUsedByContainerNotDeleted() throws IOException {
+    ImageStore store = ImageStore.open(temp);
+    TestImage test = TestImage.twoLayers();
+    addUsedByContainer(store, test, "c1");
+
+    ImageInUseException error = assertThrows(ImageInUseException.class, () -> store.remove("app"));
+
+    assertEquals(
+        "conflict: unable to delete app (must be forced) - image "
+            + test.id().hex().substring(0, 12)
+            + " is being used by container c1",
+        error.getMessage());
+    assertEquals(java.util.Set.of("c1"), error.containers());
+    assertTrue(store.find("app").isPresent());
+  }
+
+  @Test
+  void usersSurviveReopenUntilReleased() throws IOException {
+    TestImage test = TestImage.twoLayers();
+    Image image = add(ImageStore.open(temp), test, "app", null);
+    ImageStore first = ImageStore.open(temp);
+    first.use("c1", image);
+
+    ImageStore reopened = ImageStore.open(temp);
+    assertEquals(java.util.Set.of("c1"), reopened.containersUsing(test.id()));
+    assertThrows(ImageInUseException.class, () -> reopened.remove(test.id().toString()));
+    reopened.release("c1");
+
+    assertEquals(java.util.Set.of(), reopened.containersUsing(test.id()));
+    reopened.remove(test.id().toString());
+    assertFalse(reopened.layers().contains(test.diffIds().get(0)));
+  }
+
+  @Test
+  void forcedRemovalKeepsLayersOfContainer() throws IOException {
+    ImageStore store = ImageStore.open(temp);
+    TestImage test = TestImage.twoLayers();
+    addUsedByContainer(store, test, "c1");
+
+    store.remove("app", true);
+
+    assertTrue(store.find(test.id().toString()).isEmpty());
+    assertTrue(store.layers().contains(test.diffIds().get(0)));
+    assertTrue(store.layers().contains(test.diffIds().get(1)));
+    store.release("c1");
+    assertFalse(store.layers().contains(test.diffIds().get(0)));
+  }
+
+  @Test
+  void untagOfUsedImageAllowedWhileNamed() throws IOException {
+    ImageStore store = ImageStore.open(temp);
+    TestImage test = TestImage.twoLayers();
+    Image image = add(store, test, "app:v1", null);
+    store.tag(test.id().toString(), ImageReference.parse("app:v2"));
+    store.use("c1", image);
+
+    ImageStore.Removal removal = store.remove("app:v1");
+
+    assertEquals(List.of("docker.io/library/app:v1"), removal.untagged());
+    assertTrue(store.find("app:v2").isPresent());
+  }
+
   @Test
   void imagesSurviveReopen() throws IOException {
     ImageStore first = ImageStore.open(temp);

@@ -63,7 +63,7 @@ import org.slf4j.LoggerFactory;
  * ContainerRelocation}). It does so again after a failover, and whenever another node of the pool
  * becomes ready, for the containers that found no room before. The work to do is read from the
  * node's persisted reservations and status, and the drains with the move flag are persisted
- * here, so a crash never loses a relocation.
+ * here, so the next scheduler resumes a relocation that a crash cut short.
  */
 public final class PoolScheduler
     extends EventSourcedBehavior<PoolScheduler.Command, PoolScheduler.Event, PoolScheduler.State> {

@@ -263,6 +263,17 @@ class PoolSchedulerTest {
     assertTrue(
         events.stream().anyMatch(event -> event instanceof PoolScheduler.PoolPolicyChanged),
         () -> "events: " + events);
+
+    // A new incarnation, as after a failover, recovers the policy from the journal.
+    var recovered =
+        kit.spawn(
+            PoolScheduler.create(
+                "overcommit", SchedulerSettings.fromConfig(kit.system().settings().config()), sharding));
+    var probe = kit.<PoolScheduler.PoolSummary>createTestProbe();
+    recovered.tell(new PoolScheduler.GetPool(probe.ref()));
+    PoolScheduler.PoolSummary summary = probe.receiveMessage(java.time.Duration.ofSeconds(30));
+    assertEquals(1.5, summary.policy().overcommit().memory());
+    kit.stop(recovered);
   }
 
   @Test

@@ -24,6 +24,9 @@ record CommandLine(String command, Map<String, String> options) {
         help     print this text
         test     run the test suite (handled by the ./nereid launcher)
 
+      operator commands, clients of a running member's admin API (run "nereid node help"):
+        node, pool, container, account, cluster, health, metrics
+
       options:
         --config FILE       HOCON file layered over the defaults
         --data-dir DIR      directory for the log and, in dev mode, Cassandra's data

@@ -96,6 +96,28 @@ public final class MemberRuntime implements AutoCloseable {
   /** Starts like {@link #start(Config, boolean)}, reporting slow steps to {@code progress}. */
   public static MemberRuntime start(Config config, boolean devMode, Consumer<String> progress)
       throws Exception {
+    return start(config, devMode ? Agents.VIRTUAL_NODES : Agents.BY_ROLE, progress);
+  }
+
+  /**
+   * Starts a member that runs no node agent whatever its roles, for a harness that runs agents of
+   * its own, such as agents of simulated nodes.
+   */
+  public static MemberRuntime startWithoutAgents(Config config) throws Exception {
+    return start(config, Agents.NONE, line -> {});
+  }
+
+  /** The node agents a member runs. */
+  private enum Agents {
+    /** Dev mode's virtual nodes. */
+    VIRTUAL_NODES,
+    /** The agent of this machine when the member has the compute role, else none. */
+    BY_ROLE,
+    NONE
+  }
+
+  private static MemberRuntime start(Config config, Agents agentsToRun, Consumer<String> progress)
+      throws Exception {
     ServerSettings settings = ServerSettings.fromConfig(config);
     CassandraSettings cassandraSettings = CassandraSettings.fromConfig(config);
     EntitySettings.fromConfig(config);
@@ -129,7 +151,7 @@ public final class MemberRuntime implements AutoCloseable {
       NereidMember member = NereidMember.start(memberConfig, settings);
       List<String> nodes = List.of();
       ComputeAgents agents = null;
-      if (devMode) {
+      if (agentsToRun == Agents.VIRTUAL_NODES) {
         try {
           nodes =
               VirtualNodes.register(
@@ -141,7 +163,7 @@ public final class MemberRuntime implements AutoCloseable {
           member.stop(STOP_TIMEOUT);
           throw e;
         }
-      } else if (settings.hasRole("compute")) {
+      } else if (agentsToRun == Agents.BY_ROLE && settings.hasRole("compute")) {
         try {
           agents = ComputeAgents.startMachine(member, dataDir);
         } catch (RuntimeException e) {

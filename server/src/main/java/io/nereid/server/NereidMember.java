@@ -6,6 +6,10 @@ import io.nereid.entity.EntitySettings;
 import io.nereid.entity.EntitySharding;
 import io.nereid.docker.ContainerService;
 import io.nereid.docker.DockerEvents;
+import io.nereid.docker.ImageService;
+import io.nereid.docker.UnixSocketListener;
+import java.nio.file.Path;
+import org.apache.pekko.http.javadsl.server.Route;
 import io.nereid.docker.DockerRoutes;
 import io.nereid.docker.HttpUpgrade;
 import io.nereid.image.ImageLoader;
@@ -61,6 +65,7 @@ public final class NereidMember {
   private final ActorRef<NodeMonitor.Command> monitor;
   private final ImagePuller puller;
   private final DockerEvents events;
+  private final UnixSocketListener dockerSocket;
 
   private NereidMember(
       ActorSystem<Void> system,
@@ -71,7 +76,9 @@ public final class NereidMember {
       ImageStore images,
       ImagePuller puller,
       ActorRef<NodeMonitor.Command> monitor,
-      DockerEvents events) {
+      DockerEvents events,
+      UnixSocketListener dockerSocket) {
+    this.dockerSocket = dockerSocket;
     this.puller = puller;
     this.monitor = monitor;
     this.system = system;
@@ -141,6 +148,7 @@ public final class NereidMember {
       SchedulerSharding.init(system, sharding, schedulerSettings);
       ServerBinding admin = null;
       HttpUpgrade.Listener docker = null;
+      UnixSocketListener socket = null;
       ImageStore images = ImageStore.open(settings.dataDir().toAbsolutePath().resolve("images"));
       ImagePuller puller =
           new ImagePuller(
@@ -168,21 +176,27 @@ public final class NereidMember {
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         log.info("admin api listening address={}", admin.localAddress());
+        Route dockerRoutes =
+            requestMetrics.timed(
+                "docker", dockerRoutes(containers, images, events, directory, puller).routes());
         docker =
             HttpUpgrade.bind(
                     system,
                     settings.dockerHost(),
                     settings.dockerPort(),
-                    requestMetrics.timed("docker", dockerRoutes(containers, images, events, directory).routes()))
+                    dockerRoutes)
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         log.info("docker api listening address={}", docker.localAddress());
+        if (!settings.dockerSocket().isEmpty()) {
+          socket = UnixSocketListener.bind(system, Path.of(settings.dockerSocket()), dockerRoutes);
+        }
       }
       log.info(
           "member started address={} roles={}",
           cluster.selfMember().address(),
           settings.roles());
-      return new NereidMember(system, sharding, admin, docker, settings, images, puller, monitor, events);
+      return new NereidMember(system, sharding, admin, docker, settings, images, puller, monitor, events, socket);
     } catch (Exception e) {
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -217,7 +231,8 @@ public final class NereidMember {
       ContainerService containers,
       ImageStore images,
       DockerEvents events,
-      NodeDirectory directory) {
+      NodeDirectory directory,
+      ImagePuller puller) {
     // NOTE: docker load fills this member's image store only; a compute node on another machine
     // does not see the image.
     ImageLoader loader = new ImageLoader(images, IMAGE_WORK, Clock.systemUTC());
@@ -227,7 +242,8 @@ public final class NereidMember {
         loader,
         DEFAULT_ACCOUNT,
         events,
-        directory);
+        directory,
+        new ImageService(loader, puller, IMAGE_WORK, containers, events));
   }
 
   /** Runs the blocking file work of image loading, away from the actors' dispatcher. */
@@ -278,6 +294,13 @@ public final class NereidMember {
   /** Leaves the cluster and stops the ActorSystem, waiting up to {@code timeout}. */
   public void stop(Duration timeout) {
     log.info("member stopping address={}", Cluster.get(system).selfMember().address());
+    if (dockerSocket != null) {
+      try {
+        dockerSocket.close();
+      } catch (IOException e) {
+        log.warn("docker api socket not closed error={}", e.toString());
+      }
+    }
     CoordinatedShutdown.get(system.classicSystem()).run(CoordinatedShutdown.jvmExitReason());
     try {
       system.getWhenTerminated().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);

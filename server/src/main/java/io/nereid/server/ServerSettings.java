@@ -27,6 +27,7 @@ public record ServerSettings(
     String adminToken,
     String dockerHost,
     int dockerPort,
+    String dockerSocket,
     Dev dev,
     Compute compute,
     Duration askTimeout) {
@@ -105,6 +106,7 @@ public record ServerSettings(
         adminToken(admin),
         docker.string("host"),
         docker.port("port"),
+        docker.string("socket"),
         readDev(nereid.section("dev")),
         readCompute(nereid.section("compute")),
         nereid.positiveDuration("ask-timeout"));

@@ -43,7 +43,7 @@ class ComputeMemberTest {
   private static final String NODE = "machine-1";
   private static final Duration TIMEOUT = Duration.ofSeconds(20);
   private static final Config LIVENESS =
-      ConfigFactory.parseString("nereid.compute { heartbeat-interval = 300ms, heartbeat-timeout = 1500ms }");
+      ConfigFactory.parseString("nereid.compute { heartbeat-interval = 500ms, heartbeat-timeout = 20s }");
 
   @TempDir Path dir;
 
@@ -57,7 +57,7 @@ class ComputeMemberTest {
                     + "nereid.compute { node-id = " + NODE + ", labels { rack = r7 } }\n"
                     + "nereid.images.mirrors = [\"" + mirror.uri() + "\"]\n")
             .withFallback(LIVENESS);
-    return TestMember.start("compute", dir.resolve("machine"), compute);
+    return TestMember.startWithAgents("compute", dir.resolve("machine"), compute);
   }
 
   private static ComputeNode.State node(ClusterSharding sharding) throws Exception {
@@ -123,8 +123,28 @@ class ComputeMemberTest {
     }
   }
 
+  /** Returns the node agent's view of a container: its runtime state, such as running or stopped. */
+  private static String runtimeState(MemberRuntime control, String id) throws Exception {
+    var system = control.member().system();
+    var key = NodeAgent.serviceKey(NODE);
+    var agent =
+        AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
+                system.receptionist(), replyTo -> Receptionist.find(key, replyTo), TIMEOUT, system.scheduler())
+            .toCompletableFuture()
+            .get(30, TimeUnit.SECONDS)
+            .getServiceInstances(key)
+            .iterator()
+            .next();
+    return AskPattern.<NodeAgent.Command, org.apache.pekko.pattern.StatusReply<NodeAgent.RuntimeView>>ask(
+            agent, replyTo -> new NodeAgent.Describe(id, replyTo), TIMEOUT, system.scheduler())
+        .toCompletableFuture()
+        .get(30, TimeUnit.SECONDS)
+        .getValue()
+        .state();
+  }
+
   @Test
-  void computeMemberRegistersIsLostAndAdoptsContainer() throws Exception {
+  void computeMemberAdoptsContainerAndIsLost() throws Exception {
     try (RegistryServer mirror = RegistryServer.start(Files.createDirectories(dir.resolve("registry")), null);
         MemberRuntime control = TestMember.start("compute", dir.resolve("control"), LIVENESS)) {
       mirror.push("library/busybox", "latest", TestImage.of(List.of(BusyboxRootfs.tar()), List.of(), List.of("sh")));
@@ -139,35 +159,31 @@ class ComputeMemberTest {
               control.member().events());
       String id;
       List<String> before;
+      ComputeNode.State registered;
 
       try (MemberRuntime machine = startCompute(control, mirror)) {
-        ComputeNode.State registered = awaitNode(sharding, state -> state.status() == NodeStatus.READY);
+        registered = awaitNode(sharding, state -> state.status() == NodeStatus.READY);
         Path machineData = dir.resolve("machine").toAbsolutePath();
-        Resources expected = MachineInventory.read(machineData);
-        assertEquals(expected, registered.capacity());
+        assertEquals(MachineInventory.read(machineData), registered.capacity());
         assertEquals(Runtime.getRuntime().availableProcessors() * 1000L, registered.capacity().cpuMillis());
         assertEquals(Map.of("rack", "r7"), registered.labels());
         assertEquals("default", registered.pool());
 
         // The agent pulls busybox from the mirror when the container starts.
         assertTrue(machine.member().images().find("busybox").isEmpty());
+        awaitAgent(control);
         ContainerSpec spec =
             ContainerSpec.of(
                 "busybox",
                 List.of("sh", "-c", "i=0; while true; do echo line $i; i=$((i+1)); sleep 0.1; done"));
-        awaitAgent(control);
         id = containers.create("default", "counter", spec).toCompletableFuture().get(30, TimeUnit.SECONDS);
         assertTrue(containers.start("default", id).toCompletableFuture().get(60, TimeUnit.SECONDS));
         before = awaitLogLines(containers, id, 3);
         assertTrue(machine.member().images().find("busybox").isPresent());
       }
 
-      // The member left and its heartbeats stopped: the monitor marks the node lost.
-      ComputeNode.State lost = awaitNode(sharding, state -> state.status() == NodeStatus.LOST);
-      assertEquals(1, lost.reservations().size());
-
+      // A restart within the heartbeat timeout: the node stays ready and the container is adopted.
       try (MemberRuntime machine = startCompute(control, mirror)) {
-        awaitNode(sharding, state -> state.status() == NodeStatus.READY);
         List<String> after = awaitLogLines(containers, id, before.size() + 10);
         // The process ran on: its counter went on, so no second copy started from zero.
         assertEquals(before, after.subList(0, before.size()));
@@ -177,6 +193,26 @@ class ComputeMemberTest {
         Container.State state = containers.find("default", id).toCompletableFuture().get(30, TimeUnit.SECONDS);
         assertEquals(ContainerStatus.RUNNING, state.status());
         assertEquals(NODE, state.nodeId());
+        ComputeNode.State node = node(sharding);
+        assertEquals(NodeStatus.READY, node.status());
+        assertEquals(registered.statusChangedAt(), node.statusChangedAt(), "no status change while restarting");
+      }
+
+      // The member stays away past the timeout: the monitor marks the node lost, and the
+      // scheduler marks its container, which has no restart policy, exited.
+      awaitNode(sharding, state -> state.status() == NodeStatus.LOST);
+
+      try (MemberRuntime machine = startCompute(control, mirror)) {
+        awaitNode(sharding, state -> state.status() == NodeStatus.READY);
+        awaitAgent(control);
+        Container.State state = containers.find("default", id).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        assertEquals(ContainerStatus.EXITED, state.status());
+        // The process that ran on through the loss is not wanted any more, so the agent stops it.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!runtimeState(control, id).equals("stopped") && System.nanoTime() < deadline) {
+          Thread.sleep(200);
+        }
+        assertEquals("stopped", runtimeState(control, id));
 
         containers.remove("default", id, true).toCompletableFuture().get(60, TimeUnit.SECONDS);
       }

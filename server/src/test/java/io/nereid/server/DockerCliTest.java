@@ -121,6 +121,12 @@ class DockerCliTest {
     Cli missing = docker("container", "inspect", "gone");
     assertEquals(1, missing.code());
     assertTrue(missing.err().contains("No such container: gone"), missing.err());
+
+    // Docker returns 127 for a command that is not found, and --rm removes the container anyway.
+    Cli broken = docker("run", "--rm", "--name", "broken", "busybox", "no-such-command");
+    assertEquals(127, broken.code(), broken.err());
+    assertTrue(broken.err().contains("executable file not found"), broken.err());
+    assertEquals(1, docker("container", "inspect", "broken").code(), "the container was removed");
   }
 
   @Test
@@ -177,6 +183,8 @@ class DockerCliTest {
     assertEquals(1, tty.code());
     assertTrue(tty.err().contains("Nereid does not support a TTY for exec"), tty.err());
 
+    assertExecApi();
+
     assertEquals(0, docker("stop", "-t", "1", "ex").code());
     Cli stopped = docker("exec", "ex", "true");
     assertEquals(1, stopped.code());
@@ -184,11 +192,39 @@ class DockerCliTest {
     assertEquals(0, docker("rm", "ex").code());
   }
 
+  /** Checks the exec endpoints over plain HTTP, against the running container "ex". */
+  private static void assertExecApi() throws Exception {
+    HttpResponse<String> created = post("/v1.41/containers/ex/exec", "{\"Cmd\": [\"sh\", \"-c\", \"exit 4\"]}");
+    assertEquals(201, created.statusCode(), created.body());
+    String execId = created.body().replaceAll(".*\"Id\":\"([0-9a-f]{64})\".*", "$1");
+    HttpResponse<String> before = get("/v1.41/exec/" + execId + "/json");
+    assertEquals(200, before.statusCode(), before.body());
+    assertTrue(before.body().contains("\"Running\":false,\"ExitCode\":null"), before.body());
+    assertEquals(200, post("/v1.41/exec/" + execId + "/resize?h=24&w=80", "").statusCode());
+
+    assertEquals(200, post("/v1.41/exec/" + execId + "/start", "{\"Detach\": true}").statusCode());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    String after = get("/v1.41/exec/" + execId + "/json").body();
+    while (!after.contains("\"ExitCode\":4") && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      after = get("/v1.41/exec/" + execId + "/json").body();
+    }
+    assertTrue(after.contains("\"Running\":false,\"ExitCode\":4"), after);
+    assertEquals(409, post("/v1.41/exec/" + execId + "/start", "{\"Detach\": true}").statusCode());
+
+    HttpResponse<String> unknown = get("/v1.41/exec/nosuch/json");
+    assertEquals(404, unknown.statusCode());
+    assertEquals("{\"message\":\"No such exec instance: nosuch\"}", unknown.body());
+    HttpResponse<String> noCommand = post("/v1.41/containers/ex/exec", "{\"Cmd\": []}");
+    assertEquals(400, noCommand.statusCode());
+    assertEquals("{\"message\":\"No exec command specified\"}", noCommand.body());
+  }
+
   @Test
   void logsFollowTailAndTimeBounds() throws Exception {
     assertEquals(
         0,
-        docker("run", "-d", "--name", "talker", "busybox", "sh", "-c", "echo one; echo two >&2; sleep 2; echo three")
+        docker("run", "-d", "--name", "talker", "busybox", "sh", "-c", "echo one; sleep 0.3; echo two >&2; sleep 2; echo three")
             .code());
 
     Cli followed = docker("logs", "-f", "talker");
@@ -347,46 +383,40 @@ class DockerCliTest {
 
   @Test
   void missingImageFailsCreate() throws Exception {
-    Cli created = docker("create", "--name", "ghost", "no-such-image");
-    Cli ran = docker("run", "-d", "--name", "ghost", "no-such-image");
+    // The CLI pulls a missing image; a registry on a closed loopback port keeps that pull local.
+    String image = "127.0.0.1:1/no-such-image";
+    Cli created = docker("create", "--name", "ghost", image);
+    Cli ran = docker("run", "-d", "--name", "ghost", image);
 
     assertEquals(1, created.code(), created.out());
-    assertTrue(created.err().contains("Unable to find image 'no-such-image:latest' locally"), created.err());
+    assertTrue(created.err().contains("Unable to find image '" + image + ":latest' locally"), created.err());
+    assertTrue(created.err().contains("pull of " + image + ":latest failed"), created.err());
     assertEquals(125, ran.code(), ran.out());
-    assertTrue(ran.err().contains("images/create is not implemented by Nereid yet"), ran.err());
+    assertTrue(ran.err().contains("pull of " + image + ":latest failed"), ran.err());
     assertEquals(1, docker("rm", "ghost").code(), "no container was left behind");
   }
 
   private record Cli(int code, String out, String err) {}
 
-  private static Cli docker(String... args) throws IOException, InterruptedException {
-    return dockerWithInput(null, args);
-  }
-
-  /** Starts the docker CLI and leaves its streams to the caller. */
   private static Process dockerProcess(String... args) throws IOException {
-    return dockerCommand(args).start();
-  }
-
-  private static ProcessBuilder dockerCommand(String... args) {
     List<String> command = new ArrayList<>(List.of("docker"));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().put("DOCKER_HOST", "tcp://127.0.0.1:" + dockerPort);
     builder.environment().remove("DOCKER_CONTEXT");
     builder.environment().put("DOCKER_CONFIG", dir.resolve("docker-config").toString());
-    return builder;
+    return builder.start();
   }
 
-  /** Runs the docker CLI with {@code input} as its stdin, or with no stdin when it is null. */
+  private static Cli docker(String... args) throws IOException, InterruptedException {
+    return dockerWithInput(null, args);
+  }
+
+  /** Runs the docker CLI with {@code input} as its stdin, or with an empty stdin when it is null. */
   private static Cli dockerWithInput(String input, String... args) throws IOException, InterruptedException {
-    ProcessBuilder builder = dockerCommand(args);
-    if (input == null) {
-      builder.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-    }
-    Process process = builder.start();
-    if (input != null) {
-      try (var stdin = process.getOutputStream()) {
+    Process process = dockerProcess(args);
+    try (var stdin = process.getOutputStream()) {
+      if (input != null) {
         stdin.write(input.getBytes(StandardCharsets.UTF_8));
       }
     }
@@ -647,6 +677,182 @@ class DockerCliTest {
     assertTrue(full.out().contains("└ Reserved Memory: 128 MiB / 2048 MiB"), full.out());
 
     assertEquals(0, docker("rm", "-f", "infoer").code());
+  }
+
+  @Test
+  void tagImportHistoryRemove() throws Exception {
+    String since = epochSeconds();
+    String busyboxId = docker("image", "inspect", "-f", "{{.Id}}", "busybox").out();
+
+    Cli tagged = docker("tag", "busybox", "mybox:v1");
+    assertEquals(0, tagged.code(), tagged.err());
+    assertEquals(busyboxId, docker("image", "inspect", "-f", "{{.Id}}", "mybox:v1").out());
+    Cli history = docker("history", "--format", "{{.ID}}|{{.Comment}}", "mybox:v1");
+    assertEquals(0, history.code(), history.err());
+    assertEquals(busyboxId.substring(7, 19) + "|imported from a root file system tarball", history.out());
+    Cli untagged = docker("rmi", "mybox:v1");
+    assertEquals(0, untagged.code(), untagged.err());
+    assertEquals("Untagged: mybox:v1", untagged.out());
+
+    Cli imported = docker("import", dir.resolve("busybox.tar").toString(), "imported:v1");
+    assertEquals(0, imported.code(), imported.err());
+    assertTrue(imported.out().matches("sha256:[0-9a-f]{64}"), imported.out());
+    assertEquals(0, docker("run", "-d", "--name", "imguser", "imported:v1", "sleep", "300").code());
+    Cli inUse = docker("rmi", "imported:v1");
+    assertEquals(1, inUse.code());
+    assertTrue(inUse.err().contains("conflict: unable to remove repository reference \"imported:v1\" (must force)"), inUse.err());
+    Cli running = docker("rmi", "-f", imported.out());
+    assertEquals(1, running.code());
+    assertTrue(running.err().contains("(cannot be forced) - image is being used by running container"), running.err());
+    assertEquals(0, docker("rm", "-f", "imguser").code());
+    Cli deleted = docker("rmi", "imported:v1");
+    assertEquals(0, deleted.code(), deleted.err());
+    assertEquals(List.of("Untagged: imported:v1", "Deleted: " + imported.out()), deleted.out().lines().toList());
+
+    Cli missing = docker("rmi", "nosuch");
+    assertEquals(1, missing.code());
+    assertTrue(missing.err().contains("No such image: nosuch"), missing.err());
+    Cli events = docker("events", "--since", since, "--until", epochSeconds(), "--filter", "type=image",
+        "--format", "{{.Action}} {{.Actor.Attributes.name}}");
+    assertEquals(
+        List.of("tag mybox:v1", "untag mybox:v1", "import " + imported.out(), "untag imported:v1", "delete " + imported.out()),
+        events.out().lines().toList());
+  }
+
+  @Test
+  void pullFromRegistryWithProgress() throws Exception {
+    try (io.nereid.image.RegistryServer registry =
+        io.nereid.image.RegistryServer.start(Files.createDirectories(dir.resolve("registry")), null)) {
+      // A layer of its own, so that the pull downloads it rather than finding it stored.
+      Path marker = Files.createDirectories(dir.resolve("marker"));
+      Files.writeString(marker.resolve("pulled"), "from the registry\n");
+      Path layerTar = dir.resolve("pulled-layer.tar");
+      Process tar =
+          new ProcessBuilder("tar", "-cf", layerTar.toString(), "-C", dir.resolve("busybox-rootfs").toString(), ".",
+                  "-C", marker.toString(), "pulled")
+              .inheritIO()
+              .start();
+      assertEquals(0, tar.waitFor());
+      io.nereid.image.TestImage image =
+          io.nereid.image.TestImage.of(List.of(Files.readAllBytes(layerTar)), List.of(), List.of("sh"));
+      io.nereid.image.Digest digest = registry.push("app", "v1", image);
+      String name = registry.host() + "/app";
+
+      Cli pulled = docker("pull", name + ":v1");
+      assertEquals(0, pulled.code(), pulled.err());
+      String layer = image.layers.get(0).digest().hex().substring(0, 12);
+      assertEquals(
+          List.of(
+              "v1: Pulling from app",
+              layer + ": Pulling fs layer",
+              layer + ": Download complete",
+              layer + ": Pull complete",
+              "Digest: " + digest,
+              "Status: Downloaded newer image for " + name + ":v1",
+              name + ":v1"),
+          pulled.out().lines().toList());
+      assertEquals(image.id().toString(), docker("image", "inspect", "-f", "{{.Id}}", name + ":v1").out());
+
+      Cli again = docker("pull", name + "@" + digest);
+      assertEquals(0, again.code(), again.err());
+      assertTrue(again.out().contains(layer + ": Already exists"), again.out());
+      assertTrue(again.out().contains("Status: Image is up to date for " + name + "@" + digest), again.out());
+
+      Cli ran = docker("run", "-d", "--name", "pulled", name + ":v1", "cat", "/pulled");
+      assertEquals(0, ran.code(), ran.err());
+      assertEquals("exited", awaitStatus("pulled", "exited"));
+      assertEquals("from the registry", docker("logs", "pulled").out());
+      assertEquals(0, docker("rm", "pulled").code());
+
+      Cli missing = docker("pull", registry.host() + "/nosuch:v1");
+      assertEquals(1, missing.code());
+      assertTrue(missing.err().contains("pull of " + registry.host() + "/nosuch:v1 failed"), missing.err());
+      Cli invalid = docker("pull", "UPPER/case");
+      assertEquals(1, invalid.code());
+    }
+  }
+
+  @Test
+  void updateChangesReservationAndCgroup() throws Exception {
+    assertEquals(0, docker("run", "-d", "--name", "upd", "-m", "128m", "busybox", "sleep", "300").code());
+    assertEquals("running", awaitStatus("upd", "running"));
+
+    Cli updated = docker("update", "-m", "256m", "--cpus", "0.5", "--cpu-shares", "512", "upd");
+    assertEquals(0, updated.code(), updated.err());
+    assertEquals("upd", updated.out());
+    assertEquals(
+        "268435456 512 500000000",
+        docker("container", "inspect", "-f", "{{.HostConfig.Memory}} {{.HostConfig.CpuShares}} {{.HostConfig.NanoCpus}}", "upd").out());
+    String limit = docker("stats", "--no-stream", "--format", "{{.MemUsage}}", "upd").out();
+    assertTrue(limit.endsWith("/ 256MiB"), limit);
+    assertTrue(docker("info").out().contains("└ Reserved Memory: 256 MiB / 2048 MiB"), "the node reserves the new limit");
+
+    Cli tooBig = docker("update", "-m", "8g", "upd");
+    assertEquals(1, tooBig.code());
+    assertTrue(tooBig.err().contains("Cannot update container"), tooBig.err());
+    assertTrue(tooBig.err().contains("memory"), tooBig.err());
+    assertEquals("268435456", docker("container", "inspect", "-f", "{{.HostConfig.Memory}}", "upd").out(), "a rejected update changes nothing");
+
+    assertEquals(0, docker("update", "--restart", "on-failure:3", "upd").code());
+    assertEquals("on-failure 3", docker("container", "inspect", "-f", "{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}", "upd").out());
+    Cli unsupported = docker("update", "--cpuset-cpus", "0", "upd");
+    assertEquals(1, unsupported.code());
+    assertTrue(unsupported.err().contains("Nereid cannot update CpusetCpus"), unsupported.err());
+
+    assertEquals(0, docker("rm", "-f", "upd").code());
+  }
+
+  @Test
+  void dockerJavaCoreFlow() throws Exception {
+    var config =
+        com.github.dockerjava.core.DefaultDockerClientConfig.createDefaultConfigBuilder()
+            .withDockerHost("tcp://127.0.0.1:" + dockerPort)
+            .withDockerTlsVerify(false)
+            .withApiVersion(com.github.dockerjava.core.RemoteApiVersion.VERSION_1_24)
+            .build();
+    var http =
+        new com.github.dockerjava.zerodep.ZerodepDockerHttpClient.Builder()
+            .dockerHost(config.getDockerHost())
+            .build();
+    try (com.github.dockerjava.api.DockerClient client =
+        com.github.dockerjava.core.DockerClientImpl.getInstance(config, http)) {
+      String id =
+          client.createContainerCmd("busybox")
+              .withName("dj")
+              .withCmd("sh", "-c", "echo from docker-java; sleep 300")
+              .exec()
+              .getId();
+      client.startContainerCmd(id).exec();
+      assertEquals("running", awaitStatus("dj", "running"));
+      var inspected = client.inspectContainerCmd("dj").exec();
+      assertEquals(id, inspected.getId());
+      assertEquals("/dj", inspected.getName());
+      assertEquals(Boolean.TRUE, inspected.getState().getRunning());
+
+      StringBuilder logs = new StringBuilder();
+      client.logContainerCmd(id)
+          .withStdOut(true)
+          .withStdErr(true)
+          .exec(
+              new com.github.dockerjava.api.async.ResultCallback.Adapter<com.github.dockerjava.api.model.Frame>() {
+                @Override
+                public void onNext(com.github.dockerjava.api.model.Frame frame) {
+                  logs.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+                }
+              })
+          .awaitCompletion(30, TimeUnit.SECONDS);
+      assertEquals("from docker-java\n", logs.toString());
+
+      client.stopContainerCmd(id).withTimeout(1).exec();
+      assertEquals(137L, client.inspectContainerCmd(id).exec().getState().getExitCodeLong());
+      client.removeContainerCmd(id).exec();
+      assertTrue(
+          client.listContainersCmd().withShowAll(true).exec().stream().noneMatch(c -> c.getId().equals(id)),
+          "the removed container is not listed");
+      org.junit.jupiter.api.Assertions.assertThrows(
+          com.github.dockerjava.api.exception.NotFoundException.class,
+          () -> client.inspectContainerCmd(id).exec());
+    }
   }
 
   private static String epochSeconds() {

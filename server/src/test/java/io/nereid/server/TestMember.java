@@ -21,7 +21,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A member with the control role (unless {@code extra} sets others) on free ports, journaling to the shared test Cassandra in keyspaces
+ * A member with both roles on free ports, journaling to the shared test Cassandra in keyspaces
  * named after the test, with compute nodes registered directly on their entities.
  */
 final class TestMember {
@@ -34,8 +34,20 @@ final class TestMember {
     return start(keyspacePrefix, dataDir, ConfigFactory.empty());
   }
 
-  /** Starts a member with {@code extra} layered over the test defaults. */
+  /**
+   * Starts a member with {@code extra} layered over the test defaults. It runs no node agent, so
+   * tests register the nodes they need and start agents themselves.
+   */
   static MemberRuntime start(String keyspacePrefix, Path dataDir, Config extra) throws Exception {
+    return MemberRuntime.startWithoutAgents(config(keyspacePrefix, dataDir, extra));
+  }
+
+  /** Starts a member like {@link #start(String, Path, Config)} that runs the agents its roles ask for. */
+  static MemberRuntime startWithAgents(String keyspacePrefix, Path dataDir, Config extra) throws Exception {
+    return MemberRuntime.start(config(keyspacePrefix, dataDir, extra), false);
+  }
+
+  private static Config config(String keyspacePrefix, Path dataDir, Config extra) throws Exception {
     InetSocketAddress point = SharedCassandra.get().contactPoint();
     Config config =
         NereidConfig.load(
@@ -52,7 +64,6 @@ final class TestMember {
                 .withFallback(
                     ConfigFactory.parseMap(
                         Map.of(
-                            "nereid.cluster.roles", List.of("control"),
                             "nereid.data-dir", dataDir.toString(),
                             "nereid.cluster.port", 0,
                             "nereid.admin.port", 0,
@@ -60,7 +71,7 @@ final class TestMember {
     try (var session = CassandraSessions.open(List.of(point), "datacenter1", TIMEOUT)) {
       SchemaInstaller.install(session, CassandraSettings.fromConfig(config));
     }
-    return MemberRuntime.start(config, false);
+    return config;
   }
 
   static ComputeNode.State register(MemberRuntime runtime, String nodeId, Resources capacity)

@@ -54,6 +54,7 @@ public final class AdminRoutes extends AllDirectives {
   private final AccountRoutes accountRoutes;
   private final ClusterRoutes clusterRoutes;
   private final NereidMetrics metrics;
+  private final OpenApiDocument openApi = OpenApiDocument.load();
 
   /**
    * @param containers the container operations the Docker API runs, so a removal here takes the
@@ -113,7 +114,15 @@ public final class AdminRoutes extends AllDirectives {
                         PathMatchers.segment("nodes")
                             .slash(PathMatchers.segment())
                             .slash(PathMatchers.segment()),
-                        (nodeId, action) -> post(() -> changeStatus(nodeId, action))),
+                        (nodeId, action) ->
+                            post(
+                                () ->
+                                    parameterOptional(
+                                        "move",
+                                        move ->
+                                            action.equals("drain") && move.isPresent()
+                                                ? drain(nodeId, move.get())
+                                                : changeStatus(nodeId, action)))),
                     path(
                         PathMatchers.segment("nodes").slash(PathMatchers.segment()).slash("labels"),
                         nodeId -> put(() -> updateLabels(nodeId))),
@@ -126,9 +135,59 @@ public final class AdminRoutes extends AllDirectives {
                     containerRoutes.routes(),
                     accountRoutes.routes(),
                     clusterRoutes.routes()));
-    Route all = concat(v1, path("metrics", () -> get(this::metrics)));
+    Route all =
+        concat(
+            v1,
+            path("metrics", () -> get(this::metrics)),
+            path(
+                PathMatchers.segment("v1").slash("openapi.json"),
+                () ->
+                    get(
+                        () ->
+                            complete(
+                                HttpEntities.create(
+                                    ContentTypes.APPLICATION_JSON, openApi.bytes())))));
     return handleExceptions(
-        exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> authorized(all)));
+        exceptionHandler(),
+        () -> handleRejections(rejectionHandler(), () -> authorized(documented(all))));
+  }
+
+  /**
+   * Serves only the operations of the OpenAPI document: 405 for a method it does not list on a
+   * documented path. A path it does not list may only get a 404, with the message of the route
+   * that handled it; any other response there means a route is missing from the document, so it
+   * becomes a 500 that says so.
+   */
+  private Route documented(Route inner) {
+    return extractRequest(
+        request -> {
+          String path = request.getUri().path();
+          String method = request.method().value();
+          java.util.Set<String> allowed = openApi.methodsFor(path);
+          if (allowed.isEmpty()) {
+            return mapResponse(
+                response -> {
+                  if (response.status().intValue() == 404) {
+                    return response;
+                  }
+                  log.error("admin route missing from openapi.json method={} path={}", method, path);
+                  return Json.error(
+                      StatusCodes.INTERNAL_SERVER_ERROR,
+                      method + " " + path + " is served but not in /v1/openapi.json; document it");
+                },
+                () -> inner);
+          }
+          if (!allowed.contains(method)) {
+            return complete(
+                Json.error(
+                        StatusCodes.METHOD_NOT_ALLOWED,
+                        "method " + method + " is not allowed on " + path + "; use " + allowed)
+                    .addHeader(
+                        org.apache.pekko.http.javadsl.model.headers.RawHeader.create(
+                            "Allow", String.join(", ", allowed))));
+          }
+          return inner;
+        });
   }
 
   /** Lets a request through only with the configured bearer token, when one is configured. */
@@ -249,8 +308,9 @@ public final class AdminRoutes extends AllDirectives {
   }
 
   /**
-   * Moves a node to another status. Drain only stops new placements for now: moving the node's
-   * containers elsewhere needs the node agent.
+   * Moves a node to another status. A plain drain only stops new placements, and {@code
+   * drain?move=true} ({@link #drain}) also moves the containers. A node made lost has its
+   * containers placed again by its pool's scheduler.
    */
   private Route changeStatus(String nodeId, String action) {
     NodeStatus target = ACTIONS.get(action);
@@ -262,6 +322,23 @@ public final class AdminRoutes extends AllDirectives {
     }
     return changeNode(
         nodeId, replyTo -> new ComputeNode.ChangeStatus(target, "admin " + action, replyTo));
+  }
+
+  /**
+   * Drains a node; with {@code move=true} its pool's scheduler also moves its containers to other
+   * nodes, in the background, and the reply comes once that is requested.
+   */
+  private Route drain(String nodeId, String move) {
+    if (!move.equals("true") && !move.equals("false")) {
+      return complete(
+          Json.error(StatusCodes.BAD_REQUEST, "invalid move value \"" + move + "\": use true or false"));
+    }
+    boolean moving = move.equals("true");
+    String reason = moving ? "admin drain, moving containers" : "admin drain";
+    return changeNode(
+        nodeId,
+        replyTo -> new ComputeNode.ChangeStatus(NodeStatus.DRAINING, reason, replyTo),
+        drained -> moving ? pools.evacuate(drained) : CompletableFuture.completedFuture(drained));
   }
 
   private Route updateLabels(String nodeId) {
@@ -291,12 +368,24 @@ public final class AdminRoutes extends AllDirectives {
               org.apache.pekko.actor.typed.ActorRef<org.apache.pekko.pattern.StatusReply<ComputeNode.State>>,
               ComputeNode.Command>
           command) {
+    return changeNode(nodeId, command, CompletableFuture::completedFuture);
+  }
+
+  /** Sends a change to a registered node, then runs {@code then} on its new state before replying. */
+  private Route changeNode(
+      String nodeId,
+      java.util.function.Function<
+              org.apache.pekko.actor.typed.ActorRef<org.apache.pekko.pattern.StatusReply<ComputeNode.State>>,
+              ComputeNode.Command>
+          command,
+      java.util.function.Function<ComputeNode.State, CompletionStage<ComputeNode.State>> then) {
     return withRegisteredNode(
         nodeId,
         state ->
             sharding
                 .entityRefFor(ComputeNode.TYPE_KEY, nodeId)
                 .<ComputeNode.State>askWithStatus(command::apply, askTimeout)
+                .thenCompose(then)
                 .thenApply(changed -> Json.ok(nodeView(changed)))
                 .exceptionally(
                     error -> Json.error(StatusCodes.CONFLICT, rootCause(error).getMessage())));

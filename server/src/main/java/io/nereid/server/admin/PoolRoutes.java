@@ -127,6 +127,18 @@ final class PoolRoutes extends AllDirectives {
         });
   }
 
+  /**
+   * Asks the node's pool scheduler to move the containers of the draining node to other nodes, in
+   * the background; completes with the node's state once the request is persisted.
+   */
+  CompletionStage<ComputeNode.State> evacuate(ComputeNode.State drained) {
+    return sharding
+        .entityRefFor(PoolScheduler.TYPE_KEY, drained.pool())
+        .<org.apache.pekko.Done>askWithStatus(
+            replyTo -> new PoolScheduler.Evacuate(drained, replyTo), askTimeout)
+        .thenApply(done -> drained);
+  }
+
   private CompletionStage<PoolScheduler.PoolSummary> summary(String pool) {
     return sharding
         .entityRefFor(PoolScheduler.TYPE_KEY, pool)

@@ -40,13 +40,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A node becomes lost: its restartable containers run again on other nodes of the pool, exactly
- * once, and the old node is fenced. Node agents run on simulated runtimes; the entities and the
+ * once, and the old node is fenced. A node drained with the move flag ends up empty. Node agents run on simulated runtimes; the entities and the
  * scheduler journal to the test Cassandra, which the checks read back.
  */
-class NodeLossTest {
+class NodeEvacuationTest {
 
   private static final long MIB = 1L << 20;
   private static final String POOL = "loss";
+  private static final String DRAIN_POOL = "drain";
   private static final Resources CAPACITY = new Resources(4000, 2048 * MIB, 0);
 
   private static ActorTestKit kit;
@@ -58,7 +59,7 @@ class NodeLossTest {
 
   @BeforeAll
   static void start() throws Exception {
-    kit = SchedulerTestCluster.startMember("NodeLossTest", SchedulerTestCluster.config("NodeLossTest"), null);
+    kit = SchedulerTestCluster.startMember("NodeEvacuationTest", SchedulerTestCluster.config("NodeEvacuationTest"), null);
     SchedulerTestCluster.awaitUp(kit.system(), 1);
     sharding = ClusterSharding.get(kit.system());
     agents = new NodeAgents(kit.system(), TIMEOUT);
@@ -72,13 +73,26 @@ class NodeLossTest {
   }
 
   /** Starts the agent of a node on the node's runtime, made on first use. */
-  static void startAgent(String nodeId) {
+  static void startAgent(String nodeId) throws Exception {
     SimulatedRuntime runtime =
         runtimes.computeIfAbsent(
             nodeId,
             id -> new SimulatedRuntime(timers, Clock.systemUTC(), Duration.ofMillis(10), Duration.ofMillis(10)));
     agentRefs.put(
         nodeId, kit.spawn(NodeAgent.create(nodeId, runtime, sharding, TIMEOUT), "agent-" + nodeId + "-" + System.nanoTime()));
+    // The agent registers with the receptionist asynchronously.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      try {
+        agents.find(nodeId).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        return;
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("agent of " + nodeId + " never registered", e);
+        }
+        Thread.sleep(50);
+      }
+    }
   }
 
   static Container.State containerAsk(
@@ -96,11 +110,16 @@ class NodeLossTest {
 
   /** Creates and places a container; starts it when {@code run}. */
   static Container.State create(String id, String name, RestartPolicy policy, boolean run) throws Exception {
+    return create(POOL, id, name, policy, run);
+  }
+
+  static Container.State create(String pool, String id, String name, RestartPolicy policy, boolean run)
+      throws Exception {
     ContainerSpec spec =
         ContainerSpec.of("busybox", List.of("httpd", "-f")).withMemory(256 * MIB).withRestartPolicy(policy);
     containerAsk(id, replyTo -> new Container.Create("acct", name, spec, replyTo));
     Container.State placed =
-        new ContainerPlacement(sharding, POOL, TIMEOUT).place(id).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        new ContainerPlacement(sharding, pool, TIMEOUT).place(id).toCompletableFuture().get(30, TimeUnit.SECONDS);
     if (!run) {
       return placed;
     }
@@ -141,10 +160,11 @@ class NodeLossTest {
     return holders;
   }
 
+  /** Returns whether the node's runtime has the container's process alive. */
   static boolean runsOn(String nodeId, String containerId) throws Exception {
     SimulatedRuntime runtime = runtimes.get(nodeId);
     for (ContainerInfo info : runtime.list().toCompletableFuture().get(10, TimeUnit.SECONDS)) {
-      if (info.id().equals(containerId)) {
+      if (info.id().equals(containerId) && info.exit().isEmpty()) {
         return true;
       }
     }
@@ -171,7 +191,7 @@ class NodeLossTest {
       startAgent("loss-n" + i);
     }
     SchedulerTestCluster.awaitPoolSize(sharding, POOL, 3);
-    // A relocation interrupted after its reservation: the container holds one on another node.
+    // A relocation interrupted after its reservation: the container has one on another node too.
     PlacementRecord halfway =
         sharding
             .entityRefFor(PoolScheduler.TYPE_KEY, POOL)
@@ -233,7 +253,7 @@ class NodeLossTest {
         late.getError().getMessage());
     assertTrue(container(always).isRunning());
 
-    // The old machine's agent comes back and removes what must not run there any more.
+    // The old machine's agent comes back and ends what must not run there any more.
     assertTrue(runsOn("loss-n1", always));
     startAgent("loss-n1");
     long fenceDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -241,11 +261,71 @@ class NodeLossTest {
       Thread.sleep(100);
     }
     for (String id : List.of(always, onFailure, never, interrupted)) {
-      assertTrue(!runsOn("loss-n1", id), id + " removed from the old node");
+      assertTrue(!runsOn("loss-n1", id), id + " ended on the old node");
     }
     for (String id : moved.keySet()) {
       assertNotEquals("loss-n1", container(id).nodeId());
       assertTrue(container(id).isRunning(), id + " still runs on its new node");
     }
+  }
+
+  @Test
+  void drainWithMoveEmptiesNode() throws Exception {
+    SchedulerTestCluster.register(sharding, "drain-n1", DRAIN_POOL, CAPACITY, Map.of());
+    SchedulerTestCluster.awaitPoolSize(sharding, DRAIN_POOL, 1);
+    startAgent("drain-n1");
+    String restarted = id('1');
+    String stopped = id('2');
+    String idle = id('3');
+    create(DRAIN_POOL, restarted, "restarted", new RestartPolicy("unless-stopped", 0), true);
+    create(DRAIN_POOL, stopped, "stopped", RestartPolicy.NO, true);
+    create(DRAIN_POOL, idle, "idle", RestartPolicy.NO, false);
+    SchedulerTestCluster.register(sharding, "drain-n2", DRAIN_POOL, CAPACITY, Map.of());
+    startAgent("drain-n2");
+    SchedulerTestCluster.awaitPoolSize(sharding, DRAIN_POOL, 2);
+
+    ComputeNode.State draining =
+        sharding
+            .entityRefFor(ComputeNode.TYPE_KEY, "drain-n1")
+            .<ComputeNode.State>askWithStatus(
+                replyTo -> new ComputeNode.ChangeStatus(NodeStatus.DRAINING, "test", replyTo), TIMEOUT)
+            .toCompletableFuture()
+            .get(30, TimeUnit.SECONDS);
+    sharding
+        .entityRefFor(PoolScheduler.TYPE_KEY, DRAIN_POOL)
+        .<Done>askWithStatus(replyTo -> new PoolScheduler.Evacuate(draining, replyTo), TIMEOUT)
+        .toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
+
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!SchedulerTestCluster.persistedReservations(kit.system(), "drain-n1").isEmpty()
+        && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+    }
+    Container.State restartedState = await(restarted, Container.State::isRunning);
+
+    assertEquals(Map.of(), SchedulerTestCluster.persistedReservations(kit.system(), "drain-n1"));
+    assertEquals(
+        java.util.Set.of(restarted, stopped, idle),
+        SchedulerTestCluster.persistedReservations(kit.system(), "drain-n2").keySet());
+    assertEquals("drain-n2", restartedState.nodeId());
+    assertEquals("restarted", restartedState.name());
+    assertTrue(runsOn("drain-n2", restarted));
+    assertTrue(!runsOn("drain-n1", restarted), "restarted removed from the drained node");
+    Container.State stoppedState = container(stopped);
+    assertEquals("drain-n2", stoppedState.nodeId());
+    assertEquals("stopped", stoppedState.name());
+    assertEquals(ContainerStatus.EXITED, stoppedState.status());
+    assertEquals(Container.DesiredState.STOPPED, stoppedState.desired());
+    assertTrue(!runsOn("drain-n1", stopped), "stopped removed from the drained node");
+    assertTrue(!runsOn("drain-n2", stopped), "stopped not started on its new node");
+    Container.State idleState = container(idle);
+    assertEquals("drain-n2", idleState.nodeId());
+    assertEquals("idle", idleState.name());
+    assertEquals(ContainerStatus.PLACED, idleState.status());
+    List<Object> events = SchedulerTestCluster.persistedEvents(kit.system(), "PoolScheduler|" + DRAIN_POOL);
+    assertTrue(
+        events.stream().anyMatch(event -> event instanceof PoolScheduler.NodeEvacuationRequested),
+        () -> "events: " + events);
   }
 }
