@@ -88,7 +88,7 @@ public record ContainerSpec(
     return new ContainerSpec(
         image, entrypoint, cmd, env, labels, workingDir, user, hostname, memory, cpus, shares,
         diskBytes, policy, stopSignal, stopTimeoutSeconds, readOnlyRootfs, autoRemove, networkMode,
-        tty, openStdin);
+        tty, openStdin, stdinOnce);
   }
 
   public ContainerSpec withRestartPolicy(RestartPolicy policy) {
