@@ -8,6 +8,7 @@ import io.nereid.image.Image;
 import io.nereid.image.ImageLoader;
 import io.nereid.image.ImagePuller;
 import io.nereid.image.ImageReference;
+import io.nereid.image.ImageInUseException;
 import io.nereid.image.ImageStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -128,7 +129,11 @@ public final class ImageService {
     }
     ImageStore.Removal removal;
     try {
-      removal = store.remove(name);
+      // The store knows the containers of this member made from the image, also those of other
+      // accounts, and rejects the delete unless forced.
+      removal = store.remove(name, force);
+    } catch (ImageInUseException e) {
+      throw DockerApiException.conflict(e.getMessage());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
