@@ -2,6 +2,7 @@ package io.nereid.account;
 
 import io.nereid.container.ContainerStatus;
 import io.nereid.entity.EntitySettings;
+import io.nereid.metrics.JournalWrites;
 import io.nereid.persistence.CborSerializable;
 import java.time.Clock;
 import java.time.Instant;
@@ -20,6 +21,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
@@ -410,8 +412,7 @@ public final class Account
     if (holder != null) {
       return Effect().reply(command.replyTo(), StatusReply.error(nameInUse(command.name(), holder)));
     }
-    return Effect()
-        .persist(new NameClaimed(command.name(), command.containerId(), clock.instant()))
+    return persist(new NameClaimed(command.name(), command.containerId(), clock.instant()))
         .thenReply(command.replyTo(), state2 -> StatusReply.ack());
   }
 
@@ -451,15 +452,14 @@ public final class Account
     ContainerAdmitted admitted =
         new ContainerAdmitted(
             command.name(), command.containerId(), command.request(), clock.instant());
-    return Effect().persist(admitted).thenReply(command.replyTo(), next -> Admission.ADMITTED);
+    return persist(admitted).thenReply(command.replyTo(), next -> Admission.ADMITTED);
   }
 
   private ReplyEffect<Event, State> onSetQuota(State state, SetQuota command) {
     if (state.quota().equals(command.quota())) {
       return Effect().reply(command.replyTo(), state);
     }
-    return Effect()
-        .persist(new QuotaSet(command.quota(), clock.instant()))
+    return persist(new QuotaSet(command.quota(), clock.instant()))
         .thenReply(command.replyTo(), next -> next);
   }
 
@@ -471,19 +471,21 @@ public final class Account
     if (holder != null) {
       return Effect().reply(command.replyTo(), StatusReply.error(nameInUse(command.newName(), holder)));
     }
-    return Effect()
-        .persist(
+    return persist(
             new ContainerRenamed(
                 command.containerId(), command.oldName(), command.newName(), clock.instant()))
         .thenReply(command.replyTo(), state2 -> StatusReply.ack());
+  }
+
+  private EffectBuilder<Event, State> persist(Event event) {
+    return JournalWrites.timed("Account", Effect().persist(event));
   }
 
   private ReplyEffect<Event, State> onReleaseName(State state, ReleaseName command) {
     if (!command.containerId().equals(state.names().get(command.name()))) {
       return Effect().reply(command.replyTo(), StatusReply.ack());
     }
-    return Effect()
-        .persist(new NameReleased(command.name(), command.containerId(), clock.instant()))
+    return persist(new NameReleased(command.name(), command.containerId(), clock.instant()))
         .thenReply(command.replyTo(), state2 -> StatusReply.ack());
   }
 
@@ -497,8 +499,7 @@ public final class Account
     if (summary.status().equals(ContainerStatus.REMOVED.lowerCase())) {
       return Effect().reply(command.replyTo(), StatusReply.ack());
     }
-    return Effect()
-        .persist(new ContainerRecorded(summary, clock.instant()))
+    return persist(new ContainerRecorded(summary, clock.instant()))
         .thenReply(command.replyTo(), state2 -> StatusReply.ack());
   }
 
@@ -509,8 +510,7 @@ public final class Account
     if (!known) {
       return Effect().reply(command.replyTo(), StatusReply.ack());
     }
-    return Effect()
-        .persist(new ContainerForgotten(command.containerId(), clock.instant()))
+    return persist(new ContainerForgotten(command.containerId(), clock.instant()))
         .thenReply(command.replyTo(), state2 -> StatusReply.ack());
   }
 

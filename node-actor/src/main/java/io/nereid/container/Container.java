@@ -2,6 +2,7 @@ package io.nereid.container;
 
 import io.nereid.entity.EntitySettings;
 import io.nereid.node.Resources;
+import io.nereid.metrics.JournalWrites;
 import io.nereid.persistence.CborSerializable;
 import java.time.Clock;
 import java.time.Instant;
@@ -520,7 +521,8 @@ public final class Container
   }
 
   private EffectBuilder<Event, State> persist(List<Event> events) {
-    return Effect().persist(events).thenRun(state -> observer.containerChanged(events, state));
+    return JournalWrites.timed("Container", Effect().persist(events))
+        .thenRun(state -> observer.containerChanged(events, state));
   }
 
   private ReplyEffect<Event, State> replyState(ActorRef<StatusReply<State>> replyTo, State state) {

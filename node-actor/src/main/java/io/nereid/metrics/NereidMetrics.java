@@ -61,7 +61,7 @@ public final class NereidMetrics {
 
   /** Returns the recorded metrics in the Prometheus text exposition format. */
   public String write() {
-    return registry.write();
+    return registry.write() + JournalWrites.write();
   }
 
   /** Converts a duration measured with {@link System#nanoTime()} to seconds. */

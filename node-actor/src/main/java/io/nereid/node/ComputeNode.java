@@ -1,6 +1,7 @@
 package io.nereid.node;
 
 import io.nereid.entity.EntitySettings;
+import io.nereid.metrics.JournalWrites;
 import io.nereid.persistence.CborSerializable;
 import java.time.Clock;
 import java.time.Instant;
@@ -361,7 +362,7 @@ public final class ComputeNode
 
   /** Persists the events, then tells the observer the new state, before the caller's reply. */
   private EffectBuilder<Event, State> persistAndNotify(List<Event> events) {
-    return Effect().persist(events).thenRun(observer::nodeChanged);
+    return JournalWrites.timed("ComputeNode", Effect().persist(events)).thenRun(observer::nodeChanged);
   }
 
   private ReplyEffect<Event, State> reject(ActorRef<StatusReply<State>> replyTo, String problem) {

@@ -480,6 +480,12 @@ class AdminApiTest {
         after.samples().toString());
     assertTrue(after.value("nereid_active_entities{type=\"ComputeNode\"}") >= 1);
     assertEquals("histogram", after.type("nereid_placement_duration_seconds"));
+    // A create claims the name in the account, reserves on the node and persists the container.
+    for (String entity : List.of("Container", "ComputeNode", "Account")) {
+      String writes = "nereid_journal_write_duration_seconds_count{entity=\"" + entity + "\"}";
+      assertTrue(after.value(writes) > before.value(writes), entity + ": " + after.samples());
+    }
+    assertEquals("histogram", after.type("nereid_journal_write_duration_seconds"));
   }
 
   private static PrometheusText scrape() throws Exception {
