@@ -268,6 +268,13 @@ class AdminApiTest {
       assertEquals("busybox", container.get("spec").get("image").asText());
       assertEquals("admin-run", container.get("placement").get("nodeId").asText());
     }
+    for (String reference : List.of("finder", id.substring(0, 12), id)) {
+      HttpResponse<String> placement = send("GET", "/v1/containers/" + reference + "/placement", null);
+      assertEquals(200, placement.statusCode(), placement.body());
+      assertEquals("admin-run", JSON.readTree(placement.body()).get("nodeId").asText());
+    }
+    HttpResponse<String> unknown = send("GET", "/v1/containers/no-such-one/placement", null);
+    assertEquals(404, unknown.statusCode(), unknown.body());
   }
 
   @Test
@@ -369,6 +376,11 @@ class AdminApiTest {
     }
     JsonNode unlimited = JSON.readTree(send("GET", "/v1/accounts/default", null).body()).get("quota");
     assertTrue(unlimited.get("containers").isNull(), unlimited.toString());
+    HttpResponse<String> unknownField = send("PUT", "/v1/accounts/default/quota", "{\"widgets\": 3}");
+    assertEquals(400, unknownField.statusCode());
+    assertEquals(
+        "invalid quota: unknown field \"widgets\", use containers, memoryBytes and cpus",
+        message(unknownField));
   }
 
   private static String createBody(Map<String, Object> hostConfig) throws Exception {

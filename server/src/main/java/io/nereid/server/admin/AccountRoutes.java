@@ -111,6 +111,13 @@ final class AccountRoutes extends AllDirectives {
     Account.Quota quota;
     try {
       quota = Json.MAPPER.readValue(body, QuotaRequest.class).toQuota();
+    } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
+      return complete(
+          Json.error(
+              StatusCodes.BAD_REQUEST,
+              "invalid quota: unknown field \""
+                  + e.getPropertyName()
+                  + "\", use containers, memoryBytes and cpus"));
     } catch (JsonProcessingException e) {
       return complete(
           Json.error(

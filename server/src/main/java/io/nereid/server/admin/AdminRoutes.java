@@ -50,6 +50,7 @@ public final class AdminRoutes extends AllDirectives {
   private final Duration askTimeout;
   private final String token;
   private final ContainerRoutes containerRoutes;
+  private final ContainerDirectory containerDirectory;
   private final PoolRoutes pools;
   private final AccountRoutes accountRoutes;
   private final ClusterRoutes clusterRoutes;
@@ -80,6 +81,7 @@ public final class AdminRoutes extends AllDirectives {
     EntityIds entityIds = new EntityIds(system);
     ContainerDirectory directory = new ContainerDirectory(sharding, entityIds, askTimeout);
     this.containerRoutes = new ContainerRoutes(system, directory, entityIds, containers);
+    this.containerDirectory = directory;
     this.pools = new PoolRoutes(nodes, sharding, askTimeout);
     this.accountRoutes = new AccountRoutes(sharding, directory, askTimeout);
     this.clusterRoutes = new ClusterRoutes(system, sharding, askTimeout);
@@ -131,7 +133,7 @@ public final class AdminRoutes extends AllDirectives {
                         PathMatchers.segment("containers")
                             .slash(PathMatchers.segment())
                             .slash("placement"),
-                        containerId -> get(() -> placement(containerId))),
+                        reference -> get(() -> placement(reference))),
                     containerRoutes.routes(),
                     accountRoutes.routes(),
                     clusterRoutes.routes()));
@@ -399,20 +401,16 @@ public final class AdminRoutes extends AllDirectives {
     return cause;
   }
 
-  /** Returns the scheduler's placement decision for a container. */
-  private Route placement(String containerId) {
-    CompletionStage<Container.State> state =
-        sharding.entityRefFor(Container.TYPE_KEY, containerId).ask(Container.Get::new, askTimeout);
+  /** Returns the scheduler's placement decision for a container given by id, name or id prefix. */
+  private Route placement(String reference) {
     return onSuccess(
-        state,
+        containerDirectory.find(reference),
         container -> {
-          if (container.status() == ContainerStatus.NEW) {
-            return complete(Json.error(StatusCodes.NOT_FOUND, "no such container: " + containerId));
-          }
           if (container.placement() == null) {
             return complete(
                 Json.error(
-                    StatusCodes.NOT_FOUND, "container " + containerId + " has not been placed"));
+                    StatusCodes.NOT_FOUND,
+                    "container " + container.containerId() + " has not been placed"));
           }
           return complete(Json.ok(container.placement()));
         });

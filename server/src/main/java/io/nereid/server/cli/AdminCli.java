@@ -514,7 +514,15 @@ public final class AdminCli {
     private void health() {
       JsonNode health = client.get("v1/health");
       if (!printJson(health)) {
-        health.fields().forEachRemaining(field -> out.println(field.getKey() + ": " + field.getValue().asText(field.getValue().toString())));
+        health
+            .fields()
+            .forEachRemaining(
+                field -> {
+                  JsonNode value = field.getValue();
+                  // asText() is empty for an array such as the roles, so those print as JSON.
+                  String text = value.isContainerNode() ? value.toString() : value.asText();
+                  out.println(field.getKey() + ": " + text);
+                });
       }
     }
 
