@@ -193,8 +193,4 @@ final class ChaosRun {
     }
     return history.now() - faultAt;
   }
-
-  long seed() {
-    return seed;
-  }
 }

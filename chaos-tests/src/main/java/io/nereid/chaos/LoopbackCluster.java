@@ -216,10 +216,6 @@ final class LoopbackCluster implements AutoCloseable {
     return ring;
   }
 
-  Options options() {
-    return options;
-  }
-
   List<Integer> dockerPorts() {
     return controls.stream().map(member -> member.ports().docker()).toList();
   }

@@ -29,7 +29,6 @@ final class MemberProcess {
   record Ports(int cluster, int admin, int docker) {}
 
   private final String name;
-  private final Role role;
   private final Ports ports;
   private final Path dataDir;
   private final Path configFile;
@@ -37,9 +36,8 @@ final class MemberProcess {
   private volatile ChildProcess process;
 
   private MemberProcess(
-      String name, Role role, Ports ports, Path dataDir, Path configFile, String nodeId) {
+      String name, Ports ports, Path dataDir, Path configFile, String nodeId) {
     this.name = name;
-    this.role = role;
     this.ports = ports;
     this.dataDir = dataDir;
     this.configFile = configFile;
@@ -105,7 +103,7 @@ final class MemberProcess {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + configFile, e);
     }
-    return new MemberProcess(name, role, ports, dataDir, configFile, nodeId);
+    return new MemberProcess(name, ports, dataDir, configFile, nodeId);
   }
 
   /** Starts the JVM; a running one is left alone. */
@@ -140,10 +138,6 @@ final class MemberProcess {
     return name;
   }
 
-  Role role() {
-    return role;
-  }
-
   Ports ports() {
     return ports;
   }
@@ -159,10 +153,6 @@ final class MemberProcess {
 
   Path consoleLog() {
     return dataDir.resolve("console.log");
-  }
-
-  Path configFile() {
-    return configFile;
   }
 
   /** Returns the running process, or null before the first start. */
