@@ -354,7 +354,7 @@ public final class ContainerService {
    */
   public record Inspection(Container.State state, long pid) {}
 
-  /** Finds a container and, when it runs, asks its node for the main process's ID. */
+  /** Finds a container and, when it runs, requests the main process's ID from its node. */
   public CompletionStage<Inspection> inspect(String account, String reference) {
     return find(account, reference)
         .thenCompose(

@@ -106,7 +106,7 @@ final class NodeHeartbeat {
     if (acked.error() != null) {
       // The monitor moves with its singleton; a few missed replies are normal then.
       if (++missedAcks % 10 == 1) {
-        log.info("heartbeat not answered node_id={} missed={} error={}", nodeId, missedAcks, acked.error().toString());
+        log.info("heartbeat reply missing node_id={} missed={} error={}", nodeId, missedAcks, acked.error().toString());
       }
       return Behaviors.same();
     }

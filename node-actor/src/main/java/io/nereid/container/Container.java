@@ -515,7 +515,7 @@ public final class Container
         .thenReply(command.replyTo(), StatusReply::success);
   }
 
-  /** Persists the events, then tells the observer, before the caller's reply. */
+  /** Persists the events, then notifies the observer, before the caller's reply. */
   private EffectBuilder<Event, State> persist(Event event) {
     return persist(List.of(event));
   }
