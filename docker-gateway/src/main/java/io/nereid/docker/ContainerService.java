@@ -20,9 +20,11 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.apache.pekko.Done;
@@ -59,6 +61,7 @@ public final class ContainerService {
   private final ImageStore images;
   private final DockerEvents events;
   private final SecureRandom random = new SecureRandom();
+  private final Set<String> resumingRemovals = ConcurrentHashMap.newKeySet();
   private final long defaultMemoryRequest;
   private final NereidMetrics metrics;
 
@@ -588,7 +591,14 @@ public final class ContainerService {
   /** Finds a container by full id, unique id prefix or name, the ways the docker CLI refers to one. */
   public CompletionStage<Container.State> find(String account, String reference) {
     return resolve(account, reference)
-        .thenCompose(id -> sharding.entityRefFor(Container.TYPE_KEY, id).ask(Container.Get::new, askTimeout));
+        .thenCompose(id -> sharding.entityRefFor(Container.TYPE_KEY, id).ask(Container.Get::new, askTimeout))
+        .thenApply(
+            state -> {
+              if (state.status() == ContainerStatus.REMOVED) {
+                resumeRemoval(account, state);
+              }
+              return state;
+            });
   }
 
   /** Removes a container, freeing its reservation and its name. */
@@ -599,14 +609,45 @@ public final class ContainerService {
                 containerAsk(id, replyTo -> new Container.Remove(force, replyTo))
                     .exceptionallyCompose(
                         error -> CompletableFuture.failedFuture(conflictOrFailure(error)))
-                    .thenCompose(
-                        removed -> removeFromNode(removed).thenCompose(cleaned -> release(removed)))
-                    .thenCompose(released -> accountAsk(account, replyTo -> new Account.ForgetContainer(id, replyTo)))
-                    .thenApply(
-                        done -> {
-                          log.info("container removed account={} container_id={}", account, id);
-                          return done;
-                        }));
+                    .thenCompose(removed -> finishRemoval(account, removed)));
+  }
+
+  /**
+   * Completes a removal that the entity persisted but whose request was cut off, for example by
+   * a member failure: the container is still listed and its node still holds the reservation.
+   * Runs in the background once per container at a time; inspect then reports "removing".
+   */
+  private void resumeRemoval(String account, Container.State removed) {
+    String id = removed.containerId();
+    if (!resumingRemovals.add(id)) {
+      return;
+    }
+    log.info("container removal resumed account={} container_id={}", account, id);
+    finishRemoval(account, removed)
+        .whenComplete(
+            (done, error) -> {
+              resumingRemovals.remove(id);
+              if (error != null) {
+                log.warn(
+                    "container removal not completed account={} container_id={} error={}",
+                    account,
+                    id,
+                    unwrap(error).getMessage());
+              }
+            });
+  }
+
+  /** The steps after the entity recorded the removal; each is idempotent. */
+  private CompletionStage<Done> finishRemoval(String account, Container.State removed) {
+    String id = removed.containerId();
+    return removeFromNode(removed)
+        .thenCompose(cleaned -> release(removed))
+        .thenCompose(released -> accountAsk(account, replyTo -> new Account.ForgetContainer(id, replyTo)))
+        .thenApply(
+            done -> {
+              log.info("container removed account={} container_id={}", account, id);
+              return done;
+            });
   }
 
   private CompletionStage<String> resolve(String account, String reference) {

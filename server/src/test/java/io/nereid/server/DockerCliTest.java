@@ -1,8 +1,12 @@
 package io.nereid.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.nereid.container.Container;
+import io.nereid.container.ContainerStatus;
+import io.nereid.node.ComputeNode;
 import io.nereid.node.Resources;
 import java.io.IOException;
 import java.net.URI;
@@ -15,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.apache.pekko.pattern.StatusReply;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -469,6 +474,42 @@ class DockerCliTest {
     assertTrue(missing.err().contains("No such container: web"), missing.err());
     assertTrue(docker("create", "--name", "web", "busybox").code() == 0, "the name is free again");
     assertEquals(0, docker("rm", "web").code());
+  }
+
+  @Test
+  void cutOffRemovalFinishedByNextLookup() throws Exception {
+    Cli created = docker("run", "-d", "--name", "cutoff", "-m", "64m", "busybox", "sleep", "300");
+    assertEquals(0, created.code(), created.err());
+    String id = created.out();
+    var sharding = runtime.member().sharding();
+    // The entity records the removal, as when the member serving `docker rm` died right after.
+    Container.State removed =
+        sharding
+            .entityRefFor(Container.TYPE_KEY, id)
+            .<StatusReply<Container.State>>ask(replyTo -> new Container.Remove(true, replyTo), TestMember.TIMEOUT)
+            .toCompletableFuture()
+            .get(30, TimeUnit.SECONDS)
+            .getValue();
+    assertEquals(ContainerStatus.REMOVED, removed.status());
+    assertEquals("cutoff", docker("ps", "-a", "--format", "{{.Names}}").out(), "still listed");
+
+    // An inspect finds the removed entity and finishes the removal in the background.
+    docker("container", "inspect", "cutoff");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!docker("ps", "-a", "--format", "{{.Names}}").out().isEmpty()) {
+      assertTrue(System.nanoTime() < deadline, "the removal was never completed");
+      Thread.sleep(200);
+    }
+    ComputeNode.State node =
+        sharding
+            .entityRefFor(ComputeNode.TYPE_KEY, removed.nodeId())
+            .ask(ComputeNode.Get::new, TestMember.TIMEOUT)
+            .toCompletableFuture()
+            .get(30, TimeUnit.SECONDS);
+    assertFalse(node.reservations().containsKey(id), "the node released the reservation");
+    assertEquals(1, docker("container", "inspect", "cutoff").code());
+    assertEquals(0, docker("create", "--name", "cutoff", "busybox").code(), "the name is free again");
+    assertEquals(0, docker("rm", "cutoff").code());
   }
 
   @Test
