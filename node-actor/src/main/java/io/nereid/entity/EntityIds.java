@@ -3,6 +3,7 @@ package io.nereid.entity;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.persistence.cassandra.query.javadsl.CassandraReadJournal;
@@ -43,6 +44,19 @@ public final class EntityIds {
               sorted.sort(Comparator.naturalOrder());
               return sorted;
             });
+  }
+
+  /**
+   * Completes with true when the entity has persisted an event, without starting it: asking an
+   * entity that never existed would start an empty one.
+   */
+  public CompletionStage<Boolean> exists(String typeName, String id) {
+    String persistenceId = typeName + PersistenceId.DefaultSeparator() + id;
+    return readJournal
+        .currentEventsByPersistenceId(persistenceId, 0L, Long.MAX_VALUE)
+        .take(1)
+        .runWith(Sink.headOption(), system)
+        .thenApply(Optional::isPresent);
   }
 
   /** Returns the journal the ids come from, for reading an entity's events. */

@@ -58,7 +58,7 @@ public final class ComputeNode
       reservations = Map.copyOf(reservations);
     }
 
-    static State unregistered(String nodeId) {
+    public static State unregistered(String nodeId) {
       return new State(
           nodeId, NodeStatus.UNREGISTERED, "", Resources.NONE, Map.of(), Map.of(), Instant.EPOCH,
           0);

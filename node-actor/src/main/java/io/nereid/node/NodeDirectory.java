@@ -33,8 +33,21 @@ public final class NodeDirectory {
     return entityIds.of(ComputeNode.TYPE_KEY.name());
   }
 
-  /** Returns the state of one node; an unknown id yields an unregistered state. */
+  /**
+   * Returns the state of one node; an unknown id yields an unregistered state, and its entity is
+   * not started.
+   */
   public CompletionStage<ComputeNode.State> node(String nodeId) {
+    return entityIds
+        .exists(ComputeNode.TYPE_KEY.name(), nodeId)
+        .thenCompose(
+            known ->
+                known
+                    ? state(nodeId)
+                    : CompletableFuture.completedFuture(ComputeNode.State.unregistered(nodeId)));
+  }
+
+  private CompletionStage<ComputeNode.State> state(String nodeId) {
     return sharding
         .entityRefFor(ComputeNode.TYPE_KEY, nodeId)
         .ask(ComputeNode.Get::new, askTimeout);
@@ -47,7 +60,7 @@ public final class NodeDirectory {
             ids -> {
               List<CompletableFuture<ComputeNode.State>> asks = new ArrayList<>();
               for (String id : ids) {
-                asks.add(node(id).toCompletableFuture());
+                asks.add(state(id).toCompletableFuture());
               }
               return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new))
                   .thenApply(

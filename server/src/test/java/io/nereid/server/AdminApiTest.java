@@ -155,6 +155,22 @@ class AdminApiTest {
   }
 
   @Test
+  void lookupsOfUnknownNodesAndPoolsStartNoEntities() throws Exception {
+    JsonNode before = JSON.readTree(send("GET", "/v1/cluster/shards", null).body());
+    for (int i = 0; i < 3; i++) {
+      assertEquals(404, send("GET", "/v1/nodes/ghost-" + i, null).statusCode());
+      assertEquals(404, send("GET", "/v1/pools/ghost-" + i, null).statusCode());
+      assertEquals(404, send("PUT", "/v1/pools/ghost-" + i, "{\"strategy\": \"spread\"}").statusCode());
+    }
+    JsonNode after = JSON.readTree(send("GET", "/v1/cluster/shards", null).body());
+
+    for (String type : List.of("ComputeNode", "PoolScheduler")) {
+      assertEquals(
+          before.path(type).path("entities").asLong(), after.path(type).path("entities").asLong(), type);
+    }
+  }
+
+  @Test
   void decommissionBusyNodeIs409() throws Exception {
     TestMember.register(runtime, "admin-busy", CAPACITY);
     reserve("admin-busy", "c1", new Resources(100, 1L << 20, 0));

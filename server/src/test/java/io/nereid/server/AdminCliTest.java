@@ -203,12 +203,14 @@ class AdminCliTest {
     assertTrue(list.out().lines().toList().get(1).startsWith(containerId.substring(0, 12) + "  cli-web  default"), list.out());
     assertTrue(inspect.out().contains("id: " + containerId), inspect.out());
     assertTrue(inspect.out().contains("status: placed"), inspect.out());
+    assertTrue(inspect.out().contains("startedAt: -\nfinishedAt: -"), inspect.out());
     assertEquals(0, history.code(), history.err());
     List<String> lines = history.out().lines().toList();
     assertEquals(3, lines.size(), history.out());
     assertTrue(lines.get(1).contains("ContainerCreated"), history.out());
     assertTrue(lines.get(1).contains("name=cli-web"), history.out());
     assertTrue(lines.get(2).contains("ContainerPlaced"), history.out());
+    assertTrue(lines.get(2).contains("placement.nodeId=cli-"), history.out());
   }
 
   @Test
@@ -230,7 +232,7 @@ class AdminCliTest {
 
     assertEquals(0, result.code(), result.err());
     assertTrue(
-        result.out().lines().anyMatch(line -> line.matches("cli-pool +bin-pack +2 +0/8 +256MiB/8GiB +1/1")),
+        result.out().lines().anyMatch(line -> line.matches("cli-pool +bin-pack +1.0/1.0/1.0 +2 +0/8 +256MiB/8GiB +1/1")),
         result.out());
   }
 

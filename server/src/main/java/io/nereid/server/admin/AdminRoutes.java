@@ -82,7 +82,7 @@ public final class AdminRoutes extends AllDirectives {
     ContainerDirectory directory = new ContainerDirectory(sharding, entityIds, askTimeout);
     this.containerRoutes = new ContainerRoutes(system, directory, entityIds, containers);
     this.containerDirectory = directory;
-    this.pools = new PoolRoutes(nodes, sharding, askTimeout);
+    this.pools = new PoolRoutes(nodes, entityIds, sharding, askTimeout);
     this.accountRoutes = new AccountRoutes(sharding, directory, askTimeout);
     this.clusterRoutes = new ClusterRoutes(system, sharding, askTimeout);
   }

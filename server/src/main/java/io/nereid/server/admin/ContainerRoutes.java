@@ -151,10 +151,15 @@ final class ContainerRoutes extends AllDirectives {
     view.put("oomKilled", state.oomKilled());
     view.put("restartCount", state.restartCount());
     view.put("createdAt", state.createdAt().toString());
-    view.put("startedAt", state.startedAt().toString());
-    view.put("finishedAt", state.finishedAt().toString());
+    view.put("startedAt", timeOrNull(state.startedAt()));
+    view.put("finishedAt", timeOrNull(state.finishedAt()));
     view.put("spec", state.spec());
     view.put("placement", state.placement());
     return view;
+  }
+
+  /** Returns the time as text, or null for a time not reached yet, such as the start of a container never started. */
+  private static String timeOrNull(Instant time) {
+    return time.equals(Instant.EPOCH) ? null : time.toString();
   }
 }

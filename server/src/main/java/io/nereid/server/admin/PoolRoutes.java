@@ -3,6 +3,7 @@ package io.nereid.server.admin;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nereid.node.ComputeNode;
+import io.nereid.entity.EntityIds;
 import io.nereid.node.NodeDirectory;
 import io.nereid.node.NodeStatus;
 import io.nereid.node.Overcommit;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -35,11 +37,13 @@ import org.apache.pekko.pattern.StatusReply;
 final class PoolRoutes extends AllDirectives {
 
   private final NodeDirectory nodes;
+  private final EntityIds entityIds;
   private final ClusterSharding sharding;
   private final Duration askTimeout;
 
-  PoolRoutes(NodeDirectory nodes, ClusterSharding sharding, Duration askTimeout) {
+  PoolRoutes(NodeDirectory nodes, EntityIds entityIds, ClusterSharding sharding, Duration askTimeout) {
     this.nodes = nodes;
+    this.entityIds = entityIds;
     this.sharding = sharding;
     this.askTimeout = askTimeout;
   }
@@ -78,13 +82,12 @@ final class PoolRoutes extends AllDirectives {
 
   private Route getPool(String pool) {
     return onSuccess(
-        summary(pool),
-        summary -> {
-          if (summary.nodes().isEmpty()) {
-            return complete(Json.error(StatusCodes.NOT_FOUND, "no such pool: " + pool));
-          }
-          return complete(Json.ok(poolDetails(summary)));
-        });
+        knownSummary(pool),
+        summary ->
+            complete(
+                summary
+                    .map(present -> Json.ok(poolDetails(present)))
+                    .orElseGet(() -> Json.error(StatusCodes.NOT_FOUND, "no such pool: " + pool))));
   }
 
   /**
@@ -102,10 +105,10 @@ final class PoolRoutes extends AllDirectives {
             return complete(Json.error(StatusCodes.BAD_REQUEST, e.getMessage()));
           }
           CompletionStage<HttpResponse> outcome =
-              summary(pool)
+              knownSummary(pool)
                   .thenCompose(
                       current -> {
-                        if (current.nodes().isEmpty()) {
+                        if (current.isEmpty()) {
                           return CompletableFuture.completedFuture(
                               Json.error(StatusCodes.NOT_FOUND, "no such pool: " + pool));
                         }
@@ -137,6 +140,21 @@ final class PoolRoutes extends AllDirectives {
         .<org.apache.pekko.Done>askWithStatus(
             replyTo -> new PoolScheduler.Evacuate(drained, replyTo), askTimeout)
         .thenApply(done -> drained);
+  }
+
+  /**
+   * Returns the summary of a pool with nodes; empty for any other name, without starting a
+   * scheduler for a pool that never had one.
+   */
+  private CompletionStage<Optional<PoolScheduler.PoolSummary>> knownSummary(String pool) {
+    return entityIds
+        .exists(PoolScheduler.TYPE_KEY.name(), pool)
+        .thenCompose(
+            known ->
+                known
+                    ? summary(pool).thenApply(Optional::of)
+                    : CompletableFuture.completedFuture(Optional.<PoolScheduler.PoolSummary>empty()))
+        .thenApply(summary -> summary.filter(present -> !present.nodes().isEmpty()));
   }
 
   private CompletionStage<PoolScheduler.PoolSummary> summary(String pool) {

@@ -34,7 +34,8 @@ public final class AdminCli {
         node inspect ID
         node cordon|uncordon|drain|lost|decommission ID
         node label ID [KEY=VALUE]...        replaces the node's labels
-        pool ls                             pools with strategy, capacity, reservations and
+        pool ls                             pools with strategy, overcommit (cpu/memory/disk),
+                                            capacity, reservations and
                                             density (nodes used / fewest nodes that would do)
         pool inspect POOL
         container ls [--name NAME] [--account ACCOUNT]
@@ -278,11 +279,12 @@ public final class AdminCli {
         case "ls" -> {
           JsonNode pools = client.get("v1/pools");
           if (!printJson(pools)) {
-            Table table = new Table("POOL", "STRATEGY", "NODES", "CPUS", "MEMORY", "DENSITY");
+            Table table = new Table("POOL", "STRATEGY", "OVERCOMMIT", "NODES", "CPUS", "MEMORY", "DENSITY");
             for (JsonNode pool : pools) {
               table.add(
                   pool.path("pool").asText(),
                   pool.path("strategy").asText(),
+                  overcommit(pool.path("overcommit")),
                   pool.path("nodeCount").asText(),
                   Formats.cpus(pool.path("reserved")) + "/" + Formats.cpus(pool.path("capacity")),
                   Formats.bytes(pool.path("reserved").path("memoryBytes"))
@@ -314,6 +316,11 @@ public final class AdminCli {
         }
         default -> unknownCommand("pool", "ls, inspect");
       }
+    }
+
+    /** Formats the ratios as cpu/memory/disk, such as 1.0/1.5/1.0. */
+    private static String overcommit(JsonNode ratios) {
+      return ratios.path("cpu").asText() + "/" + ratios.path("memory").asText() + "/" + ratios.path("disk").asText();
     }
 
     private void container(String command) {
@@ -574,7 +581,8 @@ public final class AdminCli {
 
     private void printFields(JsonNode node, String... fields) {
       for (String field : fields) {
-        out.println(field + ": " + node.path(field).asText());
+        JsonNode value = node.path(field);
+        out.println(field + ": " + (value.isNull() || value.isMissingNode() ? "-" : value.asText()));
       }
     }
 

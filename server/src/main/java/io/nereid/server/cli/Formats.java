@@ -25,15 +25,28 @@ final class Formats {
   /** Returns an event's fields other than its time, as {@code key=value} pairs. */
   static String details(JsonNode event) {
     List<String> pairs = new ArrayList<>();
-    Iterator<Map.Entry<String, JsonNode>> fields = event.fields();
+    addScalars(pairs, "", event, true);
+    return String.join(" ", pairs);
+  }
+
+  /**
+   * Adds the object's scalar fields as key=value pairs, and on the top level those of its nested
+   * objects with the object's name as prefix, such as placement.nodeId=n1.
+   */
+  private static void addScalars(List<String> pairs, String prefix, JsonNode object, boolean descend) {
+    Iterator<Map.Entry<String, JsonNode>> fields = object.fields();
     while (fields.hasNext()) {
       Map.Entry<String, JsonNode> field = fields.next();
-      if (field.getKey().equals("at") || field.getValue().isContainerNode()) {
+      JsonNode value = field.getValue();
+      if (field.getKey().equals("at") || value.isNull()) {
         continue;
       }
-      pairs.add(field.getKey() + "=" + field.getValue().asText());
+      if (value.isObject() && descend) {
+        addScalars(pairs, prefix + field.getKey() + ".", value, false);
+      } else if (!value.isContainerNode()) {
+        pairs.add(prefix + field.getKey() + "=" + value.asText());
+      }
     }
-    return String.join(" ", pairs);
   }
 
   static String cpus(JsonNode resources) {
