@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -39,9 +40,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -262,7 +263,7 @@ public final class RuncRuntime implements ContainerRuntime {
       throws ContainerException, IOException {
     String layerOwner = null;
     Handle handle = null;
-    FutureTask<Process> shimSpawn = new FutureTask<>(() -> spawnShimAndFifos(spec, bundle));
+    ShimSpawn shimSpawn = new ShimSpawn(() -> spawnShimAndFifos(spec, bundle));
     try {
       executor.execute(shimSpawn);
     } catch (RejectedExecutionException e) {
@@ -288,7 +289,7 @@ public final class RuncRuntime implements ContainerRuntime {
       json.writerWithDefaultPrettyPrinter().writeValue(bundle.config().toFile(), config);
       Metadata metadata = new Metadata(spec.id(), cgroupsPath, rootfsMode, layerOwner, clock.instant());
       json.writeValue(bundle.metadata().toFile(), metadata);
-      Process shim = awaitSpawn(shimSpawn);
+      Process shim = shimSpawn.await();
 
       handle = new Handle(spec.id(), bundle, metadata);
       if (listener != null) {
@@ -310,7 +311,7 @@ public final class RuncRuntime implements ContainerRuntime {
       log.info("started container {} with pid {}", spec.id(), handle.pid);
       return handle.info();
     } catch (ContainerException | IOException | RuntimeException e) {
-      abandonShim(spec.id(), shimSpawn);
+      shimSpawn.abandon(spec.id());
       discardFailedStart(spec.id(), bundle, handle, layerOwner, e);
       throw e;
     }
@@ -334,44 +335,6 @@ public final class RuncRuntime implements ContainerRuntime {
       throw e;
     }
     return shim;
-  }
-
-  /**
-   * Returns the spawned shim, spawning it on this thread if the executor has not begun to, so a
-   * saturated executor cannot leave this thread waiting on its own queue.
-   */
-  private static Process awaitSpawn(FutureTask<Process> spawn) throws ContainerException, IOException {
-    spawn.run(); // does nothing if the task has started elsewhere or finished
-    try {
-      return spawn.get();
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof IOException io) {
-        throw io;
-      }
-      if (e.getCause() instanceof RuntimeException runtime) {
-        throw runtime;
-      }
-      throw new ContainerException("spawning the shim failed: " + e.getCause(), e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ContainerException("interrupted while spawning the shim", e);
-    }
-  }
-
-  /** Makes a shim that was spawned but never released exit without running runc. */
-  private static void abandonShim(String id, FutureTask<Process> spawn) {
-    if (spawn.cancel(false)) {
-      return;
-    }
-    try {
-      spawn.get().getOutputStream().close();
-    } catch (ExecutionException e) {
-      // the spawn failed, so no shim waits
-    } catch (IOException e) {
-      log.warn("failed to close the stdin of the shim of container {}", id, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   private Image findImage(RuntimeSpec spec) throws ContainerException {
@@ -951,6 +914,73 @@ public final class RuncRuntime implements ContainerRuntime {
       result.completeExceptionally(rejected);
     }
     return result;
+  }
+
+  /**
+   * The spawn of a shim and its FIFOs, handed to the executor. Whichever comes first runs it: an
+   * executor thread, or the thread that needs the shim, so a saturated executor cannot leave that
+   * thread waiting on its own queue.
+   */
+  private static final class ShimSpawn implements Runnable {
+    private final Callable<Process> spawn;
+    private final AtomicBoolean claimed = new AtomicBoolean();
+    private final CompletableFuture<Process> shim = new CompletableFuture<>();
+
+    ShimSpawn(Callable<Process> spawn) {
+      this.spawn = spawn;
+    }
+
+    @Override
+    public void run() {
+      if (!claimed.compareAndSet(false, true)) {
+        return;
+      }
+      try {
+        shim.complete(spawn.call());
+      } catch (Throwable e) {
+        shim.completeExceptionally(e);
+      }
+    }
+
+    /** Returns the shim, spawning it on this thread if no executor thread has begun to. */
+    Process await() throws ContainerException, IOException {
+      run();
+      try {
+        return shim.get();
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof IOException io) {
+          throw io;
+        }
+        if (e.getCause() instanceof RuntimeException runtime) {
+          throw runtime;
+        }
+        throw new ContainerException("spawning the shim failed: " + e.getCause(), e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ContainerException("interrupted while spawning the shim", e);
+      }
+    }
+
+    /**
+     * Makes sure no shim waits for a release that will not come: prevents the spawn if it has not
+     * begun, or else waits for it to end and closes the shim's stdin, so it exits without running
+     * runc. Closing it again after a release does nothing.
+     */
+    void abandon(String id) {
+      if (claimed.compareAndSet(false, true)) {
+        shim.cancel(false);
+        return;
+      }
+      try {
+        shim.get().getOutputStream().close();
+      } catch (ExecutionException e) {
+        // the spawn failed, so no shim waits
+      } catch (IOException e) {
+        log.warn("failed to close the stdin of the shim of container {}", id, e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /** The runtime's view of one container. */
