@@ -301,11 +301,13 @@ public final class RuncRuntime implements ContainerRuntime {
         handle.stdin = FileChannel.open(bundle.stdinFifo(), StandardOpenOption.READ, StandardOpenOption.WRITE);
       }
       handles.put(spec.id(), handle);
-      handle.startCapture();
       Files.writeString(bundle.shimPid(), Long.toString(shim.pid()));
+      runc.release(shim);
+      // The shim holds the FIFOs open read-write, so output waits in them until the captures,
+      // started while runc starts the container, open them for reading.
+      handle.startCapture();
       Handle started = handle;
       shim.onExit().thenRun(started::unblockCaptures);
-      runc.release(shim);
       waitForStart(handle);
       handle.markStarted();
       log.info("started container {} with pid {}", spec.id(), handle.pid);
