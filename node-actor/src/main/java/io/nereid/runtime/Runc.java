@@ -25,7 +25,7 @@ final class Runc {
   /**
    * The shim between the runtime and {@code runc run}: a shell that outlives the JVM. It is
    * spawned while the runtime still prepares the bundle and waits for the line {@code run} on its
-   * stdin; end of file or any other line makes it exit without running runc. It then holds both
+   * stdin; end of file or any other line makes it exit without running runc. It then keeps both
    * FIFOs open read-write, so the container never gets EPIPE while no runtime reads them, runs
    * the container in the foreground with {@code --keep} so the cgroup survives for the OOM
    * check, and writes the exit code to a file when runc returns. The container's stdin is the

@@ -69,8 +69,8 @@ import org.slf4j.LoggerFactory;
 public final class RuncRuntime implements ContainerRuntime {
 
   private static final Logger log = LoggerFactory.getLogger(RuncRuntime.class);
-  // runc takes some 20 ms to start a container, and each poll is one stat call, so the first
-  // second is polled finely to notice the PID file soon after runc writes it.
+  // runc takes tens of milliseconds to start a container and each poll is one stat call, so the
+  // first second is polled finely to notice the PID file soon after runc writes it.
   private static final long START_POLL_FAST_NANOS = Duration.ofMillis(1).toNanos() / 4;
   private static final Duration START_POLL_FAST_PERIOD = Duration.ofSeconds(1);
   private static final long START_POLL_SLOW_NANOS = Duration.ofMillis(5).toNanos();
@@ -256,8 +256,9 @@ public final class RuncRuntime implements ContainerRuntime {
   /**
    * Prepares the bundle and starts the container. The shim and the FIFOs need only the bundle
    * directory, so another thread spawns them while this one mounts the root file system and
-   * writes config.json: each process spawn costs a millisecond or more. The shim waits until
-   * {@link Runc#release} tells it the bundle is complete.
+   * writes config.json, because each process spawn costs about a millisecond (docs/benchmarks.md
+   * has the measurements). The shim waits until {@link Runc#release} signals that the bundle is
+   * complete.
    */
   private ContainerInfo create(RuntimeSpec spec, Bundle bundle, OutputListener listener)
       throws ContainerException, IOException {
@@ -303,7 +304,7 @@ public final class RuncRuntime implements ContainerRuntime {
       handles.put(spec.id(), handle);
       Files.writeString(bundle.shimPid(), Long.toString(shim.pid()));
       runc.release(shim);
-      // The shim holds the FIFOs open read-write, so output waits in them until the captures,
+      // The shim keeps the FIFOs open read-write, so output waits in them until the captures,
       // started while runc starts the container, open them for reading.
       handle.startCapture();
       Handle started = handle;
@@ -322,7 +323,7 @@ public final class RuncRuntime implements ContainerRuntime {
   /** Spawns the shim, which waits for its release, and makes the bundle's FIFOs. */
   private Process spawnShimAndFifos(RuntimeSpec spec, Bundle bundle) throws IOException {
     Process shim = runc.startShim(bundle.directory(), spec.id(), bundle.directory().resolve("shim.log"));
-    // One mkfifo for every stream: each process spawned here adds to the start latency.
+    // One mkfifo for all FIFOs, because each process spawned here adds to the start latency.
     List<String> mkfifo = new ArrayList<>(List.of("mkfifo", "-m", "0600"));
     for (LogEntry.Stream stream : LogEntry.Stream.values()) {
       mkfifo.add(bundle.fifo(stream).toString());
@@ -333,7 +334,7 @@ public final class RuncRuntime implements ContainerRuntime {
     try {
       Commands.check(mkfifo, Duration.ofSeconds(10));
     } catch (IOException e) {
-      shim.getOutputStream().close(); // end of file without a release: the shim exits, runc never runs
+      shim.getOutputStream().close(); // end of file without a release makes the shim exit before runc
       throw e;
     }
     return shim;

@@ -186,7 +186,7 @@ class NodeAgentTest {
     assertEquals("reconcile-n2", container(moved).nodeId());
     assertFalse(container(moved).isRunning());
 
-    // Inspect asks the agent, which reports an adopted container's pid as it does a started one's.
+    // Inspect queries the agent, which reports an adopted container's pid as it does a started one's.
     long adoptedPid = runtime.list().toCompletableFuture().get(10, TimeUnit.SECONDS).stream()
         .filter(info -> info.id().equals(adopted)).findFirst().orElseThrow().pid();
     NodeAgent.RuntimeView view =
