@@ -3,6 +3,8 @@ package io.nereid.runtime;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,9 +23,11 @@ final class Runc {
   private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
 
   /**
-   * The shim between the runtime and {@code runc run}: a shell that outlives the JVM. It holds
-   * both FIFOs open read-write, so the container never gets EPIPE while no runtime reads them,
-   * runs the container in the foreground with {@code --keep} so the cgroup survives for the OOM
+   * The shim between the runtime and {@code runc run}: a shell that outlives the JVM. It is
+   * spawned while the runtime still prepares the bundle and waits for the line {@code run} on its
+   * stdin; end of file or any other line makes it exit without running runc. It then keeps both
+   * FIFOs open read-write, so the container never gets EPIPE while no runtime reads them, runs
+   * the container in the foreground with {@code --keep} so the cgroup survives for the OOM
    * check, and writes the exit code to a file when runc returns. The container's stdin is the
    * bundle's stdin FIFO when there is one, else {@code /dev/null}. Arguments: runc binary, runc
    * root, bundle directory, container ID.
@@ -31,7 +35,9 @@ final class Runc {
   static final String SHIM_SCRIPT =
       """
       runc=$1 root=$2 bundle=$3 id=$4
-      exec 3<>"$bundle/stdout.fifo" 4<>"$bundle/stderr.fifo"
+      read -r go || exit 0
+      [ "$go" = run ] || exit 0
+      exec 0</dev/null 3<>"$bundle/stdout.fifo" 4<>"$bundle/stderr.fifo"
       stdin=/dev/null
       [ -p "$bundle/stdin.fifo" ] && stdin="$bundle/stdin.fifo"
       "$runc" --root "$root" --log "$bundle/runc.log" --log-format json \\
@@ -58,8 +64,8 @@ final class Runc {
   }
 
   /**
-   * Starts the shim for the bundle. {@code setsid} puts it in a session of its own, so a signal
-   * meant for the JVM's process group does not reach it.
+   * Starts the shim for the bundle, which waits for {@link #release}. {@code setsid} puts it in a
+   * session of its own, so a signal meant for the JVM's process group does not reach it.
    */
   Process startShim(Path bundle, String id, Path shimOutput) throws IOException {
     List<String> command = new ArrayList<>();
@@ -68,10 +74,17 @@ final class Runc {
     }
     command.addAll(List.of("/bin/sh", "-c", SHIM_SCRIPT, "nereid-shim", binary.toString(), root.toString(), bundle.toString(), id));
     return new ProcessBuilder(command)
-        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+        .redirectInput(ProcessBuilder.Redirect.PIPE)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(shimOutput.toFile()))
         .redirectErrorStream(true)
         .start();
+  }
+
+  /** Lets a shim from {@link #startShim} run runc, once its bundle is complete. */
+  void release(Process shim) throws IOException {
+    try (OutputStream stdin = shim.getOutputStream()) {
+      stdin.write("run\n".getBytes(StandardCharsets.US_ASCII));
+    }
   }
 
   List<State> list() throws IOException {

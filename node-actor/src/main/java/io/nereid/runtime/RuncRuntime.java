@@ -32,14 +32,19 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,7 +69,11 @@ import org.slf4j.LoggerFactory;
 public final class RuncRuntime implements ContainerRuntime {
 
   private static final Logger log = LoggerFactory.getLogger(RuncRuntime.class);
-  private static final Duration START_POLL = Duration.ofMillis(2);
+  // runc takes tens of milliseconds to start a container and each poll is one stat call, so the
+  // first second is polled finely to notice the PID file soon after runc writes it.
+  private static final long START_POLL_FAST_NANOS = Duration.ofMillis(1).toNanos() / 4;
+  private static final Duration START_POLL_FAST_PERIOD = Duration.ofSeconds(1);
+  private static final long START_POLL_SLOW_NANOS = Duration.ofMillis(5).toNanos();
   private static final Duration EXIT_POLL = Duration.ofSeconds(1);
   private static final int SIGKILL = 9;
 
@@ -244,10 +253,23 @@ public final class RuncRuntime implements ContainerRuntime {
     }
   }
 
+  /**
+   * Prepares the bundle and starts the container. The shim and the FIFOs need only the bundle
+   * directory, so another thread spawns them while this one mounts the root file system and
+   * writes config.json, because each process spawn costs about a millisecond (docs/benchmarks.md
+   * has the measurements). The shim waits until {@link Runc#release} signals that the bundle is
+   * complete.
+   */
   private ContainerInfo create(RuntimeSpec spec, Bundle bundle, OutputListener listener)
       throws ContainerException, IOException {
     String layerOwner = null;
     Handle handle = null;
+    ShimSpawn shimSpawn = new ShimSpawn(() -> spawnShimAndFifos(spec, bundle));
+    try {
+      executor.execute(shimSpawn);
+    } catch (RejectedExecutionException e) {
+      log.debug("executor rejected the shim spawn of container {}, spawning it on this thread", spec.id());
+    }
     try {
       ImageConfig imageConfig = null;
       List<Path> layers;
@@ -266,29 +288,25 @@ public final class RuncRuntime implements ContainerRuntime {
       String cgroupsPath = options.cgroupParent() + "/" + spec.id();
       ObjectNode config = OciConfig.build(json, spec, process, cgroupsPath, bundle.etc(), cgroupV2);
       json.writerWithDefaultPrettyPrinter().writeValue(bundle.config().toFile(), config);
-      // One mkfifo for both streams: every process spawned here adds to the start latency.
-      List<String> mkfifo = new ArrayList<>(List.of("mkfifo", "-m", "0600"));
-      for (LogEntry.Stream stream : LogEntry.Stream.values()) {
-        mkfifo.add(bundle.fifo(stream).toString());
-      }
-      Commands.check(mkfifo, Duration.ofSeconds(10));
       Metadata metadata = new Metadata(spec.id(), cgroupsPath, rootfsMode, layerOwner, clock.instant());
       json.writeValue(bundle.metadata().toFile(), metadata);
+      Process shim = shimSpawn.await();
 
       handle = new Handle(spec.id(), bundle, metadata);
       if (listener != null) {
         handle.listeners.add(listener);
       }
       if (spec.openStdin()) {
-        Commands.check(List.of("mkfifo", "-m", "0600", bundle.stdinFifo().toString()), Duration.ofSeconds(10));
         // Opened read-write, so the open does not wait for the shim to open it for reading.
         // The container reads end of file once this channel closes.
         handle.stdin = FileChannel.open(bundle.stdinFifo(), StandardOpenOption.READ, StandardOpenOption.WRITE);
       }
       handles.put(spec.id(), handle);
-      handle.startCapture();
-      Process shim = runc.startShim(bundle.directory(), spec.id(), bundle.directory().resolve("shim.log"));
       Files.writeString(bundle.shimPid(), Long.toString(shim.pid()));
+      runc.release(shim);
+      // The shim keeps the FIFOs open read-write, so output waits in them until the captures,
+      // started while runc starts the container, open them for reading.
+      handle.startCapture();
       Handle started = handle;
       shim.onExit().thenRun(started::unblockCaptures);
       waitForStart(handle);
@@ -296,9 +314,30 @@ public final class RuncRuntime implements ContainerRuntime {
       log.info("started container {} with pid {}", spec.id(), handle.pid);
       return handle.info();
     } catch (ContainerException | IOException | RuntimeException e) {
+      shimSpawn.abandon(spec.id());
       discardFailedStart(spec.id(), bundle, handle, layerOwner, e);
       throw e;
     }
+  }
+
+  /** Spawns the shim, which waits for its release, and makes the bundle's FIFOs. */
+  private Process spawnShimAndFifos(RuntimeSpec spec, Bundle bundle) throws IOException {
+    Process shim = runc.startShim(bundle.directory(), spec.id(), bundle.directory().resolve("shim.log"));
+    // One mkfifo for all FIFOs, because each process spawned here adds to the start latency.
+    List<String> mkfifo = new ArrayList<>(List.of("mkfifo", "-m", "0600"));
+    for (LogEntry.Stream stream : LogEntry.Stream.values()) {
+      mkfifo.add(bundle.fifo(stream).toString());
+    }
+    if (spec.openStdin()) {
+      mkfifo.add(bundle.stdinFifo().toString());
+    }
+    try {
+      Commands.check(mkfifo, Duration.ofSeconds(10));
+    } catch (IOException e) {
+      shim.getOutputStream().close(); // end of file without a release makes the shim exit before runc
+      throw e;
+    }
+    return shim;
   }
 
   private Image findImage(RuntimeSpec spec) throws ContainerException {
@@ -314,7 +353,7 @@ public final class RuncRuntime implements ContainerRuntime {
 
   /** Waits until runc has written the init PID, or the shim has exited because runc failed. */
   private void waitForStart(Handle handle) throws ContainerException, IOException {
-    Instant deadline = Instant.now().plus(options.startTimeout());
+    long begin = System.nanoTime();
     Bundle bundle = handle.bundle;
     while (true) {
       if (Files.exists(bundle.initPid())) {
@@ -326,15 +365,15 @@ public final class RuncRuntime implements ContainerRuntime {
         throw new ContainerException(
             "failed to start container " + handle.id + ": " + runcErrors(bundle));
       }
-      if (Instant.now().isAfter(deadline)) {
+      long waited = System.nanoTime() - begin;
+      if (waited > options.startTimeout().toNanos()) {
         throw new ContainerException(
             "container " + handle.id + " did not start within " + options.startTimeout() + ": " + runcErrors(bundle));
       }
-      try {
-        Thread.sleep(START_POLL.toMillis());
-      } catch (InterruptedException e) {
+      LockSupport.parkNanos(waited < START_POLL_FAST_PERIOD.toNanos() ? START_POLL_FAST_NANOS : START_POLL_SLOW_NANOS);
+      if (Thread.interrupted()) {
         Thread.currentThread().interrupt();
-        throw new ContainerException("interrupted while starting container " + handle.id, e);
+        throw new ContainerException("interrupted while starting container " + handle.id);
       }
     }
   }
@@ -878,6 +917,73 @@ public final class RuncRuntime implements ContainerRuntime {
       result.completeExceptionally(rejected);
     }
     return result;
+  }
+
+  /**
+   * The spawn of a shim and its FIFOs, handed to the executor. Whichever comes first runs it: an
+   * executor thread, or the thread that needs the shim, so a saturated executor cannot leave that
+   * thread waiting on its own queue.
+   */
+  private static final class ShimSpawn implements Runnable {
+    private final Callable<Process> spawn;
+    private final AtomicBoolean claimed = new AtomicBoolean();
+    private final CompletableFuture<Process> shim = new CompletableFuture<>();
+
+    ShimSpawn(Callable<Process> spawn) {
+      this.spawn = spawn;
+    }
+
+    @Override
+    public void run() {
+      if (!claimed.compareAndSet(false, true)) {
+        return;
+      }
+      try {
+        shim.complete(spawn.call());
+      } catch (Throwable e) {
+        shim.completeExceptionally(e);
+      }
+    }
+
+    /** Returns the shim, spawning it on this thread if no executor thread has begun to. */
+    Process await() throws ContainerException, IOException {
+      run();
+      try {
+        return shim.get();
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof IOException io) {
+          throw io;
+        }
+        if (e.getCause() instanceof RuntimeException runtime) {
+          throw runtime;
+        }
+        throw new ContainerException("spawning the shim failed: " + e.getCause(), e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ContainerException("interrupted while spawning the shim", e);
+      }
+    }
+
+    /**
+     * Makes sure no shim waits for a release that will not come: prevents the spawn if it has not
+     * begun, or else waits for it to end and closes the shim's stdin, so it exits without running
+     * runc. Closing it again after a release does nothing.
+     */
+    void abandon(String id) {
+      if (claimed.compareAndSet(false, true)) {
+        shim.cancel(false);
+        return;
+      }
+      try {
+        shim.get().getOutputStream().close();
+      } catch (ExecutionException e) {
+        // the spawn failed, so no shim waits
+      } catch (IOException e) {
+        log.warn("failed to close the stdin of the shim of container {}", id, e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /** The runtime's view of one container. */

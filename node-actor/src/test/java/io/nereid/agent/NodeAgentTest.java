@@ -31,6 +31,7 @@ import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
@@ -170,7 +171,7 @@ class NodeAgentTest {
     runInRuntime(runtime, adopted);
     ask(adopted, replyTo -> new Container.ReportStarted(node, replyTo));
 
-    kit.spawn(NodeAgent.create(node, runtime, sharding, TIMEOUT));
+    ActorRef<NodeAgent.Command> agent = kit.spawn(NodeAgent.create(node, runtime, sharding, TIMEOUT));
 
     awaitCondition("the unreported start is recorded", () -> container(unreported).isRunning());
     awaitCondition("the vanished container is recorded exited", () -> !container(vanished).isRunning());
@@ -184,5 +185,17 @@ class NodeAgentTest {
     assertTrue(container(adopted).isRunning());
     assertEquals("reconcile-n2", container(moved).nodeId());
     assertFalse(container(moved).isRunning());
+
+    // Inspect queries the agent, which reports an adopted container's pid as it does a started one's.
+    long adoptedPid = runtime.list().toCompletableFuture().get(10, TimeUnit.SECONDS).stream()
+        .filter(info -> info.id().equals(adopted)).findFirst().orElseThrow().pid();
+    NodeAgent.RuntimeView view =
+        AskPattern.<NodeAgent.Command, NodeAgent.RuntimeView>askWithStatus(
+                agent, replyTo -> new NodeAgent.Describe(adopted, replyTo), TIMEOUT, kit.scheduler())
+            .toCompletableFuture()
+            .get(30, TimeUnit.SECONDS);
+    assertEquals("running", view.state());
+    assertTrue(adoptedPid > 0);
+    assertEquals(adoptedPid, view.pid());
   }
 }

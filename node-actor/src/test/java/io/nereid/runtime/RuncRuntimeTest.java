@@ -318,7 +318,7 @@ class RuncRuntimeTest {
   void freshRuntimeAdoptsRunningContainerAndKeepsLogging() throws Exception {
     String id = newId();
     String ticker = "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.1; done";
-    join(runtime.run(spec(id).args("sh", "-c", ticker).build()));
+    ContainerInfo started = join(runtime.run(spec(id).args("sh", "-c", ticker).build()));
     awaitLog(id, entry -> entry.line().equals("tick 3"));
     runtime.close();
     int lastBefore = lastTick(temp.resolve("state/containers/" + id + "/logs/stdout.log"));
@@ -328,7 +328,8 @@ class RuncRuntimeTest {
 
     ContainerInfo info = listed.stream().filter(c -> c.id().equals(id)).findFirst().orElseThrow();
     assertEquals(ContainerState.RUNNING, info.state());
-    assertTrue(info.pid() > 0);
+    assertTrue(started.pid() > 0);
+    assertEquals(started.pid(), info.pid(), "the adopted container reports the pid its start did");
     int target = lastBefore + 5;
     awaitLog(adopter, id, entry -> entry.line().equals("tick " + target));
     List<String> ticks = lines(join(adopter.logs(id)), LogEntry.Stream.STDOUT);
@@ -544,6 +545,30 @@ class RuncRuntimeTest {
     assertEquals(
         "unable to find user ghost: no matching entries in the container's /etc/passwd",
         error.getCause().getMessage());
+  }
+
+  @Test
+  void failedPreparationLeavesNoShimWaiting() throws Exception {
+    String id = newId();
+
+    // The shim is spawned while the bundle is prepared, and the unknown user fails that.
+    assertThrows(CompletionException.class, () -> join(runtime.run(spec(id).args("true").user("ghost").build())));
+
+    Instant deadline = Instant.now().plusSeconds(20);
+    while (!shimsOf(id).isEmpty()) {
+      if (Instant.now().isAfter(deadline)) {
+        throw new AssertionError("the shim of " + id + " still waits: " + shimsOf(id));
+      }
+      Thread.sleep(20);
+    }
+    assertFalse(Files.exists(temp.resolve("state/containers/" + id)));
+  }
+
+  private static List<Long> shimsOf(String id) {
+    return ProcessHandle.allProcesses()
+        .filter(process -> process.info().arguments().map(arguments -> List.of(arguments).contains(id)).orElse(false))
+        .map(ProcessHandle::pid)
+        .toList();
   }
 
   @Test
