@@ -89,7 +89,7 @@ class ChaosSuiteTest {
   }
 
   /** Builds a one-layer image whose only content is its command, enough for the simulated runtime. */
-  private static byte[] imageArchive() {
+  static byte[] imageArchive() {
     byte[] layer =
         new TarBuilder().directory("bin", 0755).file("bin/serve", "#!/bin/sh\nsleep 3600\n").build();
     return TestImage.of(List.of(layer), List.of("PATH=/bin"), List.of("/bin/serve"))
