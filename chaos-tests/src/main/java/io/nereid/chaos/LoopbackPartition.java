@@ -85,7 +85,7 @@ final class LoopbackPartition implements AutoCloseable {
     log.info("partition cut table={} side_a={} side_b={}", table, sideA, sideB);
   }
 
-  /** Removes the cut; the table stays for the next one. */
+  /** Removes the cut. The table stays for the next one. */
   synchronized void heal() {
     if (closed) {
       return;
@@ -94,7 +94,7 @@ final class LoopbackPartition implements AutoCloseable {
     log.info("partition healed table={}", table);
   }
 
-  /** Deletes the table; safe to call twice and from a shutdown hook. */
+  /** Deletes the table. Safe to call twice and from a shutdown hook. */
   @Override
   public synchronized void close() {
     if (closed) {

@@ -20,8 +20,8 @@ import scala.concurrent.duration.FiniteDuration;
  * UNSAFE downing provider, for the failure tests only: every member downs each member it has seen
  * unreachable for {@link #DELAY}, whatever the size of its own side. On both sides of a network
  * partition the members down the other side and go on as two clusters, so a sharded entity can run
- * on each side at once and both incarnations write its journal. It stands in for a build whose
- * Split Brain Resolver is off; a member uses it only when its configuration names it in
+ * on each side at once and both incarnations write its journal. The tests use it to play a build
+ * whose Split Brain Resolver is off. A member runs it only when its configuration names it in
  * {@code pekko.cluster.downing-provider-class}.
  */
 public final class UnsafeDownUnreachable extends DowningProvider {
