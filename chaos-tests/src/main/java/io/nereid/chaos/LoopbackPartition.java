@@ -180,7 +180,7 @@ final class LoopbackPartition implements AutoCloseable {
       }
       return output;
     } catch (IOException e) {
-      throw new IllegalStateException("cannot talk to nft", e);
+      throw new IllegalStateException("failed to pass the script to nft or read its output", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while running nft", e);

@@ -71,7 +71,7 @@ class ChaosSuiteTest {
         "invariants broken with seed " + seed + "; see " + output.resolve("report.md"));
   }
 
-  /** Parses a comma-separated list of fault names; empty means every fault. */
+  /** Parses a comma-separated list of fault names. An empty list means every fault. */
   private static List<Fault> faults(String names) {
     if (names.isBlank()) {
       return List.of(Fault.values());
