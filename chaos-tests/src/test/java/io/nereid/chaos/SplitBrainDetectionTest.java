@@ -72,7 +72,7 @@ class SplitBrainDetectionTest {
       assertFalse(
           violations.isEmpty(),
           "the journal checker found no duplicate sequence number or second incarnation within "
-              + DETECTION_TIMEOUT + " of a partition without the Split Brain Resolver; see " + output);
+              + DETECTION_TIMEOUT.toSeconds() + " s of a partition without the Split Brain Resolver; see " + output);
     }
   }
 
