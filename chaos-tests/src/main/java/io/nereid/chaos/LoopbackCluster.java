@@ -269,9 +269,10 @@ final class LoopbackCluster implements AutoCloseable {
   }
 
   /**
-   * Brings every process back: removes a network partition, resumes paused ones, starts Cassandra nodes and members that are
-   * gone, and restarts a member that runs but stays unhealthy, such as one the Split Brain
-   * Resolver downed while it was paused. Returns the names of what it had to start again.
+   * Brings every process back: removes a network partition, resumes paused ones, starts Cassandra
+   * nodes and members that are gone, and restarts a member that runs but stays unhealthy, such as
+   * one the Split Brain Resolver downed while it was paused. Returns the names of what it had to
+   * start again.
    */
   List<String> heal(Duration timeout) {
     List<String> restarted = new ArrayList<>();
