@@ -125,7 +125,20 @@ final class ChaosRun {
         cluster.computes().forEach(compute -> history.recordCrash(compute.nodeId(), crashAt));
         cluster.restartAll();
       }
+      case PARTITION_CONTROL, PARTITION_COMPUTE, PARTITION_PAIR -> cluster.partition(isolated(scenario));
     }
+  }
+
+  /** Returns the members a partition scenario cuts off from the rest. */
+  private List<MemberProcess> isolated(Scenario scenario) {
+    List<MemberProcess> side = new ArrayList<>();
+    if (scenario.fault().isolatesControl()) {
+      side.add(cluster.controls().get(scenario.target()));
+    }
+    if (scenario.fault().isolatesCompute()) {
+      side.add(cluster.computes().get(scenario.target()));
+    }
+    return side;
   }
 
   private void undo(Scenario scenario) {
@@ -136,6 +149,14 @@ final class ChaosRun {
       case PAUSE_CASSANDRA -> cluster.ring().resume(scenario.target());
       case KILL_COMPUTE, RESTART_CLUSTER -> {
         // heal() starts a killed compute member again; the cluster restart brought everything back.
+      }
+      case PARTITION_CONTROL, PARTITION_COMPUTE, PARTITION_PAIR -> {
+        cluster.healPartition();
+        if (scenario.fault().isolatesCompute()) {
+          // The cut-off node may have been marked lost, which marks its containers exited, and
+          // the Split Brain Resolver may have downed its member, whose simulated processes died.
+          history.recordCrash(cluster.computes().get(scenario.target()).nodeId(), history.now());
+        }
       }
     }
   }
@@ -165,11 +186,15 @@ final class ChaosRun {
    * Returns the time from the fault until the cluster served again: the sending time of the first
    * request that got a definite answer (acknowledged, or rejected by Nereid such as for lack of
    * capacity) among those sent after the last request that went unanswered, minus the fault time.
-   * Requests to a faulted control member are left out, since its clients move to another member.
+   * Requests to a faulted or isolated control member are left out, since its clients move to
+   * another member.
    * Returns 0 when no request went unanswered after the fault.
    */
   long recoveryMs(Scenario scenario, long faultAt) {
-    boolean memberFault = scenario.fault() == Fault.KILL_CONTROL || scenario.fault() == Fault.PAUSE_CONTROL;
+    boolean memberFault =
+        scenario.fault() == Fault.KILL_CONTROL
+            || scenario.fault() == Fault.PAUSE_CONTROL
+            || scenario.fault().isolatesControl();
     List<Operation> counted = new ArrayList<>();
     for (Operation operation : history.operations()) {
       if (operation.endMs() >= faultAt && !(memberFault && operation.member() == scenario.target())) {

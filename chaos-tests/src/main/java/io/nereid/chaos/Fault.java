@@ -19,5 +19,28 @@ enum Fault {
    */
   KILL_COMPUTE,
   /** SIGKILL to every member and SIGTERM to every Cassandra node, then all started again. */
-  RESTART_CLUSTER
+  RESTART_CLUSTER,
+  /**
+   * A network partition that cuts one control member off from every other member for the hold
+   * time, longer than the failure detector and the Split Brain Resolver's delay. The resolver
+   * downs the isolated member, and healing starts it again.
+   */
+  PARTITION_CONTROL,
+  /** The same partition around one compute member; its node may be marked lost meanwhile. */
+  PARTITION_COMPUTE,
+  /**
+   * A partition around control member {@code target} and compute member {@code target} together,
+   * two members against four.
+   */
+  PARTITION_PAIR;
+
+  /** Returns whether this fault cuts the network around control member {@code target}. */
+  boolean isolatesControl() {
+    return this == PARTITION_CONTROL || this == PARTITION_PAIR;
+  }
+
+  /** Returns whether this fault cuts the network around compute member {@code target}. */
+  boolean isolatesCompute() {
+    return this == PARTITION_COMPUTE || this == PARTITION_PAIR;
+  }
 }

@@ -25,6 +25,9 @@ import org.slf4j.LoggerFactory;
  * replication factor 3 and quorum reads and writes, three control members and three compute
  * members whose node agents run the simulated runtime, each its own JVM. The harness tracks every process it started by pid and
  * stops them in {@link #close()}, which a shutdown hook also runs when the test JVM exits early.
+ * Control member {@code i} talks to the other members from 127.0.1.i and compute member {@code i}
+ * from 127.0.2.i, so that {@link #partition} can cut members apart; close also deletes the
+ * partition's nftables table.
  */
 final class LoopbackCluster implements AutoCloseable {
 
@@ -34,6 +37,7 @@ final class LoopbackCluster implements AutoCloseable {
   private static final Duration MEMBER_STOP_TIMEOUT = Duration.ofSeconds(20);
   /** Line that {@code nereid run} prints once the member has started. */
   private static final String UP_LINE = "nereid is up";
+  private static final String LOOPBACK = "127.0.0.1";
 
   /**
    * Shape of the cluster. Each compute member's node has this machine's CPUs and memory as its
@@ -41,6 +45,8 @@ final class LoopbackCluster implements AutoCloseable {
    *
    * @param stableAfter the Split Brain Resolver's decision delay, which bounds failover time
    * @param heartbeatTimeout how long a compute node may stay silent before it is marked lost
+   * @param splitBrainResolver false runs every member with {@link UnsafeDownUnreachable} in
+   *     place of the Split Brain Resolver, the broken build that the checkers must catch
    */
   record Options(
       int cassandraNodes,
@@ -48,10 +54,11 @@ final class LoopbackCluster implements AutoCloseable {
       int computeMembers,
       Duration stableAfter,
       Duration heartbeatTimeout,
-      String cassandraHeap) {
+      String cassandraHeap,
+      boolean splitBrainResolver) {
 
     static Options standard() {
-      return new Options(3, 3, 3, Duration.ofSeconds(4), Duration.ofSeconds(5), "384m");
+      return new Options(3, 3, 3, Duration.ofSeconds(4), Duration.ofSeconds(5), "384m", true);
     }
   }
 
@@ -62,6 +69,7 @@ final class LoopbackCluster implements AutoCloseable {
   private final List<MemberProcess> computes = new ArrayList<>();
   private final Thread shutdownHook = new Thread(this::close, "chaos-cluster-shutdown");
   private CassandraRing ring;
+  private LoopbackPartition partition;
   private byte[] imageArchive;
   private boolean closed;
 
@@ -80,6 +88,7 @@ final class LoopbackCluster implements AutoCloseable {
     try {
       Files.createDirectories(root);
       cluster.imageArchive = imageArchive;
+      cluster.partition = LoopbackPartition.create();
       cluster.ring = CassandraRing.start(options.cassandraNodes(), root, options.cassandraHeap());
       SchemaSetup.install(cluster.ring.contactPoints());
       cluster.configureMembers();
@@ -96,36 +105,48 @@ final class LoopbackCluster implements AutoCloseable {
   }
 
   private void configureMembers() {
+    List<String> hosts = new ArrayList<>();
     List<MemberProcess.Ports> ports = new ArrayList<>();
+    List<String> seeds = new ArrayList<>();
     for (int i = 0; i < options.controlMembers(); i++) {
-      ports.add(new MemberProcess.Ports(freePort(), freePort(), freePort()));
+      hosts.add("127.0.1." + (i + 1));
+      ports.add(new MemberProcess.Ports(freePort(hosts.get(i)), freePort(LOOPBACK), freePort(LOOPBACK)));
+      seeds.add(hosts.get(i) + ":" + ports.get(i).cluster());
     }
-    List<Integer> seeds = ports.stream().map(MemberProcess.Ports::cluster).toList();
+    String pekkoConfig =
+        options.splitBrainResolver()
+            ? ""
+            : "pekko.cluster.downing-provider-class = \"" + UnsafeDownUnreachable.class.getName() + "\"";
     for (int i = 0; i < options.controlMembers(); i++) {
       controls.add(
           MemberProcess.configure(
               "control-" + (i + 1),
               MemberProcess.Role.CONTROL,
+              hosts.get(i),
               ports.get(i),
               seeds,
               ring.contactPoints(),
               options.stableAfter(),
               options.heartbeatTimeout(),
               root,
-              ""));
+              "",
+              pekkoConfig));
     }
     for (int i = 0; i < options.computeMembers(); i++) {
+      String host = "127.0.2." + (i + 1);
       MemberProcess compute =
           MemberProcess.configure(
               "compute-" + (i + 1),
               MemberProcess.Role.COMPUTE,
-              new MemberProcess.Ports(freePort(), 0, 0),
+              host,
+              new MemberProcess.Ports(freePort(host), 0, 0),
               seeds,
               ring.contactPoints(),
               options.stableAfter(),
               options.heartbeatTimeout(),
               root,
-              "sim-node-" + (i + 1));
+              "sim-node-" + (i + 1),
+              pekkoConfig);
       loadImage(compute);
       computes.add(compute);
     }
@@ -233,12 +254,29 @@ final class LoopbackCluster implements AutoCloseable {
   }
 
   /**
-   * Brings every process back: resumes paused ones, starts Cassandra nodes and members that are
-   * gone, and restarts a member that runs but stays unhealthy, such as one the Split Brain
-   * Resolver downed while it was paused. Returns the names of what it had to start again.
+   * Cuts the members of {@code side} off from every other member, in both directions, until
+   * {@link #healPartition()} or {@link #heal}. Cassandra and the harness still reach every member.
+   */
+  void partition(List<MemberProcess> side) {
+    List<String> inside = side.stream().map(MemberProcess::clusterHost).toList();
+    List<String> outside =
+        all().stream().map(MemberProcess::clusterHost).filter(host -> !inside.contains(host)).toList();
+    partition.cut(inside, outside);
+  }
+
+  void healPartition() {
+    partition.heal();
+  }
+
+  /**
+   * Brings every process back: removes a network partition, resumes paused ones, starts Cassandra
+   * nodes and members that are gone, and restarts a member that runs but stays unhealthy, such as
+   * one the Split Brain Resolver downed while it was paused. Returns the names of what it had to
+   * start again.
    */
   List<String> heal(Duration timeout) {
     List<String> restarted = new ArrayList<>();
+    partition.heal();
     for (int i = 0; i < ring.size(); i++) {
       if (ring.isRunning(i)) {
         ring.resume(i);
@@ -356,12 +394,12 @@ final class LoopbackCluster implements AutoCloseable {
     }
   }
 
-  private static int freePort() {
+  private static int freePort(String host) {
     try (ServerSocket socket = new ServerSocket()) {
-      socket.bind(new InetSocketAddress("127.0.0.1", 0));
+      socket.bind(new InetSocketAddress(host, 0));
       return socket.getLocalPort();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot find a free port on 127.0.0.1", e);
+      throw new UncheckedIOException("cannot find a free port on " + host, e);
     }
   }
 
@@ -386,13 +424,19 @@ final class LoopbackCluster implements AutoCloseable {
     }
   }
 
-  /** Stops every member, then Cassandra; safe to call twice and from the shutdown hook. */
+  /**
+   * Deletes the partition's nftables table, stops every member, then Cassandra; safe to call twice
+   * and from the shutdown hook.
+   */
   @Override
   public synchronized void close() {
     if (closed) {
       return;
     }
     closed = true;
+    if (partition != null) {
+      partition.close();
+    }
     stopAll(all());
     if (ring != null) {
       ring.close();

@@ -29,6 +29,7 @@ final class MemberProcess {
   record Ports(int cluster, int admin, int docker) {}
 
   private final String name;
+  private final String clusterHost;
   private final Ports ports;
   private final Path dataDir;
   private final Path configFile;
@@ -36,8 +37,9 @@ final class MemberProcess {
   private volatile ChildProcess process;
 
   private MemberProcess(
-      String name, Ports ports, Path dataDir, Path configFile, String nodeId) {
+      String name, String clusterHost, Ports ports, Path dataDir, Path configFile, String nodeId) {
     this.name = name;
+    this.clusterHost = clusterHost;
     this.ports = ports;
     this.dataDir = dataDir;
     this.configFile = configFile;
@@ -48,21 +50,29 @@ final class MemberProcess {
    * Writes the configuration of a member. {@code nodeId} names the node of a compute member and
    * is empty for a control member; a compute member's node sends a heartbeat every second and is
    * marked lost after {@code heartbeatTimeout} of silence.
+   *
+   * <p>The member's cluster transport listens on {@code clusterHost}, a loopback address of its
+   * own, and binds its outgoing connections to it as well, so that every packet between two
+   * members carries both members' addresses and {@link LoopbackPartition} can cut them apart. Its
+   * admin and Docker APIs stay on 127.0.0.1. {@code pekkoConfig} is HOCON appended to the file,
+   * empty for a standard member.
    */
   static MemberProcess configure(
       String name,
       Role role,
+      String clusterHost,
       Ports ports,
-      List<Integer> seedPorts,
+      List<String> seedAddresses,
       List<InetSocketAddress> contactPoints,
       Duration stableAfter,
       Duration heartbeatTimeout,
       Path root,
-      String nodeId) {
+      String nodeId,
+      String pekkoConfig) {
     Path dataDir = root.resolve(name);
     Path configFile = root.resolve(name + ".conf");
     String seeds =
-        seedPorts.stream().map(port -> "\"127.0.0.1:" + port + "\"").collect(Collectors.joining(", "));
+        seedAddresses.stream().map(seed -> "\"" + seed + "\"").collect(Collectors.joining(", "));
     String cassandra =
         contactPoints.stream()
             .map(point -> "\"" + point.getHostString() + ":" + point.getPort() + "\"")
@@ -74,7 +84,7 @@ final class MemberProcess {
             "  data-dir = \"" + dataDir + "\"",
             "  cluster {",
             "    roles = [" + (role == Role.CONTROL ? "control" : "compute") + "]",
-            "    host = \"127.0.0.1\"",
+            "    host = \"" + clusterHost + "\"",
             "    port = " + ports.cluster(),
             "    seed-nodes = [" + seeds + "]",
             "    stable-after = " + stableAfter.toMillis() + "ms",
@@ -96,6 +106,8 @@ final class MemberProcess {
             "    read-consistency = QUORUM",
             "  }",
             "}",
+            "pekko.remote.artery.advanced.tcp.outbound-client-hostname = \"" + clusterHost + "\"",
+            pekkoConfig,
             "");
     try {
       Files.createDirectories(dataDir);
@@ -103,7 +115,7 @@ final class MemberProcess {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + configFile, e);
     }
-    return new MemberProcess(name, ports, dataDir, configFile, nodeId);
+    return new MemberProcess(name, clusterHost, ports, dataDir, configFile, nodeId);
   }
 
   /** Starts the JVM; a running one is left alone. */
@@ -136,6 +148,16 @@ final class MemberProcess {
 
   String name() {
     return name;
+  }
+
+  /** Returns the loopback address of the member's cluster transport. */
+  String clusterHost() {
+    return clusterHost;
+  }
+
+  /** Returns the member's cluster address as {@code host:port}, the form of a seed node. */
+  String clusterAddress() {
+    return clusterHost + ":" + ports.cluster();
   }
 
   Ports ports() {

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Starts the loopback cluster, runs the scenarios of the chosen profile under the workload and
  * fails when any invariant breaks. {@code -Dnereid.chaos.profile=long} (the Maven profile
- * {@code chaos}) runs a randomized schedule of {@code nereid.chaos.rounds} scenarios; the seed is
+ * {@code chaos}) runs a randomized schedule of {@code nereid.chaos.rounds} scenarios, drawn from the
+ * faults that {@code -Dnereid.chaos.faults} names (comma-separated, all by default); the seed is
  * printed and {@code -Dnereid.chaos.seed} replays it. The report and the history are written to a
  * directory of their own under {@code target/chaos}.
  */
@@ -30,6 +31,7 @@ class ChaosSuiteTest {
     String seedProperty = System.getProperty("nereid.chaos.seed", "");
     long seed = seedProperty.isBlank() ? System.currentTimeMillis() : Long.parseLong(seedProperty);
     int rounds = Integer.parseInt(System.getProperty("nereid.chaos.rounds", "6"));
+    List<Fault> faults = faults(System.getProperty("nereid.chaos.faults", ""));
     Path output =
         Path.of(System.getProperty("nereid.chaos.output", "target/chaos"))
             .resolve("run-" + STAMP.format(Instant.now()) + "-" + profile + "-seed-" + seed)
@@ -45,7 +47,8 @@ class ChaosSuiteTest {
                 options.controlMembers(),
                 options.computeMembers(),
                 options.cassandraNodes(),
-                options.stableAfter())
+                options.stableAfter(),
+                faults)
             : Scenario.shortProfile(options.stableAfter());
     long start = System.nanoTime();
     List<Violation> violations = new ArrayList<>();
@@ -68,8 +71,25 @@ class ChaosSuiteTest {
         "invariants broken with seed " + seed + "; see " + output.resolve("report.md"));
   }
 
+  /** Parses a comma-separated list of fault names. An empty list means every fault. */
+  private static List<Fault> faults(String names) {
+    if (names.isBlank()) {
+      return List.of(Fault.values());
+    }
+    List<Fault> faults = new ArrayList<>();
+    for (String name : names.split(",")) {
+      try {
+        faults.add(Fault.valueOf(name.trim().toUpperCase(java.util.Locale.ROOT)));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "unknown fault \"" + name.trim() + "\" in nereid.chaos.faults; use some of " + List.of(Fault.values()), e);
+      }
+    }
+    return faults;
+  }
+
   /** Builds a one-layer image whose only content is its command, enough for the simulated runtime. */
-  private static byte[] imageArchive() {
+  static byte[] imageArchive() {
     byte[] layer =
         new TarBuilder().directory("bin", 0755).file("bin/serve", "#!/bin/sh\nsleep 3600\n").build();
     return TestImage.of(List.of(layer), List.of("PATH=/bin"), List.of("/bin/serve"))

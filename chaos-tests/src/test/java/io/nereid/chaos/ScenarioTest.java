@@ -49,4 +49,28 @@ class ScenarioTest {
       assertTrue(pause.hold().compareTo(STABLE_AFTER.multipliedBy(2)) >= 0, pause.describe());
     }
   }
+
+  @Test
+  void partitionsOutlastSplitBrainResolver() {
+    List<Scenario> partitions =
+        Scenario.randomized(7, 200, 3, 3, 3, STABLE_AFTER).stream()
+            .filter(scenario -> Scenario.isPartition(scenario.fault()))
+            .toList();
+
+    assertTrue(!partitions.isEmpty());
+    for (Scenario partition : partitions) {
+      assertTrue(partition.hold().compareTo(STABLE_AFTER.multipliedBy(2)) >= 0, partition.describe());
+    }
+  }
+
+  @Test
+  void scheduleDrawsOnlyAllowedFaults() {
+    List<Fault> allowed = List.of(Fault.PARTITION_CONTROL, Fault.PARTITION_COMPUTE);
+
+    List<Scenario> schedule = Scenario.randomized(7, 50, 3, 3, 3, STABLE_AFTER, allowed);
+
+    assertEquals(
+        java.util.Set.copyOf(allowed),
+        schedule.stream().map(Scenario::fault).collect(java.util.stream.Collectors.toSet()));
+  }
 }
