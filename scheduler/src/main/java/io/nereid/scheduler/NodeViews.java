@@ -73,8 +73,6 @@ final class NodeViews {
       if (reservations == source) {
         return;
       }
-      byContainerId.keySet().retainAll(reservations.keySet());
-
       List<PlacedContainer> nextContainers = new ArrayList<>(reservations.size());
       Set<String> nextImages = new HashSet<>();
       long cpuMillis = 0;
@@ -83,7 +81,7 @@ final class NodeViews {
       for (Map.Entry<String, Reservation> entry : reservations.entrySet()) {
         Reservation reservation = entry.getValue();
         Converted known = byContainerId.get(entry.getKey());
-        if (known == null || !known.reservation().equals(reservation)) {
+        if (known == null || (known.reservation() != reservation && !known.reservation().equals(reservation))) {
           PlacedContainer placed =
               new PlacedContainer(
                   entry.getKey(), reservation.containerName(), reservation.labels(), vector(reservation.resources()));
@@ -97,6 +95,10 @@ final class NodeViews {
         if (!reservation.image().isEmpty()) {
           nextImages.add(reservation.image());
         }
+      }
+      // Every current reservation is kept now, so only a larger map has released ones to drop.
+      if (byContainerId.size() > reservations.size()) {
+        byContainerId.keySet().retainAll(reservations.keySet());
       }
 
       source = reservations;
