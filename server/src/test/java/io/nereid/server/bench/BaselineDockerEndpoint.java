@@ -21,8 +21,9 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
 /**
  * The baseline of the Docker API benchmark: a Pekko HTTP server on the listener of Nereid's Docker
- * API, in a JVM started with the same options as the Nereid member, that answers {@code POST /containers/create} and {@code POST
- * /containers/{id}/start} the way Nereid's gateway does on the wire but persists nothing. A create
+ * API, in a JVM started with the same options as the Nereid member. It serves {@code POST
+ * /containers/create} and {@code POST /containers/{id}/start} the way Nereid's gateway does on the
+ * wire but persists nothing. A create
  * parses the JSON body, rejects one without an image with 400, and returns 201 with a fresh
  * 64-hex-digit id; a start returns 204. It measures what the HTTP stack, JSON and the client cost
  * on this machine, so that the rest of Nereid's time is the entities, the scheduler and Cassandra.
@@ -76,8 +77,8 @@ public final class BaselineDockerEndpoint extends AllDirectives {
     byte[] id = new byte[32];
     random.nextBytes(id);
     try {
-      String answer = json.writeValueAsString(Map.of("Id", HexFormat.of().formatHex(id), "Warnings", List.of()));
-      return complete(HttpResponse.create().withStatus(StatusCodes.CREATED).withEntity(ContentTypes.APPLICATION_JSON, answer));
+      String created = json.writeValueAsString(Map.of("Id", HexFormat.of().formatHex(id), "Warnings", List.of()));
+      return complete(HttpResponse.create().withStatus(StatusCodes.CREATED).withEntity(ContentTypes.APPLICATION_JSON, created));
     } catch (Exception e) {
       return complete(StatusCodes.INTERNAL_SERVER_ERROR, e.getMessage());
     }

@@ -60,7 +60,7 @@ final class CreateLoad {
     return run(clients, total, true);
   }
 
-  /** Sends one create; returns the container id, or throws with the server's answer. */
+  /** Sends one create; returns the container id, or throws with the status and body. */
   String createOnce(HttpClient client) throws IOException, InterruptedException {
     HttpResponse<String> created =
         client.send(
@@ -71,11 +71,11 @@ final class CreateLoad {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     if (created.statusCode() != 201) {
-      throw new IOException("create answered " + created.statusCode() + ": " + created.body());
+      throw new IOException("create returned status " + created.statusCode() + ": " + created.body());
     }
     Matcher id = ID.matcher(created.body());
     if (!id.find()) {
-      throw new IOException("create answered without a container id: " + created.body());
+      throw new IOException("create returned no container id: " + created.body());
     }
     return id.group(1);
   }
@@ -89,7 +89,7 @@ final class CreateLoad {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     if (started.statusCode() != 204) {
-      throw new IOException("start of " + id + " answered " + started.statusCode() + ": " + started.body());
+      throw new IOException("start of " + id + " returned status " + started.statusCode() + ": " + started.body());
     }
   }
 

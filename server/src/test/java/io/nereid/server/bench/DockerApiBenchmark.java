@@ -29,7 +29,7 @@ import java.util.Locale;
  * Measures the Docker API of one Nereid member with the simulated runtime against a real
  * Cassandra, side by side with {@link BaselineDockerEndpoint} under the same client load:
  * {@code docker create} throughput with concurrent clients, {@code docker run -d} latency (create
- * and start, until the start is answered), and the resident memory of both server JVMs once
+ * and start, until the start returns), and the resident memory of both server JVMs once
  * {@code bench.containers} containers exist. Cassandra runs in a child JVM of this one, and the
  * member and the baseline each in a JVM of their own, so each process's memory is read apart.
  *
@@ -41,29 +41,38 @@ import java.util.Locale;
  */
 public final class DockerApiBenchmark {
 
-  /** What {@code docker create bench sleep 300} sends with the docker CLI 20.10 (API 1.41). */
+  /**
+   * What {@code docker create bench sleep 300} sends to {@code POST /v1.41/containers/create},
+   * captured from the docker CLI 28.2.2 against a server that advertises API 1.41.
+   */
   static final String CREATE_BODY =
-      "{\"Hostname\":\"\",\"Domainname\":\"\",\"User\":\"\",\"AttachStdin\":false,\"AttachStdout\":true,"
-          + "\"AttachStderr\":true,\"Tty\":false,\"OpenStdin\":false,\"StdinOnce\":false,\"Env\":[],"
-          + "\"Cmd\":[\"sleep\",\"300\"],\"Image\":\"bench\",\"Volumes\":{},\"WorkingDir\":\"\","
-          + "\"Entrypoint\":null,\"OnBuild\":null,\"Labels\":{},\"HostConfig\":{\"Binds\":null,"
-          + "\"ContainerIDFile\":\"\",\"LogConfig\":{\"Type\":\"\",\"Config\":{}},\"NetworkMode\":\"default\","
-          + "\"PortBindings\":{},\"RestartPolicy\":{\"Name\":\"no\",\"MaximumRetryCount\":0},"
-          + "\"AutoRemove\":false,\"VolumeDriver\":\"\",\"VolumesFrom\":null,\"CapAdd\":null,"
+      "{\"Hostname\":\"\",\"Domainname\":\"\",\"User\":\"\",\"AttachStdin\":false,"
+          + "\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":false,\"OpenStdin\":false,"
+          + "\"StdinOnce\":false,\"Env\":null,\"Cmd\":[\"sleep\",\"300\"],\"Image\":\"bench\","
+          + "\"Volumes\":{},\"WorkingDir\":\"\",\"Entrypoint\":null,\"OnBuild\":null,\"Labels\":{},"
+          + "\"HostConfig\":{\"Binds\":null,\"ContainerIDFile\":\"\",\"LogConfig\":{\"Type\":\"\","
+          + "\"Config\":{}},\"NetworkMode\":\"default\",\"PortBindings\":{},"
+          + "\"RestartPolicy\":{\"Name\":\"no\",\"MaximumRetryCount\":0},\"AutoRemove\":false,"
+          + "\"VolumeDriver\":\"\",\"VolumesFrom\":null,\"ConsoleSize\":[0,0],\"CapAdd\":null,"
           + "\"CapDrop\":null,\"CgroupnsMode\":\"\",\"Dns\":[],\"DnsOptions\":[],\"DnsSearch\":[],"
           + "\"ExtraHosts\":null,\"GroupAdd\":null,\"IpcMode\":\"\",\"Cgroup\":\"\",\"Links\":null,"
           + "\"OomScoreAdj\":0,\"PidMode\":\"\",\"Privileged\":false,\"PublishAllPorts\":false,"
           + "\"ReadonlyRootfs\":false,\"SecurityOpt\":null,\"UTSMode\":\"\",\"UsernsMode\":\"\","
-          + "\"ShmSize\":0,\"ConsoleSize\":[0,0],\"Isolation\":\"\",\"CpuShares\":0,\"Memory\":0,"
-          + "\"NanoCpus\":0,\"CgroupParent\":\"\",\"BlkioWeight\":0,\"BlkioWeightDevice\":[],"
-          + "\"BlkioDeviceReadBps\":null,\"BlkioDeviceWriteBps\":null,\"BlkioDeviceReadIOps\":null,"
-          + "\"BlkioDeviceWriteIOps\":null,\"CpuPeriod\":0,\"CpuQuota\":0,\"CpuRealtimePeriod\":0,"
+          + "\"ShmSize\":0,\"Isolation\":\"\",\"CpuShares\":0,\"Memory\":0,\"NanoCpus\":0,"
+          + "\"CgroupParent\":\"\",\"BlkioWeight\":0,\"BlkioWeightDevice\":[],"
+          + "\"BlkioDeviceReadBps\":[],\"BlkioDeviceWriteBps\":[],\"BlkioDeviceReadIOps\":[],"
+          + "\"BlkioDeviceWriteIOps\":[],\"CpuPeriod\":0,\"CpuQuota\":0,\"CpuRealtimePeriod\":0,"
           + "\"CpuRealtimeRuntime\":0,\"CpusetCpus\":\"\",\"CpusetMems\":\"\",\"Devices\":[],"
-          + "\"DeviceCgroupRules\":null,\"DeviceRequests\":null,\"KernelMemory\":0,"
-          + "\"KernelMemoryTCP\":0,\"MemoryReservation\":0,\"MemorySwap\":0,\"MemorySwappiness\":-1,"
-          + "\"OomKillDisable\":false,\"PidsLimit\":0,\"Ulimits\":null,\"CpuCount\":0,"
-          + "\"CpuPercent\":0,\"IOMaximumIOps\":0,\"IOMaximumBandwidth\":0,\"MaskedPaths\":null,"
-          + "\"ReadonlyPaths\":null},\"NetworkingConfig\":{\"EndpointsConfig\":{}}}";
+          + "\"DeviceCgroupRules\":null,\"DeviceRequests\":null,\"MemoryReservation\":0,"
+          + "\"MemorySwap\":0,\"MemorySwappiness\":-1,\"OomKillDisable\":false,\"PidsLimit\":0,"
+          + "\"Ulimits\":[],\"CpuCount\":0,\"CpuPercent\":0,\"IOMaximumIOps\":0,"
+          + "\"IOMaximumBandwidth\":0,\"MaskedPaths\":null,\"ReadonlyPaths\":null},"
+          + "\"NetworkingConfig\":{\"EndpointsConfig\":{\"default\":{\"IPAMConfig\":null,"
+          + "\"Links\":null,\"Aliases\":null,\"MacAddress\":\"\",\"DriverOpts\":null,"
+          + "\"GwPriority\":0,\"NetworkID\":\"\",\"EndpointID\":\"\",\"Gateway\":\"\","
+          + "\"IPAddress\":\"\",\"IPPrefixLen\":0,\"IPv6Gateway\":\"\",\"GlobalIPv6Address\":\"\","
+          + "\"GlobalIPv6PrefixLen\":0,\"DNSNames\":null}}}}
+";
 
   private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
 
@@ -252,7 +261,7 @@ public final class DockerApiBenchmark {
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
         if (imported.statusCode() != 200 || imported.body().contains("\"error")) {
-          throw new IOException("image import answered " + imported.statusCode() + ": " + imported.body());
+          throw new IOException("image import returned status " + imported.statusCode() + ": " + imported.body());
         }
         log("image bench imported");
         return;
