@@ -71,8 +71,7 @@ public final class DockerApiBenchmark {
           + "\"Links\":null,\"Aliases\":null,\"MacAddress\":\"\",\"DriverOpts\":null,"
           + "\"GwPriority\":0,\"NetworkID\":\"\",\"EndpointID\":\"\",\"Gateway\":\"\","
           + "\"IPAddress\":\"\",\"IPPrefixLen\":0,\"IPv6Gateway\":\"\",\"GlobalIPv6Address\":\"\","
-          + "\"GlobalIPv6PrefixLen\":0,\"DNSNames\":null}}}}
-";
+          + "\"GlobalIPv6PrefixLen\":0,\"DNSNames\":null}}}}\n";
 
   private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
 
