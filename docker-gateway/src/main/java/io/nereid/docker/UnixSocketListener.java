@@ -90,10 +90,16 @@ public final class UnixSocketListener implements AutoCloseable {
   /**
    * Runs one connection: bytes from the channel go through the HTTP server stage to the routes
    * and back. The stream reads the channel with blocking calls on Pekko's blocking I/O dispatcher.
+   *
+   * <p>The two directions are not coupled, because the docker CLI half-closes the connection
+   * once its stdin ends ({@code docker run -i}, {@code docker exec -i}) and still reads the
+   * output. End of file on the socket completes only the request side. The server stage then
+   * finishes the responses, or an upgraded stream's output, and the end of the output closes the
+   * channel.
    */
   private static void serve(ActorSystem<?> system, SocketChannel channel, Flow<HttpRequest, HttpResponse, NotUsed> handler) {
     Flow<ByteString, ByteString, NotUsed> connection =
-        Flow.fromSinkAndSourceCoupled(
+        Flow.fromSinkAndSource(
             StreamConverters.fromOutputStream(() -> new ChannelOutput(channel)),
             StreamConverters.fromInputStream(() -> new ChannelInput(channel)));
     Flow<HttpResponse, HttpRequest, NotUsed> protocol =

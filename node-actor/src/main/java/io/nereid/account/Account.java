@@ -2,6 +2,7 @@ package io.nereid.account;
 
 import io.nereid.container.ContainerStatus;
 import io.nereid.entity.EntitySettings;
+import io.nereid.entity.SharedMap;
 import io.nereid.metrics.JournalWrites;
 import io.nereid.persistence.CborSerializable;
 import java.time.Clock;
@@ -152,11 +153,12 @@ public final class Account
       implements CborSerializable {
 
     public State {
-      names = Map.copyOf(names);
-      containers = Map.copyOf(containers);
+      // Shared maps, because every create changes one entry of maps with thousands.
+      names = SharedMap.copyOf(names);
+      containers = SharedMap.copyOf(containers);
       // Snapshots written before quotas existed have neither field.
       quota = quota == null ? Quota.UNLIMITED : quota;
-      requests = requests == null ? Map.of() : Map.copyOf(requests);
+      requests = requests == null ? SharedMap.of() : SharedMap.copyOf(requests);
     }
 
     public State(Map<String, String> names, Map<String, ContainerSummary> containers) {
@@ -181,6 +183,10 @@ public final class Account
      * string when it fits.
      */
     String quotaShortfall(ResourceRequest request) {
+      if (quota.equals(Quota.UNLIMITED)) {
+        // Counting the usage walks every container, which an account without limits never needs.
+        return "";
+      }
       Usage usage = usage();
       if (quota.containers() != null && usage.containers() + 1 > quota.containers()) {
         return usage.containers() + " of " + quota.containers() + " containers in use";
@@ -213,29 +219,27 @@ public final class Account
     }
 
     State claim(NameClaimed event) {
-      Map<String, String> next = new HashMap<>(names);
-      next.put(event.name(), event.containerId());
-      return new State(next, containers, quota, requests);
+      return new State(SharedMap.with(names, event.name(), event.containerId()), containers, quota, requests);
     }
 
     State admit(ContainerAdmitted event) {
-      Map<String, String> nextNames = new HashMap<>(names);
-      nextNames.put(event.name(), event.containerId());
-      Map<String, ResourceRequest> nextRequests = new HashMap<>(requests);
-      nextRequests.put(event.containerId(), event.request());
-      return new State(nextNames, containers, quota, nextRequests);
+      return new State(
+          SharedMap.with(names, event.name(), event.containerId()),
+          containers,
+          quota,
+          SharedMap.with(requests, event.containerId(), event.request()));
     }
 
     State release(NameReleased event) {
-      Map<String, String> next = new HashMap<>(names);
-      next.remove(event.name(), event.containerId());
-      return new State(next, containers, quota, requests);
+      if (!event.containerId().equals(names.get(event.name()))) {
+        return this;
+      }
+      return new State(SharedMap.without(names, event.name()), containers, quota, requests);
     }
 
     State record(ContainerRecorded event) {
-      Map<String, ContainerSummary> next = new HashMap<>(containers);
-      next.put(event.summary().containerId(), event.summary());
-      return new State(names, next, quota, requests);
+      return new State(
+          names, SharedMap.with(containers, event.summary().containerId(), event.summary()), quota, requests);
     }
 
     State rename(ContainerRenamed event) {

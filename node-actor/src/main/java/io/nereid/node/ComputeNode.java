@@ -1,11 +1,11 @@
 package io.nereid.node;
 
 import io.nereid.entity.EntitySettings;
+import io.nereid.entity.SharedMap;
 import io.nereid.metrics.JournalWrites;
 import io.nereid.persistence.CborSerializable;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.Done;
@@ -55,7 +55,8 @@ public final class ComputeNode
 
     public State {
       labels = Map.copyOf(labels);
-      reservations = Map.copyOf(reservations);
+      // A shared map, because every reservation changes one entry of a map with thousands.
+      reservations = SharedMap.copyOf(reservations);
     }
 
     public static State unregistered(String nodeId) {
@@ -105,14 +106,12 @@ public final class ComputeNode
     }
 
     State reserve(ResourcesReserved event) {
-      Map<String, Reservation> next = new HashMap<>(reservations);
-      next.put(event.containerId(), event.reservation());
+      Map<String, Reservation> next = SharedMap.with(reservations, event.containerId(), event.reservation());
       return new State(nodeId, status, pool, capacity, labels, next, statusChangedAt, revision + 1);
     }
 
     State release(ResourcesReleased event) {
-      Map<String, Reservation> next = new HashMap<>(reservations);
-      next.remove(event.containerId());
+      Map<String, Reservation> next = SharedMap.without(reservations, event.containerId());
       return new State(nodeId, status, pool, capacity, labels, next, statusChangedAt, revision + 1);
     }
   }

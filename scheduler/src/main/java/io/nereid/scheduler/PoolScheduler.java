@@ -250,6 +250,8 @@ public final class PoolScheduler
   private PoolView view;
   /** The latest authoritative state of each member node. */
   private final Map<String, ComputeNode.State> nodes = new HashMap<>();
+  /** Each member node's reservations as the engine sees them, by node id. */
+  private final Map<String, NodeViews.Reserved> reservedByNode = new HashMap<>();
   /** Reservations requested and not yet seen in the node's state, by node id then container id. */
   private final Map<String, Map<String, PlacedContainer>> pending = new HashMap<>();
   /** Containers with a relocation under way, so a second pass over their node skips them. */
@@ -725,6 +727,7 @@ public final class PoolScheduler
 
   private void forget(String nodeId) {
     nodes.remove(nodeId);
+    reservedByNode.remove(nodeId);
     pending.remove(nodeId);
     view.removeNode(nodeId);
   }
@@ -734,7 +737,8 @@ public final class PoolScheduler
     if (node == null) {
       return;
     }
-    NodeView nodeView = NodeViews.of(node, pending.getOrDefault(nodeId, Map.of()));
+    NodeViews.Reserved reserved = reservedByNode.computeIfAbsent(nodeId, id -> new NodeViews.Reserved());
+    NodeView nodeView = NodeViews.of(node, pending.getOrDefault(nodeId, Map.of()), reserved);
     view.putNode(nodeView);
   }
 

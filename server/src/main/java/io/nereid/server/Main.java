@@ -30,9 +30,25 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    keepCallbacksOnCommonPool();
     int code = new Main(System.out, System.err).run(Arrays.asList(args));
     if (code != 0) {
       System.exit(code);
+    }
+  }
+
+  /**
+   * Gives the JDK's common pool at least two threads, before anything uses it. Pekko's Java ask
+   * returns Scala's CompletableFuture adapter, which runs every dependent stage (thenApply,
+   * thenCompose, handle) asynchronously on the default executor. On a machine with fewer than
+   * three CPUs the common pool's parallelism is 1, and JDK 17's CompletableFuture then starts a
+   * new thread for each such stage, several per docker create. An operator's own
+   * {@code -Djava.util.concurrent.ForkJoinPool.common.parallelism} is kept.
+   */
+  static void keepCallbacksOnCommonPool() {
+    String parallelism = "java.util.concurrent.ForkJoinPool.common.parallelism";
+    if (System.getProperty(parallelism) == null && Runtime.getRuntime().availableProcessors() < 3) {
+      System.setProperty(parallelism, "2");
     }
   }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.ConfigFactory;
 import io.nereid.container.Container;
 import io.nereid.container.ContainerStatus;
 import io.nereid.node.ComputeNode;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.pattern.StatusReply;
 import org.junit.jupiter.api.AfterAll;
@@ -32,12 +34,16 @@ class DockerCliTest {
 
   private static MemberRuntime runtime;
   private static int dockerPort;
+  private static Path dockerSocket;
 
   private static ComputeAgents agents;
 
   @BeforeAll
   static void start() throws Exception {
-    runtime = TestMember.start("cli", dir);
+    dockerSocket = dir.resolve("docker.sock");
+    runtime =
+        TestMember.start(
+            "cli", dir, ConfigFactory.parseMap(Map.of("nereid.docker.socket", dockerSocket.toString())));
     dockerPort = runtime.member().dockerPort();
     for (int i = 1; i <= 2; i++) {
       TestMember.register(runtime, "cli-n" + i, new Resources(2000, 2L << 30, 10L << 30));
@@ -140,6 +146,21 @@ class DockerCliTest {
 
     assertEquals(0, ran.code(), ran.err());
     assertEquals("first line\nsecond line\ndone", ran.out());
+  }
+
+  @Test
+  void interactiveStreamsOverUnixSocket() throws Exception {
+    String host = "unix://" + dockerSocket;
+    Cli ran = dockerAt(host, "hi\nthere\n", "run", "-i", "--rm", "busybox", "sh", "-c", "cat; sleep 0.5; echo done; exit 7");
+    assertEquals(7, ran.code(), ran.err());
+    assertEquals("hi\nthere\ndone", ran.out());
+
+    assertEquals(0, dockerAt(host, null, "run", "-d", "--name", "sockex", "busybox", "sleep", "300").code());
+    assertEquals("running", awaitStatus("sockex", "running"));
+    Cli exec = dockerAt(host, "piped\n", "exec", "-i", "sockex", "sh", "-c", "cat; sleep 0.5; echo after; exit 3");
+    assertEquals(3, exec.code(), exec.err());
+    assertEquals("piped\nafter", exec.out());
+    assertEquals(0, docker("rm", "-f", "sockex").code());
   }
 
   @Test
@@ -404,10 +425,14 @@ class DockerCliTest {
   private record Cli(int code, String out, String err) {}
 
   private static Process dockerProcess(String... args) throws IOException {
+    return dockerProcessAt("tcp://127.0.0.1:" + dockerPort, args);
+  }
+
+  private static Process dockerProcessAt(String host, String... args) throws IOException {
     List<String> command = new ArrayList<>(List.of("docker"));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command);
-    builder.environment().put("DOCKER_HOST", "tcp://127.0.0.1:" + dockerPort);
+    builder.environment().put("DOCKER_HOST", host);
     builder.environment().remove("DOCKER_CONTEXT");
     builder.environment().put("DOCKER_CONFIG", dir.resolve("docker-config").toString());
     return builder.start();
@@ -419,7 +444,12 @@ class DockerCliTest {
 
   /** Runs the docker CLI with {@code input} as its stdin, or with an empty stdin when it is null. */
   private static Cli dockerWithInput(String input, String... args) throws IOException, InterruptedException {
-    Process process = dockerProcess(args);
+    return dockerAt("tcp://127.0.0.1:" + dockerPort, input, args);
+  }
+
+  /** Runs the docker CLI against {@code host} ({@code tcp://} or {@code unix://}) with {@code input} as its stdin. */
+  private static Cli dockerAt(String host, String input, String... args) throws IOException, InterruptedException {
+    Process process = dockerProcessAt(host, args);
     try (var stdin = process.getOutputStream()) {
       if (input != null) {
         stdin.write(input.getBytes(StandardCharsets.UTF_8));
