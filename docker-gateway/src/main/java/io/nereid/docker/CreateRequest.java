@@ -9,9 +9,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads the body of {@code POST /containers/create} into a {@link ContainerSpec}. Fields Nereid
- * does not act on are ignored, as the Docker daemon ignores fields it does not know; a field of
- * the wrong type or an invalid value is a 400 that names it.
+ * Reads the body of {@code POST /containers/create} into a {@link ContainerSpec}. A field of the
+ * wrong type or an invalid value is a 400 that names it. A Docker option that Nereid cannot honour
+ * (volumes, published ports, added capabilities and the like) is a 400 that names the option
+ * when it is set, so that a container never runs without what its user asked for. Fields the
+ * Docker daemon does not know either are ignored, as it ignores them.
  */
 final class CreateRequest {
 
@@ -45,12 +47,13 @@ final class CreateRequest {
       // NOTE: a TTY changes how attach and logs frame the output; Nereid has none to give.
       throw DockerApiException.badRequest("Nereid does not support a TTY for containers: run without -t");
     }
+    rejectUnsupported(body, host);
     String networkMode = text(host, "NetworkMode");
-    if (!networkMode.isEmpty() && !List.of("none", "host", "default", "bridge").contains(networkMode)) {
+    if (!networkMode.isEmpty() && !List.of("none", "host", "default").contains(networkMode)) {
       throw DockerApiException.badRequest(
           "network " + networkMode + " not found: Nereid supports the networks none and host");
     }
-    if (networkMode.equals("default") || networkMode.equals("bridge")) {
+    if (networkMode.equals("default")) {
       // NOTE: containers get their own network namespace with loopback only; a bridge with
       // per-container addresses is not built yet.
       networkMode = "none";
@@ -83,6 +86,93 @@ final class CreateRequest {
     } catch (IllegalArgumentException e) {
       throw DockerApiException.badRequest(e.getMessage());
     }
+  }
+
+  /**
+   * The Docker options Nereid does not serve, by the field that carries them: the top level's and
+   * HostConfig's, each with the docker CLI flag that sets it. A field left out, null, false, zero,
+   * -1, or empty is not a request; those are the docker CLI's defaults.
+   */
+  private static final Map<String, String> UNSUPPORTED_TOP =
+      Map.of("Volumes", "-v (volumes)", "ExposedPorts", "--expose or -p (ports)");
+
+  private static final Map<String, String> UNSUPPORTED_HOST =
+      Map.ofEntries(
+          Map.entry("Binds", "-v (volumes)"),
+          Map.entry("Mounts", "--mount (volumes)"),
+          Map.entry("VolumesFrom", "--volumes-from"),
+          Map.entry("Tmpfs", "--tmpfs"),
+          Map.entry("PortBindings", "-p (published ports)"),
+          Map.entry("PublishAllPorts", "-P (published ports)"),
+          Map.entry("Links", "--link"),
+          Map.entry("Dns", "--dns"),
+          Map.entry("DnsOptions", "--dns-option"),
+          Map.entry("DnsSearch", "--dns-search"),
+          Map.entry("ExtraHosts", "--add-host"),
+          Map.entry("CapAdd", "--cap-add"),
+          Map.entry("CapDrop", "--cap-drop"),
+          Map.entry("Privileged", "--privileged"),
+          Map.entry("SecurityOpt", "--security-opt"),
+          Map.entry("Devices", "--device"),
+          Map.entry("DeviceCgroupRules", "--device-cgroup-rule"),
+          Map.entry("DeviceRequests", "--gpus"),
+          Map.entry("GroupAdd", "--group-add"),
+          Map.entry("IpcMode", "--ipc"),
+          Map.entry("PidMode", "--pid"),
+          Map.entry("UTSMode", "--uts"),
+          Map.entry("UsernsMode", "--userns"),
+          Map.entry("CgroupParent", "--cgroup-parent"),
+          Map.entry("Sysctls", "--sysctl"),
+          Map.entry("Ulimits", "--ulimit"),
+          Map.entry("ShmSize", "--shm-size"),
+          Map.entry("PidsLimit", "--pids-limit"),
+          Map.entry("CpuPeriod", "--cpu-period"),
+          Map.entry("CpuQuota", "--cpu-quota"),
+          Map.entry("CpusetCpus", "--cpuset-cpus"),
+          Map.entry("CpusetMems", "--cpuset-mems"),
+          Map.entry("MemoryReservation", "--memory-reservation"),
+          Map.entry("KernelMemory", "--kernel-memory"),
+          Map.entry("OomKillDisable", "--oom-kill-disable"),
+          Map.entry("OomScoreAdj", "--oom-score-adj"),
+          Map.entry("BlkioWeight", "--blkio-weight"),
+          Map.entry("BlkioWeightDevice", "--blkio-weight-device"),
+          Map.entry("BlkioDeviceReadBps", "--device-read-bps"),
+          Map.entry("BlkioDeviceWriteBps", "--device-write-bps"),
+          Map.entry("BlkioDeviceReadIOps", "--device-read-iops"),
+          Map.entry("BlkioDeviceWriteIOps", "--device-write-iops"),
+          Map.entry("Init", "--init"),
+          Map.entry("Runtime", "--runtime"),
+          Map.entry("VolumeDriver", "--volume-driver"));
+
+  private static void rejectUnsupported(JsonNode body, JsonNode host) {
+    UNSUPPORTED_TOP.forEach((field, flag) -> rejectIfSet(body, field, flag));
+    UNSUPPORTED_HOST.forEach((field, flag) -> rejectIfSet(host, field, flag));
+    String logDriver = text(host.path("LogConfig"), "Type");
+    if (!logDriver.isEmpty() && !logDriver.equals("json-file")) {
+      throw unsupported("--log-driver " + logDriver);
+    }
+  }
+
+  private static void rejectIfSet(JsonNode parent, String field, String flag) {
+    JsonNode value = parent.path(field);
+    boolean set =
+        switch (value.getNodeType()) {
+          case MISSING, NULL -> false;
+          case BOOLEAN -> value.asBoolean();
+          // -1 means unlimited for PidsLimit and the default for MemorySwappiness.
+          case NUMBER -> value.asLong() != 0 && value.asLong() != -1;
+          case STRING -> !value.asText().isEmpty();
+          case ARRAY, OBJECT -> !value.isEmpty();
+          default -> true;
+        };
+    if (set) {
+      throw unsupported(flag);
+    }
+  }
+
+  private static DockerApiException unsupported(String flag) {
+    return DockerApiException.badRequest(
+        "Nereid does not support " + flag + " for containers yet; run without it");
   }
 
   static RestartPolicy restartPolicy(JsonNode node) {

@@ -980,4 +980,32 @@ class DockerCliTest {
 
     assertEquals("", docker("ps", "-a", "--format", "{{.Names}}").out(), "nothing was created");
   }
+
+  @Test
+  void unsupportedOptionsAreRejectedNotIgnored() throws Exception {
+    List<List<String>> cases =
+        List.of(
+            List.of("-v", "/tmp:/host"),
+            List.of("-p", "18089:80"),
+            List.of("--cap-add", "NET_ADMIN"),
+            List.of("--privileged"),
+            List.of("--network", "bridge"),
+            List.of("--dns", "127.0.0.53"),
+            List.of("--pids-limit", "20"),
+            List.of("--log-driver", "syslog"));
+    for (List<String> option : cases) {
+      List<String> args = new ArrayList<>(List.of("create"));
+      args.addAll(option);
+      args.addAll(List.of("busybox", "true"));
+      Cli created = docker(args.toArray(String[]::new));
+      assertEquals(1, created.code(), option + ": " + created.out() + created.err());
+      assertTrue(
+          created.err().contains("Nereid does not support") || created.err().contains("not found"),
+          option + ": " + created.err());
+    }
+    Cli plain = docker("create", "--name", "plain", "--network", "none", "--pids-limit", "-1", "busybox", "true");
+    assertEquals(0, plain.code(), plain.err());
+    assertEquals(0, docker("rm", "plain").code());
+    assertEquals("", docker("ps", "-a", "--format", "{{.Names}}").out(), "nothing else was created");
+  }
 }
