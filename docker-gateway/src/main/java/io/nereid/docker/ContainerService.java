@@ -16,6 +16,7 @@ import io.nereid.runtime.ResourceUsage;
 import io.nereid.scheduler.ContainerPlacement;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +36,7 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.pattern.StatusReply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +54,9 @@ public final class ContainerService {
   /** Docker's rule for container names, with the optional leading slash. */
   /** How long an inspect waits for the node's process ID before it reports 0. */
   private static final Duration NODE_QUERY_TIMEOUT = Duration.ofSeconds(2);
+  /** How long a SIGKILL waits for the node's exit report, and how often it looks. */
+  private static final Duration KILL_WAIT = Duration.ofSeconds(5);
+  private static final Duration KILL_POLL = Duration.ofMillis(50);
   private static final Pattern NAME = Pattern.compile("/?[a-zA-Z0-9][a-zA-Z0-9_.-]+");
 
   private final ClusterSharding sharding;
@@ -197,8 +202,35 @@ public final class ContainerService {
                       done -> {
                         events.publishContainerAction(state, "kill", Map.of("signal", signalNumber(signal)));
                         return done;
-                      });
+                      })
+                  .thenCompose(
+                      done -> stops ? awaitNotRunning(id, System.nanoTime() + KILL_WAIT.toNanos()) : completed());
             });
+  }
+
+  /**
+   * Completes once the node reported the container's exit, as Docker answers a SIGKILL only after
+   * the process is gone, or at {@code deadline} (System.nanoTime) if the report is late.
+   */
+  private CompletionStage<Done> awaitNotRunning(String id, long deadline) {
+    return sharding
+        .entityRefFor(Container.TYPE_KEY, id)
+        .ask(Container.Get::new, askTimeout)
+        .thenCompose(
+            state -> {
+              if (!state.isRunning() || System.nanoTime() > deadline) {
+                return completed();
+              }
+              return Patterns.after(
+                  KILL_POLL,
+                  system.classicSystem().scheduler(),
+                  system.executionContext(),
+                  () -> awaitNotRunning(id, deadline));
+            });
+  }
+
+  private static CompletionStage<Done> completed() {
+    return CompletableFuture.completedFuture(Done.getInstance());
   }
 
   /** Freezes a running container's processes. */
@@ -342,12 +374,17 @@ public final class ContainerService {
     return find(account, reference)
         .thenCompose(
             state ->
-                state.nodeId().isEmpty()
+                neverStarted(state)
                     ? CompletableFuture.completedFuture(new NodeAgent.LogLines(List.of()))
                     : agentQuery(
                         state.nodeId(),
                         replyTo -> new NodeAgent.Logs(state.containerId(), replyTo),
                         askTimeout));
+  }
+
+  /** Returns true for a container that has no log yet because it never ran on any node. */
+  static boolean neverStarted(Container.State state) {
+    return state.nodeId().isEmpty() || state.startedAt().equals(Instant.EPOCH);
   }
 
   /**

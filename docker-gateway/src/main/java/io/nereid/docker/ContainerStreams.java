@@ -158,7 +158,7 @@ final class ContainerStreams {
         .find(account, reference)
         .thenCompose(
             state -> {
-              if (state.nodeId().isEmpty()) {
+              if (ContainerService.neverStarted(state)) {
                 return CompletableFuture.completedFuture(Source.<ByteString>empty());
               }
               return fetchLogs(state, LogCursor.START)

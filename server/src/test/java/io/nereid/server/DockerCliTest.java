@@ -340,8 +340,11 @@ class DockerCliTest {
     Cli killed = docker("kill", "killme");
     assertEquals(0, killed.code(), killed.err());
     assertEquals("killme", killed.out());
-    assertEquals("exited", awaitStatus("killme", "exited"));
-    assertEquals("137", docker("container", "inspect", "-f", "{{.State.ExitCode}}", "killme").out());
+    // As with Docker, a SIGKILL is answered once the process is gone.
+    assertEquals("exited 137", docker("container", "inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "killme").out());
+    Cli again = docker("kill", "killme");
+    assertEquals(1, again.code());
+    assertTrue(again.err().contains("is not running"), again.err());
 
     Cli restarted = docker("restart", "killme");
     assertEquals(0, restarted.code(), restarted.err());
@@ -481,6 +484,10 @@ class DockerCliTest {
         docker("container", "inspect", "-f", "{{.Name}} {{.HostConfig.Memory}} {{.Config.Image}} {{.State.Status}}", "web");
     assertEquals(0, inspected.code(), inspected.err());
     assertEquals("/web 268435456 busybox created", inspected.out());
+
+    Cli noLogs = docker("logs", "web");
+    assertEquals(0, noLogs.code(), noLogs.err());
+    assertEquals("", noLogs.out() + noLogs.err(), "a container never started has an empty log");
 
     Cli byPrefix = docker("container", "inspect", "-f", "{{.Id}}", created.out().substring(0, 12));
     assertEquals(created.out(), byPrefix.out());
