@@ -674,7 +674,7 @@ public final class ContainerService {
             });
   }
 
-  /** The steps after the entity recorded the removal; each is idempotent. */
+  /** Runs the steps after the entity recorded the removal; each is idempotent. */
   private CompletionStage<Done> finishRemoval(String account, Container.State removed) {
     String id = removed.containerId();
     return removeFromNode(removed)
