@@ -39,8 +39,10 @@ final class LoopbackCluster implements AutoCloseable {
    * Shape of the cluster. Each compute member's node has this machine's CPUs and memory as its
    * capacity, as a compute member reads them from the operating system.
    *
-   * @param stableAfter the Split Brain Resolver's decision delay, which bounds failover time
+   * @param stableAfter the Split Brain Resolver's decision delay, part of the failover time; the
+   *     standard value is Nereid's default
    * @param heartbeatTimeout how long a compute node may stay silent before it is marked lost
+   * @param memberConfig HOCON appended to every member's configuration, empty for none
    */
   record Options(
       int cassandraNodes,
@@ -48,10 +50,11 @@ final class LoopbackCluster implements AutoCloseable {
       int computeMembers,
       Duration stableAfter,
       Duration heartbeatTimeout,
-      String cassandraHeap) {
+      String cassandraHeap,
+      String memberConfig) {
 
     static Options standard() {
-      return new Options(3, 3, 3, Duration.ofSeconds(4), Duration.ofSeconds(5), "384m");
+      return new Options(3, 3, 3, Duration.ofSeconds(3), Duration.ofSeconds(5), "384m", "");
     }
   }
 
@@ -111,6 +114,7 @@ final class LoopbackCluster implements AutoCloseable {
               ring.contactPoints(),
               options.stableAfter(),
               options.heartbeatTimeout(),
+              options.memberConfig(),
               root,
               ""));
     }
@@ -124,6 +128,7 @@ final class LoopbackCluster implements AutoCloseable {
               ring.contactPoints(),
               options.stableAfter(),
               options.heartbeatTimeout(),
+              options.memberConfig(),
               root,
               "sim-node-" + (i + 1));
       loadImage(compute);

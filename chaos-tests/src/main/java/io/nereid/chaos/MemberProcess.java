@@ -47,7 +47,8 @@ final class MemberProcess {
   /**
    * Writes the configuration of a member. {@code nodeId} names the node of a compute member and
    * is empty for a control member; a compute member's node sends a heartbeat every second and is
-   * marked lost after {@code heartbeatTimeout} of silence.
+   * marked lost after {@code heartbeatTimeout} of silence. {@code extraConfig} is HOCON appended
+   * to the file, so its keys override the generated ones.
    */
   static MemberProcess configure(
       String name,
@@ -57,6 +58,7 @@ final class MemberProcess {
       List<InetSocketAddress> contactPoints,
       Duration stableAfter,
       Duration heartbeatTimeout,
+      String extraConfig,
       Path root,
       String nodeId) {
     Path dataDir = root.resolve(name);
@@ -96,6 +98,7 @@ final class MemberProcess {
             "    read-consistency = QUORUM",
             "  }",
             "}",
+            extraConfig,
             "");
     try {
       Files.createDirectories(dataDir);

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Starts the loopback cluster, runs the scenarios of the chosen profile under the workload and
  * fails when any invariant breaks. {@code -Dnereid.chaos.profile=long} (the Maven profile
- * {@code chaos}) runs a randomized schedule of {@code nereid.chaos.rounds} scenarios; the seed is
+ * {@code chaos}) runs a randomized schedule of {@code nereid.chaos.rounds} scenarios, and
+ * {@code -Dnereid.chaos.profile=failover} kills a control member in each of them; the seed is
  * printed and {@code -Dnereid.chaos.seed} replays it. The report and the history are written to a
  * directory of their own under {@code target/chaos}.
  */
@@ -38,15 +39,17 @@ class ChaosSuiteTest {
 
     LoopbackCluster.Options options = LoopbackCluster.Options.standard();
     List<Scenario> schedule =
-        profile.equals("long")
-            ? Scenario.randomized(
-                seed,
-                rounds,
-                options.controlMembers(),
-                options.computeMembers(),
-                options.cassandraNodes(),
-                options.stableAfter())
-            : Scenario.shortProfile(options.stableAfter());
+        switch (profile) {
+          case "long" -> Scenario.randomized(
+              seed,
+              rounds,
+              options.controlMembers(),
+              options.computeMembers(),
+              options.cassandraNodes(),
+              options.stableAfter());
+          case "failover" -> Scenario.failoverProfile(rounds, options.controlMembers());
+          default -> Scenario.shortProfile(options.stableAfter());
+        };
     long start = System.nanoTime();
     List<Violation> violations = new ArrayList<>();
     try (LoopbackCluster cluster = LoopbackCluster.start(options, output.resolve("cluster"), imageArchive())) {
@@ -69,7 +72,7 @@ class ChaosSuiteTest {
   }
 
   /** Builds a one-layer image whose only content is its command, enough for the simulated runtime. */
-  private static byte[] imageArchive() {
+  static byte[] imageArchive() {
     byte[] layer =
         new TarBuilder().directory("bin", 0755).file("bin/serve", "#!/bin/sh\nsleep 3600\n").build();
     return TestImage.of(List.of(layer), List.of("PATH=/bin"), List.of("/bin/serve"))
