@@ -21,13 +21,13 @@ import org.slf4j.LoggerFactory;
  * Downs this member once it has been unable to reach a majority of the cluster for {@code
  * downAfter}, so that its persistent entities stop before the other side starts them again.
  *
- * <p>The Split Brain Resolver (keep-majority) makes the same decision, but only after {@code
- * stable-after}, while the majority side starts the shards and singletons of the downed members
- * {@code stable-after + down-removal-margin} after it sees them unreachable. Pekko's default margin
- * equals {@code stable-after}, which doubles the failover time. Deciding here, earlier than both,
- * keeps the minority's entities from running on past the takeover while the margin stays short:
- * the minority stops about {@code downAfter} after it sees the others unreachable, the majority
- * takes over {@code stable-after + down-removal-margin} after.
+ * <p>The Split Brain Resolver (keep-majority) makes the same decision only after {@code
+ * stable-after}. The majority side starts the downed members' shards and singletons later still:
+ * after {@code stable-after}, the leader's removal of the downed members and {@code
+ * down-removal-margin}. Pekko's default margin equals {@code stable-after}, which doubles the
+ * failover time. This check decides before both, so the minority's entities stop about {@code
+ * downAfter} after it detects the others as unreachable, well before the takeover, and the margin
+ * can stay short.
  *
  * <p>The rule is keep-majority's: the members counted are those that are up or leaving in this
  * data center; this side survives with more than half of them, or with exactly half when it
