@@ -24,10 +24,9 @@ import org.slf4j.LoggerFactory;
  * <p>The Split Brain Resolver (keep-majority) makes the same decision only after {@code
  * stable-after}. The majority side starts the downed members' shards and singletons later still:
  * after {@code stable-after}, the leader's removal of the downed members and {@code
- * down-removal-margin}. Pekko's default margin equals {@code stable-after}, which doubles the
- * failover time. This check decides before both, so the minority's entities stop about {@code
- * downAfter} after it detects the others as unreachable, well before the takeover, and the margin
- * can stay short.
+ * down-removal-margin}. This check decides before both, so after a partition the minority's
+ * entities stop about {@code downAfter} after it detects the others as unreachable, well before the
+ * takeover. It cannot act while its member is paused, so the margin still has to outlast pauses.
  *
  * <p>The rule is keep-majority's: the members counted are those that are up or leaving in this
  * data center; this side survives with more than half of them, or with exactly half when it

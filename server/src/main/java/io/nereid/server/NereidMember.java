@@ -273,8 +273,7 @@ public final class NereidMember {
     values.put(
         "pekko.cluster.split-brain-resolver.stable-after",
         settings.stableAfter().toMillis() + "ms");
-    // Pekko waits stable-after again when this is off, which doubles the failover time;
-    // MinorityDowning stops the losing side's entities well before the shorter margin ends.
+    // Pekko uses stable-after here when this is off; Nereid sizes the margin for pauses itself.
     values.put("pekko.cluster.down-removal-margin", settings.downRemovalMargin().toMillis() + "ms");
     return ConfigFactory.parseMap(values);
   }
