@@ -69,6 +69,7 @@ final class ChaosRun {
     long faultAt = history.now();
     history.note("fault " + scenario.describe(), faultAt);
     inject(scenario);
+    log.info("fault injected seed={} scenario={} at_ms={}", seed, scenario.describe(), faultAt);
     if (scenario.fault() != Fault.RESTART_CLUSTER) {
       CassandraRing.sleep(scenario.hold());
     }
@@ -183,12 +184,13 @@ final class ChaosRun {
   }
 
   /**
-   * Returns the time from the fault until the cluster served again: the sending time of the first
-   * request that got a definite answer (acknowledged, or rejected by Nereid such as for lack of
-   * capacity) among those sent after the last request that went unanswered, minus the fault time.
-   * Requests to a faulted or isolated control member are left out, since its clients move to
-   * another member.
-   * Returns 0 when no request went unanswered after the fault.
+   * Returns the time from the fault until the cluster served again: the time at which the client
+   * received the first definite answer (acknowledged, or rejected by Nereid such as for lack of
+   * capacity) to a request sent after the last request that went unanswered, minus the fault time.
+   * The answer's time counts, not the sending time, because during a failover the members hold
+   * requests for the moving shards and answer them only once the shards run again. Requests to a
+   * faulted or isolated control member are left out, since its clients move to another member. Returns 0 when
+   * no request went unanswered after the fault.
    */
   long recoveryMs(Scenario scenario, long faultAt) {
     boolean memberFault =
@@ -210,12 +212,13 @@ final class ChaosRun {
     if (lastUnanswered < 0) {
       return 0;
     }
+    long firstAnswer = Long.MAX_VALUE;
     for (Operation operation : counted) {
       boolean definite = operation.status() != 0 && operation.outcome() != Operation.Outcome.UNKNOWN;
       if (definite && operation.startMs() > lastUnanswered) {
-        return operation.startMs() - faultAt;
+        firstAnswer = Math.min(firstAnswer, operation.endMs());
       }
     }
-    return history.now() - faultAt;
+    return (firstAnswer == Long.MAX_VALUE ? history.now() : firstAnswer) - faultAt;
   }
 }

@@ -43,10 +43,13 @@ final class LoopbackCluster implements AutoCloseable {
    * Shape of the cluster. Each compute member's node has this machine's CPUs and memory as its
    * capacity, as a compute member reads them from the operating system.
    *
-   * @param stableAfter the Split Brain Resolver's decision delay, which bounds failover time
+   * @param stableAfter the Split Brain Resolver's decision delay, part of the failover time; the
+   *     standard value is Nereid's default
    * @param heartbeatTimeout how long a compute node may stay silent before it is marked lost
    * @param splitBrainResolver false runs every member with {@link UnsafeDownUnreachable} in
-   *     place of the Split Brain Resolver, the broken build that the checkers must catch
+   *     place of the Split Brain Resolver and without its own minority check, the broken build
+   *     that the checkers must catch
+   * @param memberConfig HOCON appended to every member's configuration, empty for none
    */
   record Options(
       int cassandraNodes,
@@ -55,10 +58,11 @@ final class LoopbackCluster implements AutoCloseable {
       Duration stableAfter,
       Duration heartbeatTimeout,
       String cassandraHeap,
-      boolean splitBrainResolver) {
+      boolean splitBrainResolver,
+      String memberConfig) {
 
     static Options standard() {
-      return new Options(3, 3, 3, Duration.ofSeconds(4), Duration.ofSeconds(5), "384m", true);
+      return new Options(3, 3, 3, Duration.ofSeconds(3), Duration.ofSeconds(5), "384m", true, "");
     }
   }
 
@@ -116,7 +120,13 @@ final class LoopbackCluster implements AutoCloseable {
     String pekkoConfig =
         options.splitBrainResolver()
             ? ""
-            : "pekko.cluster.downing-provider-class = \"" + UnsafeDownUnreachable.class.getName() + "\"";
+            : String.join(
+                "\n",
+                "pekko.cluster.downing-provider-class = \"" + UnsafeDownUnreachable.class.getName() + "\"",
+                // The member's own minority check would stop the cut-off side too; an hour keeps it
+                // from acting within any test, and it must stay below stable-after.
+                "nereid.cluster.stable-after = 2h",
+                "nereid.cluster.minority-down-after = 1h");
     for (int i = 0; i < options.controlMembers(); i++) {
       controls.add(
           MemberProcess.configure(
@@ -128,6 +138,7 @@ final class LoopbackCluster implements AutoCloseable {
               ring.contactPoints(),
               options.stableAfter(),
               options.heartbeatTimeout(),
+              options.memberConfig(),
               root,
               "",
               pekkoConfig));
@@ -144,6 +155,7 @@ final class LoopbackCluster implements AutoCloseable {
               ring.contactPoints(),
               options.stableAfter(),
               options.heartbeatTimeout(),
+              options.memberConfig(),
               root,
               "sim-node-" + (i + 1),
               pekkoConfig);

@@ -54,8 +54,9 @@ final class MemberProcess {
    * <p>The member's cluster transport listens on {@code clusterHost}, a loopback address of its
    * own, and binds its outgoing connections to it as well, so that every packet between two
    * members carries both members' addresses and {@link LoopbackPartition} can cut them apart. Its
-   * admin and Docker APIs stay on 127.0.0.1. {@code pekkoConfig} is HOCON appended to the file,
-   * empty for a standard member.
+   * admin and Docker APIs stay on 127.0.0.1. {@code extraConfig} and then {@code pekkoConfig} are HOCON
+   * appended to the file, so their keys override the generated ones; both are empty for a
+   * standard member.
    */
   static MemberProcess configure(
       String name,
@@ -66,6 +67,7 @@ final class MemberProcess {
       List<InetSocketAddress> contactPoints,
       Duration stableAfter,
       Duration heartbeatTimeout,
+      String extraConfig,
       Path root,
       String nodeId,
       String pekkoConfig) {
@@ -107,6 +109,7 @@ final class MemberProcess {
             "  }",
             "}",
             "pekko.remote.artery.advanced.tcp.outbound-client-hostname = \"" + clusterHost + "\"",
+            extraConfig,
             pekkoConfig,
             "");
     try {

@@ -24,7 +24,7 @@ record Scenario(Fault fault, int target, Duration faultAfter, Duration hold, Dur
    * Brain Resolver's delay.
    */
   static List<Scenario> shortProfile(Duration stableAfter) {
-    Duration pause = stableAfter.multipliedBy(3);
+    Duration pause = stableAfter.multipliedBy(4);
     return List.of(
         new Scenario(Fault.KILL_CONTROL, 1, Duration.ofSeconds(6), Duration.ofSeconds(15), Duration.ofSeconds(30)),
         new Scenario(Fault.KILL_CASSANDRA, 2, Duration.ofSeconds(6), Duration.ofSeconds(15), Duration.ofSeconds(30)),
@@ -34,6 +34,28 @@ record Scenario(Fault fault, int target, Duration faultAfter, Duration hold, Dur
 
   static boolean isPartition(Fault fault) {
     return fault.isolatesControl() || fault.isolatesCompute();
+  }
+
+  /**
+   * Returns {@code rounds} SIGKILLs to a control member, for measuring failover. The rounds
+   * alternate between the second oldest control member and the oldest, which hosts the sharding
+   * coordinators, so that they move too. The members start in index order and a killed member
+   * starts again as the youngest, which fixes their ages.
+   */
+  static List<Scenario> failoverProfile(int rounds, int controls) {
+    List<Integer> oldestFirst = new ArrayList<>();
+    for (int member = 0; member < controls; member++) {
+      oldestFirst.add(member);
+    }
+    List<Scenario> schedule = new ArrayList<>();
+    for (int round = 0; round < rounds; round++) {
+      int target = oldestFirst.remove(round % 2 == 0 ? Math.min(1, controls - 1) : 0);
+      oldestFirst.add(target);
+      schedule.add(
+          new Scenario(
+              Fault.KILL_CONTROL, target, Duration.ofSeconds(6), Duration.ofSeconds(15), Duration.ofSeconds(30)));
+    }
+    return schedule;
   }
 
   /** Returns a randomized schedule of {@code rounds} scenarios, the same for the same seed. */

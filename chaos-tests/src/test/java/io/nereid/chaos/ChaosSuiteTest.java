@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
  * Starts the loopback cluster, runs the scenarios of the chosen profile under the workload and
  * fails when any invariant breaks. {@code -Dnereid.chaos.profile=long} (the Maven profile
  * {@code chaos}) runs a randomized schedule of {@code nereid.chaos.rounds} scenarios, drawn from the
- * faults that {@code -Dnereid.chaos.faults} names (comma-separated, all by default); the seed is
+ * faults that {@code -Dnereid.chaos.faults} names (comma-separated, all by default), and
+ * {@code -Dnereid.chaos.profile=failover} kills a control member in each of them; the seed is
  * printed and {@code -Dnereid.chaos.seed} replays it. The report and the history are written to a
  * directory of their own under {@code target/chaos}.
  */
@@ -40,16 +41,18 @@ class ChaosSuiteTest {
 
     LoopbackCluster.Options options = LoopbackCluster.Options.standard();
     List<Scenario> schedule =
-        profile.equals("long")
-            ? Scenario.randomized(
-                seed,
-                rounds,
-                options.controlMembers(),
-                options.computeMembers(),
-                options.cassandraNodes(),
-                options.stableAfter(),
-                faults)
-            : Scenario.shortProfile(options.stableAfter());
+        switch (profile) {
+          case "long" -> Scenario.randomized(
+              seed,
+              rounds,
+              options.controlMembers(),
+              options.computeMembers(),
+              options.cassandraNodes(),
+              options.stableAfter(),
+              faults);
+          case "failover" -> Scenario.failoverProfile(rounds, options.controlMembers());
+          default -> Scenario.shortProfile(options.stableAfter());
+        };
     long start = System.nanoTime();
     List<Violation> violations = new ArrayList<>();
     try (LoopbackCluster cluster = LoopbackCluster.start(options, output.resolve("cluster"), imageArchive())) {

@@ -38,6 +38,14 @@ class ScenarioTest {
   }
 
   @Test
+  void failoverProfileAlternatesOldest() {
+    List<Integer> targets = Scenario.failoverProfile(4, 3).stream().map(Scenario::target).toList();
+
+    // Ages oldest first: 0 1 2, then 0 2 1, then 2 1 0, then 2 0 1.
+    assertEquals(List.of(1, 0, 1, 2), targets);
+  }
+
+  @Test
   void pausesOutlastSplitBrainResolver() {
     List<Scenario> pauses =
         Scenario.randomized(7, 200, 3, 3, 3, STABLE_AFTER).stream()

@@ -39,7 +39,7 @@ class SplitBrainDetectionTest {
             .resolve("split-brain-" + STAMP.format(Instant.now()))
             .toAbsolutePath();
     LoopbackCluster.Options options =
-        new LoopbackCluster.Options(1, 2, 1, Duration.ofSeconds(4), Duration.ofSeconds(5), "384m", false);
+        new LoopbackCluster.Options(1, 2, 1, Duration.ofSeconds(4), Duration.ofSeconds(5), "384m", false, "");
     LoopbackHttp http = new LoopbackHttp();
     try (LoopbackCluster cluster =
         LoopbackCluster.start(options, output.resolve("cluster"), ChaosSuiteTest.imageArchive())) {

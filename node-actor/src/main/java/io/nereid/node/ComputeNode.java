@@ -20,6 +20,8 @@ import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The authoritative record of one compute machine: its inventory, labels, status and the
@@ -202,6 +204,8 @@ public final class ComputeNode
     return new ComputeNode(nodeId, settings, observer);
   }
 
+  private static final Logger log = LoggerFactory.getLogger(ComputeNode.class);
+
   private final String nodeId;
   private final EntitySettings settings;
   private final Clock clock;
@@ -332,7 +336,13 @@ public final class ComputeNode
         state
             .free(command.overcommit())
             .plus(held == null ? Resources.NONE : held.resources());
-    if (!requested.fitsWithin(free)) {
+    if (!requested.fitsWithin(free) && settings.skipCapacityCheck()) {
+      log.warn(
+          "reservation over capacity accepted, nereid.unsafe.skip-capacity-check is on node_id={} container_id={} shortfall={}",
+          nodeId,
+          command.containerId(),
+          requested.shortfall(free));
+    } else if (!requested.fitsWithin(free)) {
       return Effect()
           .reply(
               command.replyTo(),

@@ -3,6 +3,7 @@ package io.nereid.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.nereid.entity.EntitySettings;
 import io.nereid.entity.JournalTestKit;
 import java.util.List;
 import java.util.Map;
@@ -101,6 +102,19 @@ class ComputeNodeTest {
         "node capacity-1 cannot hold container c2: needs 3072 MiB memory, 2048 MiB free",
         rejected.getError().getMessage());
     assertEquals(Map.of("c1", Reservation.of(new Resources(1000, 6 * GIB, 0))), get(node).reservations());
+  }
+
+  @Test
+  void unsafeSettingSkipsCapacityCheck() {
+    EntitySettings unsafe =
+        new EntitySettings(kit.settings.snapshotEvery(), kit.settings.snapshotsKept(), kit.settings.clock(), true);
+    ActorRef<ComputeNode.Command> node = kit.testKit.spawn(ComputeNode.create("unsafe-1", unsafe));
+    register(node, Map.of());
+
+    assertTrue(reserve(node, "c1", new Resources(3000, 6 * GIB, 0)).isSuccess());
+    assertTrue(reserve(node, "c2", new Resources(3000, 6 * GIB, 0)).isSuccess());
+
+    assertEquals(2, get(node).reservations().size());
   }
 
   @Test

@@ -136,12 +136,19 @@ public final class NereidMember {
       if (settings.seedNodes().isEmpty()) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
+      MinorityDowning.start(system, settings.minorityDownAfter());
       ClusterSharding sharding = ClusterSharding.get(system);
       DockerEvents events = DockerEvents.start(system);
       ActorRef<NodeMonitor.Command> monitor = NodeLiveness.monitor(system, sharding, settings);
+      EntitySettings entitySettings = EntitySettings.fromConfig(full);
+      if (entitySettings.skipCapacityCheck()) {
+        log.warn(
+            "UNSAFE: nereid.unsafe.skip-capacity-check is on, compute nodes accept reservations beyond their capacity address={}",
+            cluster.selfMember().address());
+      }
       EntitySharding.init(
           system,
-          EntitySettings.fromConfig(full),
+          entitySettings,
           NodeLiveness.observing(SchedulerSharding.nodeObserver(sharding), monitor),
           events.containerObserver());
       SchedulerSettings schedulerSettings = SchedulerSettings.fromConfig(full);
@@ -266,6 +273,8 @@ public final class NereidMember {
     values.put(
         "pekko.cluster.split-brain-resolver.stable-after",
         settings.stableAfter().toMillis() + "ms");
+    // Pekko uses stable-after here when this is off; Nereid sizes the margin for pauses itself.
+    values.put("pekko.cluster.down-removal-margin", settings.downRemovalMargin().toMillis() + "ms");
     return ConfigFactory.parseMap(values);
   }
 

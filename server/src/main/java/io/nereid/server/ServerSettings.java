@@ -14,7 +14,14 @@ import com.typesafe.config.ConfigValueType;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
 
-/** A member's own settings, read and validated from {@code nereid}. */
+/**
+ * A member's own settings, read and validated from {@code nereid}.
+ *
+ * @param stableAfter the Split Brain Resolver's decision delay
+ * @param downRemovalMargin how long after removing a downed member the others wait before they
+ *     start its shards and singletons
+ * @param minorityDownAfter how long a member that reaches no majority waits before it downs itself
+ */
 public record ServerSettings(
     Path dataDir,
     List<String> roles,
@@ -22,6 +29,8 @@ public record ServerSettings(
     int clusterPort,
     List<String> seedNodes,
     Duration stableAfter,
+    Duration downRemovalMargin,
+    Duration minorityDownAfter,
     String adminHost,
     int adminPort,
     String adminToken,
@@ -92,6 +101,13 @@ public record ServerSettings(
             cluster.key("seed-nodes"), "expected host:port, got \"" + seed + "\"");
       }
     }
+    Duration stableAfter = cluster.positiveDuration("stable-after");
+    Duration minorityDownAfter = cluster.positiveDuration("minority-down-after");
+    if (minorityDownAfter.compareTo(stableAfter) >= 0) {
+      throw new InvalidConfigException(
+          cluster.key("minority-down-after"),
+          "must be shorter than stable-after (" + stableAfter + "), or the minority stops no earlier than the Split Brain Resolver stops it");
+    }
     ConfigReader admin = nereid.section("admin");
     ConfigReader docker = nereid.section("docker");
     return new ServerSettings(
@@ -100,7 +116,9 @@ public record ServerSettings(
         cluster.string("host"),
         cluster.port("port"),
         List.copyOf(seeds),
-        cluster.positiveDuration("stable-after"),
+        stableAfter,
+        cluster.positiveDuration("down-removal-margin"),
+        minorityDownAfter,
         admin.string("host"),
         admin.port("port"),
         adminToken(admin),
