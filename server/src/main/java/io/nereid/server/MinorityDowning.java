@@ -1,5 +1,6 @@
 package io.nereid.server;
 
+import io.nereid.entity.EntitySharding;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,9 +29,11 @@ import org.slf4j.LoggerFactory;
  * entities stop about {@code downAfter} after it detects the others as unreachable, well before the
  * takeover. It cannot act while its member is paused, so the margin still has to outlast pauses.
  *
- * <p>The rule is keep-majority's: the members counted are those that are up or leaving in this
- * data center; this side survives with more than half of them, or with exactly half when it
- * reaches the member with the lowest address. Downing itself when the resolver would not is safe,
+ * <p>The rule is keep-majority's with the resolver's role set to control: the members counted are
+ * the control members that are up or leaving in this data center; this side survives with more
+ * than half of them, or with exactly half when it reaches the one with the lowest address. A
+ * compute member counts for neither side, so it goes down with the side that lost the control
+ * members, and a cluster of one control member and a compute member keeps the control member. Downing itself when the resolver would not is safe,
  * only less available; the cases this rule misses still have the margin.
  */
 final class MinorityDowning {
@@ -105,11 +108,16 @@ final class MinorityDowning {
     return member.status() == MemberStatus.up() || member.status() == MemberStatus.leaving();
   }
 
-  /** Returns the addresses of the counted members of {@code dataCenter}, lowest address first. */
+  /**
+   * Returns the addresses of the counted control members of {@code dataCenter}, lowest address
+   * first.
+   */
   private static List<String> countedAddresses(Iterable<Member> members, String dataCenter) {
     List<Member> counted = new ArrayList<>();
     for (Member member : members) {
-      if (member.dataCenter().equals(dataCenter) && isCounted(member)) {
+      if (member.dataCenter().equals(dataCenter)
+          && isCounted(member)
+          && member.hasRole(EntitySharding.CONTROL_ROLE)) {
         counted.add(member);
       }
     }
