@@ -31,8 +31,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Decides when a compute node is lost: one instance in the cluster (a singleton on the control
  * members) receives every node agent's heartbeats and keeps the time of the last one in memory.
- * A node whose heartbeats stop for longer than the timeout, or whose member the cluster downed,
- * is moved to {@link NodeStatus#LOST} with {@link ComputeNode.ChangeStatus}, the same command an
+ * A node whose heartbeats stop for longer than the timeout is moved to {@link NodeStatus#LOST} with {@link ComputeNode.ChangeStatus}, the same command an
  * operator's "lost" sends. Only that transition is persisted, never a heartbeat.
  *
  * <p>The monitor tracks the nodes that were live when it started (each gets one timeout of grace,
@@ -66,9 +65,9 @@ public final class NodeMonitor {
   public record NodeChanged(String nodeId, NodeStatus status) implements Command, CborSerializable {}
 
   /**
-   * A member left the cluster. When the cluster downed it, the nodes whose agents ran there are
-   * lost at once. After a graceful leave the heartbeat timeout decides, so an agent that restarts
-   * within it keeps its node.
+   * A member left the cluster, or the cluster downed it. Either way its nodes are lost only when
+   * their heartbeats stay away for the timeout, so an agent that restarts within it keeps its
+   * node and its containers.
    */
   public record MemberRemoved(String member, boolean downed) implements Command, CborSerializable {}
 
@@ -248,19 +247,11 @@ public final class NodeMonitor {
   }
 
   private Behavior<Command> onMemberRemoved(MemberRemoved removed) {
-    if (!removed.downed()) {
-      log.info("cluster member left member={}", removed.member());
-      return Behaviors.same();
-    }
-    Set<String> lost = new HashSet<>();
-    for (Map.Entry<String, Tracked> entry : tracked.entrySet()) {
-      Tracked node = entry.getValue();
-      if (node.member.equals(removed.member()) && node.live() && !node.markingLost) {
-        markLost(entry.getKey(), node, "member " + removed.member() + " was downed");
-        lost.add(entry.getKey());
-      }
-    }
-    log.info("cluster member downed member={} nodes_lost={}", removed.member(), lost);
+    // The heartbeat timeout decides in both cases. A downed member's machine may be back within
+    // it under a new incarnation at the same address (a restart after kill -9 downs the old one
+    // as soon as the new one joins), and its agent adopts the containers that still run there.
+    log.info(
+        "cluster member {} member={}", removed.downed() ? "downed" : "left", removed.member());
     return Behaviors.same();
   }
 
