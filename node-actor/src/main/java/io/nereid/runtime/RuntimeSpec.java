@@ -1,5 +1,7 @@
 package io.nereid.runtime;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -20,7 +22,8 @@ import java.util.regex.Pattern;
  * @param env {@code NAME=value} entries
  * @param user {@code uid}, {@code uid:gid}, {@code name} or {@code name:group}, looked up in the
  *     container's {@code /etc/passwd} and {@code /etc/group}; empty means root or the image's user
- * @param hostname empty means the first 12 characters of the ID, as in Docker
+ * @param hostname empty means the first 12 characters of the ID, or the machine's host name on
+ *     the host's network, as in Docker
  * @param memoryBytes the memory limit; 0 means none
  * @param nanoCpus CPU quota in billionths of a CPU, at least 0.01 CPU; 0 means none
  * @param cpuShares relative CPU weight (cgroup v1 cpu.shares, default 1024); 0 means the default
@@ -75,8 +78,26 @@ public record RuntimeSpec(
     env = List.copyOf(env);
     workingDir = workingDir == null ? "" : workingDir;
     user = user == null ? "" : user;
-    hostname = hostname == null || hostname.isEmpty() ? id.substring(0, Math.min(12, id.length())) : hostname;
     networkMode = networkMode == null ? NetworkMode.NONE : networkMode;
+    if (hostname == null || hostname.isEmpty()) {
+      hostname = networkMode == NetworkMode.HOST ? machineHostname(id) : id.substring(0, Math.min(12, id.length()));
+    }
+  }
+
+  /**
+   * Returns this machine's host name, which a container on the host's network has in Docker too;
+   * the first 12 characters of the ID if the kernel's name cannot be read.
+   */
+  private static String machineHostname(String id) {
+    try {
+      String name = Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+      if (!name.isEmpty()) {
+        return name;
+      }
+    } catch (IOException e) {
+      // Not Linux or /proc is not mounted: fall through to Docker's default.
+    }
+    return id.substring(0, Math.min(12, id.length()));
   }
 
   /** Starts a spec whose root file system is the directory {@code rootfs}. */

@@ -19,6 +19,21 @@ class RuntimeSpecTest {
   }
 
   @Test
+  void hostNetworkDefaultsToMachineHostname() throws Exception {
+    String machine = java.nio.file.Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+    RuntimeSpec host =
+        RuntimeSpec.fromImage("0123456789abcdef0123", "busybox").networkMode(NetworkMode.HOST).build();
+    RuntimeSpec named =
+        RuntimeSpec.fromImage("0123456789abcdef0123", "busybox")
+            .networkMode(NetworkMode.HOST)
+            .hostname("web")
+            .build();
+
+    assertEquals(machine, host.hostname());
+    assertEquals("web", named.hostname());
+  }
+
+  @Test
   void rejectsInvalidSpecs() {
     assertRejected(RuntimeSpec.fromImage("../x", "busybox"), "invalid container ID '../x'");
     assertRejected(RuntimeSpec.fromImage("c", ""), "exactly one root file system source");
