@@ -181,6 +181,13 @@ public final class Main {
             + MemberRuntime.describe(runtime.contactPoints())
             + (runtime.cassandra().isPresent() ? " (embedded)" : ""));
     out.println("  log:        " + logFile);
+    var cluster = org.apache.pekko.cluster.typed.Cluster.get(runtime.member().system()).selfMember().address();
+    out.println(
+        "  cluster:    "
+            + cluster.host().get()
+            + ":"
+            + cluster.port().get()
+            + " (nereid.cluster.seed-nodes for members that join)");
     if (!runtime.virtualNodes().isEmpty()) {
       out.println(
           "  nodes:      "
