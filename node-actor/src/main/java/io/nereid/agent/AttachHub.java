@@ -72,8 +72,24 @@ final class AttachHub implements OutputListener {
     if (result == QueueOfferResult.enqueued()) {
       return true;
     }
-    client.fail(new IOException("a client of container " + containerId + " reads too slowly or is gone; disconnected"));
+    try {
+      client.fail(new IOException("a client of container " + containerId + " reads too slowly or is gone; disconnected"));
+    } catch (IllegalStateException closed) {
+      // The client went away and its stream is closed already.
+    }
     return false;
+  }
+
+  /**
+   * Ends a client's stream. A client that went away, such as a killed docker attach, closed it
+   * already, and completing it again would throw on the thread that reads the container's output.
+   */
+  static void complete(BoundedSourceQueue<NodeAgent.OutputChunk> client) {
+    try {
+      client.complete();
+    } catch (IllegalStateException closed) {
+      // Nothing is left to end.
+    }
   }
 
   @Override
@@ -81,7 +97,7 @@ final class AttachHub implements OutputListener {
     running = new CompletableFuture<>();
     for (BoundedSourceQueue<NodeAgent.OutputChunk> client : clients) {
       clients.remove(client);
-      client.complete();
+      complete(client);
     }
   }
 

@@ -714,7 +714,7 @@ public final class NodeAgent {
         .whenComplete(
             (process, error) -> {
               if (error != null) {
-                queue.complete();
+                AttachHub.complete(queue);
                 command.replyTo().tell(StatusReply.error(String.valueOf(unwrap(error).getMessage())));
                 return;
               }
@@ -724,7 +724,7 @@ public final class NodeAgent {
                       (code, failure) -> {
                         int exitCode = failure == null ? code : ExitStatus.UNKNOWN_EXIT_CODE;
                         AttachHub.offer(queue, new OutputChunk(false, new byte[0], exitCode), id);
-                        queue.complete();
+                        AttachHub.complete(queue);
                         log.info("exec exited node_id={} container_id={} exit_code={}", nodeId, id, exitCode);
                       });
               SinkRef<ByteString> input =
