@@ -38,6 +38,9 @@ public final class DockerRoutes extends DockerDirectives {
 
   static final ObjectMapper JSON = new ObjectMapper();
 
+  /** The networks a container can ask for; Nereid does not serve them as network objects yet. */
+  private static final java.util.Set<String> NETWORKS = java.util.Set.of("none", "host");
+
   private final String nereidVersion;
   private final ContainerService containers;
   private final ImageLoader images;
@@ -105,6 +108,7 @@ public final class DockerRoutes extends DockerDirectives {
             : path(
                 "info",
                 () -> get(() -> answer(info.describe(account).thenApply(body -> json(StatusCodes.OK, body))))),
+        absentObjects(),
         extractRequest(
             request ->
                 complete(
@@ -114,6 +118,27 @@ public final class DockerRoutes extends DockerDirectives {
                             + " "
                             + request.getUri().path()
                             + " is not implemented by Nereid yet"))));
+  }
+
+  /**
+   * Answers 404 for a volume, a plugin or a network other than none and host, because Nereid
+   * has none of them. The docker CLI's plain {@code docker inspect NAME} asks for each kind of
+   * object in turn and reports "No such object" only when every kind answers 404.
+   */
+  private Route absentObjects() {
+    return concat(
+        path(
+            PathMatchers.segment("networks").slash(PathMatchers.segment()),
+            name ->
+                NETWORKS.contains(name)
+                    ? reject()
+                    : get(() -> complete(error(StatusCodes.NOT_FOUND, "network " + name + " not found")))),
+        path(
+            PathMatchers.segment("volumes").slash(PathMatchers.segment()),
+            name -> get(() -> complete(error(StatusCodes.NOT_FOUND, "get " + name + ": no such volume")))),
+        path(
+            PathMatchers.segment("plugins").slash(PathMatchers.segment()).slash("json"),
+            name -> get(() -> complete(error(StatusCodes.NOT_FOUND, "plugin \"" + name + "\" not found")))));
   }
 
   private Route containerRoutes() {

@@ -509,6 +509,9 @@ class DockerCliTest {
     Cli missing = docker("container", "inspect", "web");
     assertEquals(1, missing.code());
     assertTrue(missing.err().contains("No such container: web"), missing.err());
+    Cli anyKind = docker("inspect", "web");
+    assertEquals(1, anyKind.code());
+    assertTrue(anyKind.err().contains("No such object: web"), anyKind.err());
     assertTrue(docker("create", "--name", "web", "busybox").code() == 0, "the name is free again");
     assertEquals(0, docker("rm", "web").code());
   }
