@@ -333,10 +333,23 @@ public final class DockerRoutes extends DockerDirectives {
                     () ->
                         get(
                             () ->
-                                complete(
-                                    json(
-                                        StatusCodes.OK,
-                                        images.store().list().stream().map(ImageViews::listEntry).toList())))),
+                                parameterOptional(
+                                    "filters",
+                                    filters -> {
+                                      DockerFilters parsed;
+                                      try {
+                                        parsed = DockerFilters.parse(filters, ImageViews.LIST_FILTERS);
+                                      } catch (DockerApiException e) {
+                                        return complete(error(e.status(), e.getMessage()));
+                                      }
+                                      return complete(
+                                          json(
+                                              StatusCodes.OK,
+                                              images.store().list().stream()
+                                                  .filter(image -> ImageViews.selected(image, parsed))
+                                                  .map(ImageViews::listEntry)
+                                                  .toList()));
+                                    }))),
                 // Image names may contain slashes (user/app), so the name is everything between
                 // /images/ and /json.
                 get(

@@ -2,15 +2,54 @@ package io.nereid.docker;
 
 import io.nereid.image.Image;
 import io.nereid.image.ImageConfig;
+import java.nio.file.FileSystems;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** The JSON documents of image list and inspect, in the Docker Engine API's field names. */
 final class ImageViews {
 
   private ImageViews() {}
+
+  /** The filters of {@code GET /images/json} that Nereid applies. */
+  static final Set<String> LIST_FILTERS = Set.of("reference", "dangling", "label");
+
+  /**
+   * Returns true when the image passes every filter: {@code reference} as a glob over the familiar
+   * name, matched against the repository alone when the pattern has no tag, {@code dangling} for
+   * an image without tags, and {@code label} as {@code key} or {@code key=value}.
+   */
+  static boolean selected(Image image, DockerFilters filters) {
+    List<String> tags = familiar(image.repoTags());
+    Set<String> dangling = filters.get("dangling");
+    if (!dangling.isEmpty() && dangling.contains("true") != tags.isEmpty()) {
+      return false;
+    }
+    if (!filters.matchLabels("label", image.config().labels())) {
+      return false;
+    }
+    Set<String> references = filters.get("reference");
+    if (references.isEmpty()) {
+      return true;
+    }
+    for (String pattern : references) {
+      boolean withTag = pattern.lastIndexOf(':') > pattern.lastIndexOf('/');
+      PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + pattern);
+      for (String tag : tags) {
+        int colon = tag.lastIndexOf(':');
+        String repository = colon > tag.lastIndexOf('/') ? tag.substring(0, colon) : tag;
+        if (matcher.matches(Path.of(withTag ? tag : repository))) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
 
   static Map<String, Object> listEntry(Image image) {
     Map<String, Object> view = new LinkedHashMap<>();

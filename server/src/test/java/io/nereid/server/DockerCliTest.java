@@ -358,6 +358,12 @@ class DockerCliTest {
     Cli listed = docker("images", "--format", "{{.Repository}}:{{.Tag}}");
     assertEquals(0, listed.code(), listed.err());
     assertTrue(listed.out().lines().toList().contains("busybox:latest"), listed.out());
+    assertEquals("busybox:latest", docker("images", "busybox", "--format", "{{.Repository}}:{{.Tag}}").out());
+    assertEquals("busybox:latest", docker("images", "--filter", "reference=busy*:latest", "--format", "{{.Repository}}:{{.Tag}}").out());
+    assertEquals("", docker("images", "nosuch", "--format", "{{.Repository}}").out());
+    Cli unknownFilter = docker("images", "--filter", "bogus=1");
+    assertEquals(1, unknownFilter.code());
+    assertTrue(unknownFilter.err().contains("invalid filter 'bogus'"), unknownFilter.err());
 
     Cli inspected = docker("image", "inspect", "-f", "{{.Os}} {{len .RootFS.Layers}}", "busybox");
     assertEquals(0, inspected.code(), inspected.err());
