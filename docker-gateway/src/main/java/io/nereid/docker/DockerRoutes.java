@@ -83,14 +83,30 @@ public final class DockerRoutes extends DockerDirectives {
   }
 
   public Route routes() {
-    return concat(
-        pathPrefix(
-            PathMatchers.segment(ApiVersion.SEGMENT),
-            segment ->
-                ApiVersion.check(segment)
-                    .map(problem -> complete(error(StatusCodes.BAD_REQUEST, problem)))
-                    .orElseGet(this::endpoints)),
-        endpoints());
+    return withRequestTimeoutResponse(
+        DockerRoutes::timedOut,
+        () ->
+            concat(
+                pathPrefix(
+                    PathMatchers.segment(ApiVersion.SEGMENT),
+                    segment ->
+                        ApiVersion.check(segment)
+                            .map(problem -> complete(error(StatusCodes.BAD_REQUEST, problem)))
+                            .orElseGet(this::endpoints)),
+                endpoints()));
+  }
+
+  /**
+   * Answers a request that got no response within the server's request timeout in Docker's
+   * error form, which the CLI prints, rather than Pekko HTTP's plain text.
+   */
+  private static HttpResponse timedOut(org.apache.pekko.http.javadsl.model.HttpRequest request) {
+    return error(
+        StatusCodes.SERVICE_UNAVAILABLE,
+        request.method().name()
+            + " "
+            + request.getUri().path()
+            + " got no answer in time; the cluster may be failing over, try again");
   }
 
   private Route endpoints() {
