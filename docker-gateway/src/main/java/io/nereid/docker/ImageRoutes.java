@@ -44,7 +44,7 @@ final class ImageRoutes extends DockerDirectives {
 
   /**
    * {@code docker import} (fromSrc) and {@code docker pull} (fromImage). Only an upload in the
-   * body, {@code fromSrc=-}, is imported; a URL source is rejected.
+   * body, {@code fromSrc=-}, is imported; a URL source and Dockerfile changes are rejected.
    */
   private Route create() {
     return parameterOptional(
@@ -60,7 +60,16 @@ final class ImageRoutes extends DockerDirectives {
                                 "tag",
                                 tag -> {
                                   if (fromSrc.isPresent()) {
-                                    return importImage(fromSrc.get(), repo.orElse(""), tag.orElse(""));
+                                    return parameterMultiMap(
+                                        parameters ->
+                                            parameters.getOrDefault("changes", java.util.List.of()).stream()
+                                                    .anyMatch(change -> !change.isBlank())
+                                                ? complete(
+                                                    DockerRoutes.error(
+                                                        StatusCodes.BAD_REQUEST,
+                                                        "Nereid does not apply --change to an import yet;"
+                                                            + " import without it"))
+                                                : importImage(fromSrc.get(), repo.orElse(""), tag.orElse("")));
                                   }
                                   return extractMaterializer(
                                       materializer ->

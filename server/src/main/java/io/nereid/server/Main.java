@@ -176,6 +176,9 @@ public final class Main {
               + dockerPort
               + " (what it serves: see README)");
     }
+    if (!settings.dockerSocket().isEmpty()) {
+      out.println("  docker API: unix://" + Path.of(settings.dockerSocket()).toAbsolutePath());
+    }
     out.println(
         "  cassandra:  "
             + MemberRuntime.describe(runtime.contactPoints())

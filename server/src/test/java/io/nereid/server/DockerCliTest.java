@@ -781,6 +781,9 @@ class DockerCliTest {
     assertEquals(0, untagged.code(), untagged.err());
     assertEquals("Untagged: mybox:v1", untagged.out());
 
+    Cli changed = docker("import", "-c", "CMD [\"sh\"]", dir.resolve("busybox.tar").toString(), "changed:v1");
+    assertEquals(1, changed.code());
+    assertTrue(changed.err().contains("does not apply --change"), changed.err());
     Cli imported = docker("import", dir.resolve("busybox.tar").toString(), "imported:v1");
     assertEquals(0, imported.code(), imported.err());
     assertTrue(imported.out().matches("sha256:[0-9a-f]{64}"), imported.out());
