@@ -246,6 +246,9 @@ public final class NodeAgent {
     }
   }
 
+  private record ExitChecked(Exited exited, boolean runsAgain)
+      implements Command, NoSerializationVerificationNeeded {}
+
   private record Restarted(String containerId, Throwable error)
       implements Command, NoSerializationVerificationNeeded {}
 
@@ -343,6 +346,7 @@ public final class NodeAgent {
             command -> replyWhenDone(runtime.top(command.containerId(), command.psArgs()), command.replyTo()))
         .onMessage(Reply.class, this::onReply)
         .onMessage(Exited.class, this::onExited)
+        .onMessage(ExitChecked.class, this::onExitChecked)
         .onMessage(Reconcile.class, this::onReconcile)
         .onMessage(Adopted.class, this::onAdopted)
         .onMessage(Reconciled.class, this::onReconciled)
@@ -400,12 +404,28 @@ public final class NodeAgent {
    * Runs the container with its attached clients listening. A container started again after an
    * exit still has its old runtime state, which the runtime keeps one of per id, so that goes
    * first. NOTE: removing it also drops the earlier run's logs, which Docker would keep.
+   * A container that still runs is kept as it is.
    */
   private CompletionStage<ContainerInfo> run(String id, RuntimeSpec spec, AttachHub hub) {
     return runtime
-        .remove(id, true)
-        .exceptionally(error -> null)
-        .thenCompose(removed -> runtime.run(spec, hub))
+        .list()
+        .thenCompose(
+            containers -> {
+              // A container whose process still runs here, as when it was moved back to this
+              // node while its node was thought lost, is kept: starting it again would run it
+              // twice in a row and race the old process's exit report against the new start.
+              for (ContainerInfo info : containers) {
+                if (info.id().equals(id)
+                    && (info.state() == ContainerState.RUNNING || info.state() == ContainerState.PAUSED)) {
+                  log.info("container already running, kept node_id={} container_id={} pid={}", nodeId, id, info.pid());
+                  return java.util.concurrent.CompletableFuture.completedFuture(info);
+                }
+              }
+              return runtime
+                  .remove(id, true)
+                  .exceptionally(error -> null)
+                  .thenCompose(removed -> runtime.run(spec, hub));
+            })
         .thenApply(
             info -> {
               hub.started();
@@ -790,8 +810,41 @@ public final class NodeAgent {
     return Behaviors.same();
   }
 
+  /**
+   * Checks first whether the container runs again: a start of a container that was still running
+   * (such as after its node was lost and the container moved back to it) removes the old process,
+   * and that process's exit can arrive after the new run was reported started. Reporting it then
+   * would record a running container as exited.
+   */
   private Behavior<Command> onExited(Exited exited) {
     watched.remove(exited.containerId());
+    String id = exited.containerId();
+    context.pipeToSelf(
+        runtime.list(),
+        (containers, error) -> {
+          boolean runsAgain =
+              error == null
+                  && containers.stream()
+                      .anyMatch(
+                          info ->
+                              info.id().equals(id)
+                                  && (info.state() == ContainerState.RUNNING || info.state() == ContainerState.PAUSED));
+          return new ExitChecked(exited, runsAgain);
+        });
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onExitChecked(ExitChecked checked) {
+    Exited exited = checked.exited();
+    if (checked.runsAgain()) {
+      log.info(
+          "exit of an earlier run not reported node_id={} container_id={} exit_code={}",
+          nodeId,
+          exited.containerId(),
+          exited.status().exitCode());
+      watchExit(exited.containerId());
+      return Behaviors.same();
+    }
     log.info(
         "container exited node_id={} container_id={} exit_code={} oom_killed={}",
         nodeId,
