@@ -411,9 +411,9 @@ public final class NodeAgent {
         .list()
         .thenCompose(
             containers -> {
-              // A container whose process still runs here, as when it was moved back to this
-              // node while its node was thought lost, is kept: starting it again would run it
-              // twice in a row and race the old process's exit report against the new start.
+              // A container whose process still runs here is kept, as when it was moved back
+              // to this node while the node was thought lost. Starting it again would run it
+              // twice in a row, and the old process's exit report would race the new start.
               for (ContainerInfo info : containers) {
                 if (info.id().equals(id)
                     && (info.state() == ContainerState.RUNNING || info.state() == ContainerState.PAUSED)) {
@@ -811,10 +811,9 @@ public final class NodeAgent {
   }
 
   /**
-   * Checks first whether the container runs again: a start of a container that was still running
-   * (such as after its node was lost and the container moved back to it) removes the old process,
-   * and that process's exit can arrive after the new run was reported started. Reporting it then
-   * would record a running container as exited.
+   * Checks first whether the container runs again. A start that replaced a still running process
+   * ends that process, and its exit can arrive after the new run was reported started. Reporting
+   * it then would record a running container as exited.
    */
   private Behavior<Command> onExited(Exited exited) {
     watched.remove(exited.containerId());
