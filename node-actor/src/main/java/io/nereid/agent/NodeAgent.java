@@ -246,9 +246,6 @@ public final class NodeAgent {
     }
   }
 
-  private record ExitChecked(Exited exited, boolean runsAgain)
-      implements Command, NoSerializationVerificationNeeded {}
-
   private record Restarted(String containerId, Throwable error)
       implements Command, NoSerializationVerificationNeeded {}
 
@@ -346,7 +343,6 @@ public final class NodeAgent {
             command -> replyWhenDone(runtime.top(command.containerId(), command.psArgs()), command.replyTo()))
         .onMessage(Reply.class, this::onReply)
         .onMessage(Exited.class, this::onExited)
-        .onMessage(ExitChecked.class, this::onExitChecked)
         .onMessage(Reconcile.class, this::onReconcile)
         .onMessage(Adopted.class, this::onAdopted)
         .onMessage(Reconciled.class, this::onReconciled)
@@ -406,31 +402,32 @@ public final class NodeAgent {
    * first. NOTE: removing it also drops the earlier run's logs, which Docker would keep.
    * A container that still runs is kept as it is.
    */
-  private CompletionStage<ContainerInfo> run(String id, RuntimeSpec spec, AttachHub hub) {
-    return runtime
-        .list()
-        .thenCompose(
-            containers -> {
-              // A container whose process still runs here is kept, as when it was moved back
-              // to this node while the node was thought lost. Starting it again would run it
-              // twice in a row, and the old process's exit report would race the new start.
-              for (ContainerInfo info : containers) {
-                if (info.id().equals(id)
-                    && (info.state() == ContainerState.RUNNING || info.state() == ContainerState.PAUSED)) {
-                  log.info("container already running, kept node_id={} container_id={} pid={}", nodeId, id, info.pid());
-                  return java.util.concurrent.CompletableFuture.completedFuture(info);
-                }
-              }
-              return runtime
-                  .remove(id, true)
-                  .exceptionally(error -> null)
-                  .thenCompose(removed -> runtime.run(spec, hub));
-            })
-        .thenApply(
-            info -> {
-              hub.started();
-              return info;
-            });
+  private CompletionStage<Void> run(String id, RuntimeSpec spec, AttachHub hub) {
+    CompletionStage<Void> ran;
+    if (stillRuns(id)) {
+      // Kept as it is, as when it was moved back to this node while the node was thought lost.
+      // Starting it again would run it twice, and the old exit report would race the new start.
+      log.info("container already running, kept node_id={} container_id={}", nodeId, id);
+      ran = CompletableFuture.completedFuture(null);
+    } else {
+      ran =
+          runtime
+              .remove(id, true)
+              .exceptionally(error -> null)
+              .thenCompose(removed -> runtime.run(spec, hub))
+              .thenApply(info -> null);
+    }
+    return ran.thenApply(
+        done -> {
+          hub.started();
+          return null;
+        });
+  }
+
+  /** Returns true while the runtime has a process of the container that has not exited. */
+  private boolean stillRuns(String id) {
+    CompletableFuture<ExitStatus> exit = runtime.onExit(id).toCompletableFuture();
+    return !exit.isDone();
   }
 
   private AttachHub hub(String containerId) {
@@ -811,31 +808,13 @@ public final class NodeAgent {
   }
 
   /**
-   * Checks first whether the container runs again. A start that replaced a still running process
-   * ends that process, and its exit can arrive after the new run was reported started. Reporting
-   * it then would record a running container as exited.
+   * Reports an exit unless the container runs again. A start that replaced a running process ends
+   * that process, and its exit can arrive after the new run was reported started, so reporting it
+   * would record a running container as exited.
    */
   private Behavior<Command> onExited(Exited exited) {
     watched.remove(exited.containerId());
-    String id = exited.containerId();
-    context.pipeToSelf(
-        runtime.list(),
-        (containers, error) -> {
-          boolean runsAgain =
-              error == null
-                  && containers.stream()
-                      .anyMatch(
-                          info ->
-                              info.id().equals(id)
-                                  && (info.state() == ContainerState.RUNNING || info.state() == ContainerState.PAUSED));
-          return new ExitChecked(exited, runsAgain);
-        });
-    return Behaviors.same();
-  }
-
-  private Behavior<Command> onExitChecked(ExitChecked checked) {
-    Exited exited = checked.exited();
-    if (checked.runsAgain()) {
+    if (stillRuns(exited.containerId())) {
       log.info(
           "exit of an earlier run not reported node_id={} container_id={} exit_code={}",
           nodeId,
