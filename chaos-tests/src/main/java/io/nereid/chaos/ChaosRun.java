@@ -184,13 +184,13 @@ final class ChaosRun {
   }
 
   /**
-   * Returns the time from the fault until the cluster served again: the time at which the client
-   * received the first definite answer (acknowledged, or rejected by Nereid such as for lack of
-   * capacity) to a request sent after the last request that went unanswered, minus the fault time.
-   * The answer's time counts, not the sending time, because during a failover the members hold
-   * requests for the moving shards and answer them only once the shards run again. Requests to a
-   * faulted or isolated control member are left out, since its clients move to another member. Returns 0 when
-   * no request went unanswered after the fault.
+   * Returns the time from the fault until the cluster served again. That is the time at which the
+   * client received the first definite response (acknowledged, or rejected by Nereid such as for
+   * lack of capacity) to a request sent after the last unanswered request, minus the fault time.
+   * The response's time counts, not the sending time, because during a failover the members keep
+   * requests for the moving shards until the shards run again. Requests to a faulted or isolated
+   * control member are left out, because its clients move to another member. Returns 0 when no
+   * request went unanswered after the fault.
    */
   long recoveryMs(Scenario scenario, long faultAt) {
     boolean memberFault =

@@ -123,8 +123,8 @@ final class LoopbackCluster implements AutoCloseable {
             : String.join(
                 "\n",
                 "pekko.cluster.downing-provider-class = \"" + UnsafeDownUnreachable.class.getName() + "\"",
-                // The member's own minority check would stop the cut-off side too; an hour keeps it
-                // from acting within any test, and it must stay below stable-after.
+                // The member's own minority check would stop the cut-off side too. An hour keeps it
+                // from acting in any test, and the setting must stay below stable-after.
                 "nereid.cluster.stable-after = 2h",
                 "nereid.cluster.minority-down-after = 1h");
     for (int i = 0; i < options.controlMembers(); i++) {

@@ -209,8 +209,8 @@ public final class ContainerService {
   }
 
   /**
-   * Completes once the node reported the container's exit, as Docker answers a SIGKILL only after
-   * the process is gone, or at {@code deadline} (System.nanoTime) if the report is late.
+   * Completes once the node reported the container's exit, because Docker responds to a SIGKILL
+   * only after the process is gone. Completes at {@code deadline} (System.nanoTime) otherwise.
    */
   private CompletionStage<Done> awaitNotRunning(String id, long deadline) {
     return sharding
@@ -651,8 +651,8 @@ public final class ContainerService {
 
   /**
    * Completes a removal that the entity persisted but whose request was cut off, for example by
-   * a member failure: the container is still listed and its node still holds the reservation.
-   * Runs in the background once per container at a time; inspect then reports "removing".
+   * a member failure. The container is then still listed, and its node keeps the reservation.
+   * Runs in the background, once per container at a time, and inspect reports "removing" meanwhile.
    */
   private void resumeRemoval(String account, Container.State removed) {
     String id = removed.containerId();
@@ -674,7 +674,7 @@ public final class ContainerService {
             });
   }
 
-  /** Runs the steps after the entity recorded the removal; each is idempotent. */
+  /** Runs the idempotent steps that follow the entity's record of the removal. */
   private CompletionStage<Done> finishRemoval(String account, Container.State removed) {
     String id = removed.containerId();
     return removeFromNode(removed)

@@ -97,8 +97,8 @@ public final class DockerRoutes extends DockerDirectives {
   }
 
   /**
-   * Answers a request that got no response within the server's request timeout in Docker's
-   * error form, which the CLI prints, rather than Pekko HTTP's plain text.
+   * Returns the response to a request that timed out in the server, in Docker's error form
+   * because the CLI prints that form and not Pekko HTTP's plain text.
    */
   private static HttpResponse timedOut(org.apache.pekko.http.javadsl.model.HttpRequest request) {
     return error(
@@ -137,9 +137,9 @@ public final class DockerRoutes extends DockerDirectives {
   }
 
   /**
-   * Answers 404 for a volume, a plugin or a network other than none and host, because Nereid
-   * has none of them. The docker CLI's plain {@code docker inspect NAME} asks for each kind of
-   * object in turn and reports "No such object" only when every kind answers 404.
+   * Returns 404 for a volume, a plugin or a network other than none and host, because Nereid
+   * has none of them. The docker CLI's plain {@code docker inspect NAME} requests each kind of
+   * object in turn and prints "No such object" only when every request returns 404.
    */
   private Route absentObjects() {
     return concat(

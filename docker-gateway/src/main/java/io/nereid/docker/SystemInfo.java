@@ -62,8 +62,8 @@ final class SystemInfo {
     info.put("ContainersPaused", paused);
     info.put("ContainersStopped", summaries.size() - running - paused);
     info.put("Images", images == null ? 0 : images.list().size());
-    // Docker counts whole CPUs; nodes with fractional shares, such as dev mode's, round to the
-    // nearest whole CPU, so three nodes of 0.666 CPU count as 2.
+    // Docker counts whole CPUs. Fractional node shares, such as dev mode's, round to the nearest
+    // whole CPU, so three nodes of 0.666 CPU count as 2.
     info.put("NCPU", Math.round(capacity.cpuMillis() / 1000.0));
     info.put("MemTotal", capacity.memoryBytes());
     info.put("SystemStatus", systemStatus(nodeStates));

@@ -81,8 +81,8 @@ final class AttachHub implements OutputListener {
   }
 
   /**
-   * Ends a client's stream. A client that went away, such as a killed docker attach, closed it
-   * already, and completing it again would throw on the thread that reads the container's output.
+   * Ends a client's stream. A client that went away, such as a killed docker attach, has closed
+   * it already, so the call ignores the exception that would stop the output-reading thread.
    */
   static void complete(BoundedSourceQueue<NodeAgent.OutputChunk> client) {
     try {

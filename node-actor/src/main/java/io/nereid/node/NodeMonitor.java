@@ -247,9 +247,9 @@ public final class NodeMonitor {
   }
 
   private Behavior<Command> onMemberRemoved(MemberRemoved removed) {
-    // The heartbeat timeout decides in both cases. A downed member's machine may be back within
-    // it under a new incarnation at the same address (a restart after kill -9 downs the old one
-    // as soon as the new one joins), and its agent adopts the containers that still run there.
+    // The heartbeat timeout decides in both cases, because a downed member may be back within it.
+    // After a kill -9 and a restart, the new incarnation joins at the same address, the cluster
+    // downs the old one, and the new agent adopts the containers that still run.
     log.info(
         "cluster member {} member={}", removed.downed() ? "downed" : "left", removed.member());
     return Behaviors.same();

@@ -85,8 +85,8 @@ public record RuntimeSpec(
   }
 
   /**
-   * Returns this machine's host name, which a container on the host's network has in Docker too;
-   * the first 12 characters of the ID if the kernel's name cannot be read.
+   * Returns this machine's host name, as Docker gives it to a container on the host's network.
+   * Returns the first 12 characters of the ID if the kernel's name cannot be read.
    */
   private static String machineHostname(String id) {
     try {

@@ -250,7 +250,7 @@ public final class PoolScheduler
   private PoolView view;
   /** The latest authoritative state of each member node. */
   private final Map<String, ComputeNode.State> nodes = new HashMap<>();
-  /** Each member node's reservations as the engine sees them, by node id. */
+  /** Each member node's reservations converted for the placement engine, by node id. */
   private final Map<String, NodeViews.Reserved> reservedByNode = new HashMap<>();
   /** Reservations requested and not yet seen in the node's state, by node id then container id. */
   private final Map<String, Map<String, PlacedContainer>> pending = new HashMap<>();

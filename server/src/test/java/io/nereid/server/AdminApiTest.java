@@ -155,7 +155,7 @@ class AdminApiTest {
   }
 
   @Test
-  void lookupsOfUnknownNodesAndPoolsStartNoEntities() throws Exception {
+  void unknownLookupsStartNoEntities() throws Exception {
     JsonNode before = JSON.readTree(send("GET", "/v1/cluster/shards", null).body());
     for (int i = 0; i < 3; i++) {
       assertEquals(404, send("GET", "/v1/nodes/ghost-" + i, null).statusCode());

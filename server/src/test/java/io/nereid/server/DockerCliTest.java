@@ -340,7 +340,7 @@ class DockerCliTest {
     Cli killed = docker("kill", "killme");
     assertEquals(0, killed.code(), killed.err());
     assertEquals("killme", killed.out());
-    // As with Docker, a SIGKILL is answered once the process is gone.
+    // As with Docker, the response to a SIGKILL comes once the process is gone.
     assertEquals("exited 137", docker("container", "inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "killme").out());
     Cli again = docker("kill", "killme");
     assertEquals(1, again.code());
