@@ -1,6 +1,7 @@
 package io.nereid.docker;
 
 import io.nereid.account.Account;
+import io.nereid.account.AccountWrites;
 import io.nereid.agent.NodeAgent;
 import io.nereid.container.Container;
 import io.nereid.container.ContainerSpec;
@@ -69,6 +70,7 @@ public final class ContainerService {
   private final Set<String> resumingRemovals = ConcurrentHashMap.newKeySet();
   private final long defaultMemoryRequest;
   private final NereidMetrics metrics;
+  private final AccountWrites accountWrites;
 
   /**
    * Creates the service with no default memory request, so a container without a memory limit
@@ -109,6 +111,7 @@ public final class ContainerService {
     this.sharding = sharding;
     this.placement = placement;
     this.askTimeout = askTimeout;
+    this.accountWrites = new AccountWrites(sharding, askTimeout);
   }
 
   /**
@@ -601,10 +604,8 @@ public final class ContainerService {
     long memory = spec.memoryBytes() > 0 ? spec.memoryBytes() : defaultMemoryRequest;
     Account.ResourceRequest request =
         new Account.ResourceRequest(memory, ContainerPlacement.cpuMillis(spec));
-    return sharding
-        .entityRefFor(Account.TYPE_KEY, account)
-        .<Account.Admission>ask(
-            replyTo -> new Account.AdmitContainer(name, id, request, replyTo), askTimeout)
+    return accountWrites
+        .admit(account, new Account.Admit(name, id, request))
         .thenCompose(
             admission ->
                 switch (admission.outcome()) {
@@ -718,8 +719,7 @@ public final class ContainerService {
   }
 
   private CompletionStage<Done> record(String account, Container.State state) {
-    Account.ContainerSummary summary = Account.ContainerSummary.of(state);
-    return accountAsk(account, replyTo -> new Account.RecordContainer(summary, replyTo));
+    return accountWrites.record(account, Account.ContainerSummary.of(state));
   }
 
   /** Removes the container's process and files from its node; a missing agent is skipped. */

@@ -320,12 +320,28 @@ public final class Account
   /** Replies with every container summary, oldest first. */
   public record ListContainers(ActorRef<ContainerList> replyTo) implements Command {}
 
+  /**
+   * Carries out admissions and then summary records, as {@link AdmitContainer} and {@link
+   * RecordContainer} would one by one, and persists their events in one journal write. Replies
+   * with the admissions' outcomes in order.
+   */
+  public record WriteBatch(
+      List<Admit> admits, List<ContainerSummary> records, ActorRef<BatchOutcome> replyTo)
+      implements Command {}
+
+  /** One admission of a {@link WriteBatch}, as {@link AdmitContainer} asks for it. */
+  public record Admit(String name, String containerId, ResourceRequest request)
+      implements CborSerializable {}
+
   // Replies
 
   public record NameResolution(String name, Optional<String> containerId)
       implements CborSerializable {}
 
   public record ContainerList(List<ContainerSummary> containers) implements CborSerializable {}
+
+  /** The outcomes of a {@link WriteBatch}'s admissions, in their order. */
+  public record BatchOutcome(List<Admission> admissions) implements CborSerializable {}
 
   /** The outcome of {@link AdmitContainer}, with a message for the user unless admitted. */
   public record Admission(Outcome outcome, String message) implements CborSerializable {
@@ -336,7 +352,7 @@ public final class Account
       QUOTA_EXCEEDED
     }
 
-    static final Admission ADMITTED = new Admission(Outcome.ADMITTED, "");
+    public static final Admission ADMITTED = new Admission(Outcome.ADMITTED, "");
   }
 
   // Events
@@ -405,6 +421,7 @@ public final class Account
         .onCommand(RenameContainer.class, this::onRenameContainer)
         .onCommand(ResolveName.class, this::onResolveName)
         .onCommand(ListContainers.class, this::onListContainers)
+        .onCommand(WriteBatch.class, this::onWriteBatch)
         .build();
   }
 
@@ -430,33 +447,70 @@ public final class Account
   }
 
   private ReplyEffect<Event, State> onAdmitContainer(State state, AdmitContainer command) {
-    String holder = state.names().get(command.name());
-    if (command.containerId().equals(holder)) {
-      return Effect().reply(command.replyTo(), Admission.ADMITTED);
+    Decision decision =
+        decideAdmission(state, new Admit(command.name(), command.containerId(), command.request()));
+    if (decision.event().isEmpty()) {
+      return Effect().reply(command.replyTo(), decision.outcome());
+    }
+    return persist(decision.event().get()).thenReply(command.replyTo(), next -> decision.outcome());
+  }
+
+  /** The event one write persists, if any, and the outcome its caller gets. */
+  private record Decision(Optional<Event> event, Admission outcome) {}
+
+  private Decision decideAdmission(State state, Admit admit) {
+    String holder = state.names().get(admit.name());
+    if (admit.containerId().equals(holder)) {
+      return new Decision(Optional.empty(), Admission.ADMITTED);
     }
     if (holder != null) {
-      return Effect()
-          .reply(
-              command.replyTo(),
-              new Admission(Admission.Outcome.NAME_IN_USE, nameInUse(command.name(), holder)));
+      return new Decision(
+          Optional.empty(),
+          new Admission(Admission.Outcome.NAME_IN_USE, nameInUse(admit.name(), holder)));
     }
-    String shortfall = state.quotaShortfall(command.request());
+    String shortfall = state.quotaShortfall(admit.request());
     if (!shortfall.isEmpty()) {
-      return Effect()
-          .reply(
-              command.replyTo(),
-              new Admission(
-                  Admission.Outcome.QUOTA_EXCEEDED,
-                  "quota exceeded for account "
-                      + accountId
-                      + ": "
-                      + shortfall
-                      + "; remove a container or ask an operator to raise the quota"));
+      return new Decision(
+          Optional.empty(),
+          new Admission(
+              Admission.Outcome.QUOTA_EXCEEDED,
+              "quota exceeded for account "
+                  + accountId
+                  + ": "
+                  + shortfall
+                  + "; remove a container or ask an operator to raise the quota"));
     }
     ContainerAdmitted admitted =
-        new ContainerAdmitted(
-            command.name(), command.containerId(), command.request(), clock.instant());
-    return persist(admitted).thenReply(command.replyTo(), next -> Admission.ADMITTED);
+        new ContainerAdmitted(admit.name(), admit.containerId(), admit.request(), clock.instant());
+    return new Decision(Optional.of(admitted), Admission.ADMITTED);
+  }
+
+  private ReplyEffect<Event, State> onWriteBatch(State state, WriteBatch command) {
+    EventHandler<State, Event> apply = eventHandler();
+    State current = state;
+    List<Event> events = new ArrayList<>();
+    List<Admission> outcomes = new ArrayList<>();
+    for (Admit admit : command.admits()) {
+      Decision decision = decideAdmission(current, admit);
+      if (decision.event().isPresent()) {
+        events.add(decision.event().get());
+        current = apply.apply(current, decision.event().get());
+      }
+      outcomes.add(decision.outcome());
+    }
+    for (ContainerSummary summary : command.records()) {
+      Optional<Event> recorded = recordEvent(current, summary);
+      if (recorded.isPresent()) {
+        events.add(recorded.get());
+        current = apply.apply(current, recorded.get());
+      }
+    }
+    BatchOutcome outcome = new BatchOutcome(outcomes);
+    if (events.isEmpty()) {
+      return Effect().reply(command.replyTo(), outcome);
+    }
+    return JournalWrites.timed("Account", Effect().persist(events))
+        .thenReply(command.replyTo(), next -> outcome);
   }
 
   private ReplyEffect<Event, State> onSetQuota(State state, SetQuota command) {
@@ -494,17 +548,24 @@ public final class Account
   }
 
   private ReplyEffect<Event, State> onRecordContainer(State state, RecordContainer command) {
-    ContainerSummary summary = command.summary();
-    if (summary.equals(state.containers().get(summary.containerId()))) {
+    Optional<Event> event = recordEvent(state, command.summary());
+    if (event.isEmpty()) {
       return Effect().reply(command.replyTo(), StatusReply.ack());
+    }
+    return persist(event.get()).thenReply(command.replyTo(), state2 -> StatusReply.ack());
+  }
+
+  /** Returns the event that records a summary, or none when there is nothing to record. */
+  private Optional<Event> recordEvent(State state, ContainerSummary summary) {
+    if (summary.equals(state.containers().get(summary.containerId()))) {
+      return Optional.empty();
     }
     // Only ForgetContainer takes a removed container out of the listing. The exit report of a
     // force-removed container can arrive after that, and recording it would list the container again.
     if (summary.status().equals(ContainerStatus.REMOVED.lowerCase())) {
-      return Effect().reply(command.replyTo(), StatusReply.ack());
+      return Optional.empty();
     }
-    return persist(new ContainerRecorded(summary, clock.instant()))
-        .thenReply(command.replyTo(), state2 -> StatusReply.ack());
+    return Optional.of(new ContainerRecorded(summary, clock.instant()));
   }
 
   private ReplyEffect<Event, State> onForgetContainer(State state, ForgetContainer command) {

@@ -6,8 +6,10 @@ import io.nereid.metrics.JournalWrites;
 import io.nereid.persistence.CborSerializable;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -167,6 +169,25 @@ public final class ComputeNode
     }
   }
 
+  /**
+   * Makes several reservations in order, each as {@link Reserve} would, and persists them in one
+   * journal write. Replies with one outcome per request, in order.
+   */
+  public record ReserveBatch(List<ReserveRequest> requests, ActorRef<ReserveOutcomes> replyTo)
+      implements Command {}
+
+  /** One reservation of a {@link ReserveBatch}; a null overcommit means {@link Overcommit#NONE}. */
+  public record ReserveRequest(String containerId, Reservation reservation, Overcommit overcommit)
+      implements CborSerializable {
+
+    public ReserveRequest {
+      overcommit = overcommit == null ? Overcommit.NONE : overcommit;
+    }
+  }
+
+  /** Per request of a {@link ReserveBatch}, in order: empty when reserved, else why not. */
+  public record ReserveOutcomes(List<String> errors) implements CborSerializable {}
+
   /** Gives back a container's reservation; replies Done also when there was none. */
   public record Release(String containerId, ActorRef<StatusReply<Done>> replyTo)
       implements Command {}
@@ -252,6 +273,7 @@ public final class ComputeNode
         .onCommand(ChangeStatus.class, this::onChangeStatus)
         .onCommand(UpdateLabels.class, this::onUpdateLabels)
         .onCommand(Reserve.class, this::onReserve)
+        .onCommand(ReserveBatch.class, this::onReserveBatch)
         .onCommand(Release.class, this::onRelease)
         .onCommand(Get.class, (state, command) -> Effect().reply(command.replyTo(), state));
     return builder.build();
@@ -320,45 +342,88 @@ public final class ComputeNode
   }
 
   private ReplyEffect<Event, State> onReserve(State state, Reserve command) {
-    Reservation held = state.reservations().get(command.containerId());
-    if (command.reservation().equals(held)) {
+    Decision decision =
+        decideReservation(
+            state,
+            state.reserved(),
+            new ReserveRequest(command.containerId(), command.reservation(), command.overcommit()));
+    if (!decision.error().isEmpty()) {
+      return Effect().reply(command.replyTo(), StatusReply.error(decision.error()));
+    }
+    if (decision.event().isEmpty()) {
       return Effect().reply(command.replyTo(), StatusReply.ack());
     }
-    if (state.status() != NodeStatus.READY) {
-      return Effect()
-          .reply(
-              command.replyTo(),
-              StatusReply.error(
-                  "node " + nodeId + " is " + state.status().lowerCase() + ", not ready"));
+    return persistAndNotify(List.of(decision.event().get()))
+        .thenReply(command.replyTo(), newState -> StatusReply.ack());
+  }
+
+  private ReplyEffect<Event, State> onReserveBatch(State state, ReserveBatch command) {
+    EventHandler<State, Event> apply = eventHandler();
+    State current = state;
+    List<Event> events = new ArrayList<>();
+    List<String> errors = new ArrayList<>();
+    // Summing the reservations walks all of them, so it happens once per batch, not per request.
+    Resources reserved = state.reserved();
+    for (ReserveRequest request : command.requests()) {
+      Decision decision = decideReservation(current, reserved, request);
+      if (decision.event().isPresent()) {
+        events.add(decision.event().get());
+        Reservation held = current.reservations().get(request.containerId());
+        reserved =
+            reserved
+                .plus(request.reservation().resources())
+                .minus(held == null ? Resources.NONE : held.resources());
+        current = apply.apply(current, decision.event().get());
+      }
+      errors.add(decision.error());
     }
-    Resources requested = command.reservation().resources();
+    ReserveOutcomes outcomes = new ReserveOutcomes(errors);
+    if (events.isEmpty()) {
+      return Effect().reply(command.replyTo(), outcomes);
+    }
+    return persistAndNotify(events).thenReply(command.replyTo(), newState -> outcomes);
+  }
+
+  /** The event a reservation persists, if any, or why it is rejected; empty when granted. */
+  private record Decision(Optional<Event> event, String error) {}
+
+  /** @param reserved the sum of the state's reservations */
+  private Decision decideReservation(State state, Resources reserved, ReserveRequest request) {
+    Reservation held = state.reservations().get(request.containerId());
+    if (request.reservation().equals(held)) {
+      return new Decision(Optional.empty(), "");
+    }
+    if (state.status() != NodeStatus.READY) {
+      return new Decision(
+          Optional.empty(), "node " + nodeId + " is " + state.status().lowerCase() + ", not ready");
+    }
+    Resources requested = request.reservation().resources();
     Resources free =
-        state
-            .free(command.overcommit())
+        request
+            .overcommit()
+            .limit(state.capacity())
+            .minus(reserved)
             .plus(held == null ? Resources.NONE : held.resources());
     if (!requested.fitsWithin(free) && settings.skipCapacityCheck()) {
       log.warn(
           "reservation over capacity accepted, nereid.unsafe.skip-capacity-check is on node_id={} container_id={} shortfall={}",
           nodeId,
-          command.containerId(),
+          request.containerId(),
           requested.shortfall(free));
     } else if (!requested.fitsWithin(free)) {
-      return Effect()
-          .reply(
-              command.replyTo(),
-              StatusReply.error(
-                  "node "
-                      + nodeId
-                      + " cannot hold container "
-                      + command.containerId()
-                      + ": "
-                      + requested.shortfall(free)));
+      return new Decision(
+          Optional.empty(),
+          "node "
+              + nodeId
+              + " cannot hold container "
+              + request.containerId()
+              + ": "
+              + requested.shortfall(free));
     }
-    return persistAndNotify(
-            List.of(
-                new ResourcesReserved(
-                    command.containerId(), command.reservation(), clock.instant())))
-        .thenReply(command.replyTo(), newState -> StatusReply.ack());
+    return new Decision(
+        Optional.of(
+            new ResourcesReserved(request.containerId(), request.reservation(), clock.instant())),
+        "");
   }
 
   private ReplyEffect<Event, State> onRelease(State state, Release command) {

@@ -299,4 +299,52 @@ class AccountTest {
     assertEquals(before, recovered);
     assertEquals(new Account.Usage(5, 0, 500), recovered.usage());
   }
+
+  @Test
+  void writeBatchAppliesWritesInOrder() {
+    ActorRef<Account.Command> account = spawn("batch-order");
+    setQuota(account, new Account.Quota(2L, null, null));
+    Account.ResourceRequest none = Account.ResourceRequest.NONE;
+    TestProbe<Account.BatchOutcome> probe = kit.testKit.createTestProbe();
+
+    account.tell(
+        new Account.WriteBatch(
+            List.of(
+                new Account.Admit("web", "id-1", none),
+                new Account.Admit("web", "id-2", none),
+                new Account.Admit("db", "id-3", none),
+                new Account.Admit("cache", "id-4", none)),
+            List.of(summary("id-1", "web", 1)),
+            probe.ref()));
+    List<Account.Admission> outcomes = probe.receiveMessage(REPLY_TIMEOUT).admissions();
+
+    assertEquals(4, outcomes.size());
+    assertEquals(Account.Admission.Outcome.ADMITTED, outcomes.get(0).outcome());
+    assertEquals(Account.Admission.Outcome.NAME_IN_USE, outcomes.get(1).outcome());
+    assertEquals(Account.Admission.Outcome.ADMITTED, outcomes.get(2).outcome());
+    assertEquals(Account.Admission.Outcome.QUOTA_EXCEEDED, outcomes.get(3).outcome());
+    assertEquals(List.of(summary("id-1", "web", 1)), list(account));
+    kit.testKit.stop(account);
+    ActorRef<Account.Command> recovered = spawn("batch-order");
+    assertEquals(Optional.of("id-3"), resolve(recovered, "db"));
+    assertEquals(Optional.empty(), resolve(recovered, "cache"));
+    assertEquals(List.of(summary("id-1", "web", 1)), list(recovered));
+  }
+
+  @Test
+  void emptyWriteBatchPersistsNothing() {
+    ActorRef<Account.Command> account = spawn("batch-repeat");
+    admit(account, "web", "id-1", 0, 0);
+    TestProbe<Account.BatchOutcome> probe = kit.testKit.createTestProbe();
+
+    account.tell(
+        new Account.WriteBatch(
+            List.of(new Account.Admit("web", "id-1", Account.ResourceRequest.NONE)),
+            List.of(),
+            probe.ref()));
+
+    assertEquals(
+        List.of(Account.Admission.ADMITTED), probe.receiveMessage(REPLY_TIMEOUT).admissions());
+    assertEquals(1, kit.events("Account|batch-repeat").size());
+  }
 }

@@ -7,6 +7,7 @@ import io.nereid.entity.EntitySettings;
 import io.nereid.entity.JournalTestKit;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -306,5 +307,33 @@ class ComputeNodeTest {
     assertEquals(before, after);
     assertEquals(9, after.reservations().size());
     assertTrue(kit.snapshotCount("ComputeNode|snapshot-1") > 0, "a snapshot was saved");
+  }
+
+  @Test
+  void reserveBatchChecksCapacityInOrder() {
+    ActorRef<ComputeNode.Command> node = spawn("batch-1");
+    register(node, Map.of());
+    Resources half = new Resources(2000, GIB, GIB);
+    reserve(node, "c0", half);
+    TestProbe<ComputeNode.ReserveOutcomes> probe = kit.testKit.createTestProbe();
+
+    node.tell(
+        new ComputeNode.ReserveBatch(
+            List.of(
+                new ComputeNode.ReserveRequest("c0", Reservation.of(half), null),
+                new ComputeNode.ReserveRequest("c1", Reservation.of(half), null),
+                new ComputeNode.ReserveRequest("c2", Reservation.of(half), null),
+                new ComputeNode.ReserveRequest(
+                    "c3", Reservation.of(half), new Overcommit(1.5, 1.0, 1.0))),
+            probe.ref()));
+    List<String> errors = probe.receiveMessage().errors();
+
+    assertEquals("", errors.get(0), "repeating a granted reservation");
+    assertEquals("", errors.get(1), "the second half of the CPUs");
+    assertTrue(errors.get(2).startsWith("node batch-1 cannot hold container c2: "), errors.get(2));
+    assertEquals("", errors.get(3), "room left by the overcommit ratio");
+    assertEquals(Set.of("c0", "c1", "c3"), get(node).reservations().keySet());
+    kit.testKit.stop(node);
+    assertEquals(Set.of("c0", "c1", "c3"), get(spawn("batch-1")).reservations().keySet());
   }
 }

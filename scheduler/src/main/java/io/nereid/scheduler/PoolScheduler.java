@@ -2,6 +2,7 @@ package io.nereid.scheduler;
 
 import io.nereid.container.PlacementRecord;
 import io.nereid.agent.NodeAgents;
+import io.nereid.entity.WriteBatcher;
 import io.nereid.node.ComputeNode;
 import io.nereid.node.NodeStatus;
 import io.nereid.node.Reservation;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -69,6 +71,8 @@ public final class PoolScheduler
     extends EventSourcedBehavior<PoolScheduler.Command, PoolScheduler.Event, PoolScheduler.State> {
 
   private static final Logger log = LoggerFactory.getLogger(PoolScheduler.class);
+  /** The most reservations sent to one node in one batch. */
+  private static final int MAX_RESERVE_BATCH = 256;
 
   // State
 
@@ -257,6 +261,11 @@ public final class PoolScheduler
   /** Containers with a relocation under way, so a second pass over their node skips them. */
   private final Set<String> relocating = new HashSet<>();
   private final ContainerRelocation relocation;
+  /**
+   * Sends the reservations to the nodes, those made while a node's previous write is in flight
+   * in one batch, so a node's journal round trip does not cap the pool's placement rate.
+   */
+  private final WriteBatcher<ComputeNode.ReserveRequest, String> reservations;
   private int nodesLoading;
 
   private PoolScheduler(
@@ -278,6 +287,16 @@ public final class PoolScheduler
             pool,
             settings.askTimeout(),
             settings.agentTimeout());
+    this.reservations = new WriteBatcher<>(this::sendReservations, MAX_RESERVE_BATCH);
+  }
+
+  private CompletionStage<List<String>> sendReservations(
+      String nodeId, List<ComputeNode.ReserveRequest> requests) {
+    return sharding
+        .entityRefFor(ComputeNode.TYPE_KEY, nodeId)
+        .<ComputeNode.ReserveOutcomes>ask(
+            replyTo -> new ComputeNode.ReserveBatch(requests, replyTo), settings.askTimeout())
+        .thenApply(ComputeNode.ReserveOutcomes::errors);
   }
 
   @Override
@@ -638,20 +657,18 @@ public final class PoolScheduler
     Reservation reservation =
         new Reservation(record.reserved(), spec.name(), spec.image(), spec.labels());
     context.pipeToSelf(
-        sharding
-            .entityRefFor(ComputeNode.TYPE_KEY, nodeId)
-            .<Done>askWithStatus(
-                reply ->
-                    new ComputeNode.Reserve(
-                        spec.containerId(), reservation, policy.overcommit(), reply),
-                settings.askTimeout()),
-        (done, error) ->
+        reservations.submit(
+            nodeId,
+            new ComputeNode.ReserveRequest(spec.containerId(), reservation, policy.overcommit())),
+        (rejection, error) ->
             new ReserveReplied(
                 spec,
                 movingFrom,
                 record,
                 attempt,
-                error == null ? Optional.empty() : Optional.of(String.valueOf(error.getMessage())),
+                error != null
+                    ? Optional.of(String.valueOf(error.getMessage()))
+                    : Optional.of(rejection).filter(reason -> !reason.isEmpty()),
                 replyTo));
   }
 

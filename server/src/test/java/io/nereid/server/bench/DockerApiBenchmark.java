@@ -126,7 +126,11 @@ public final class DockerApiBenchmark {
       }
       for (Side side : List.of(baselineSide, nereidSide)) {
         log(side.name + ": " + creates + " creates from " + clients + " clients");
+        ProcessCpu serverBefore = ProcessCpu.read(side.process.pid());
+        ProcessCpu cassandraBefore = ProcessCpu.read(cassandra.pid());
         side.createResult = side.load.creates(clients, creates);
+        side.serverCpuPerCreate = ProcessCpu.read(side.process.pid()).millisSince(serverBefore) / creates;
+        side.cassandraCpuPerCreate = ProcessCpu.read(cassandra.pid()).millisSince(cassandraBefore) / creates;
         side.created += creates;
         log(side.name + String.format(Locale.ROOT, ": %.0f creates/s", side.createResult.perSecond()));
       }
@@ -175,6 +179,9 @@ public final class DockerApiBenchmark {
     int created;
     CreateLoad.Result createResult;
     CreateLoad.Result runResult;
+    /** Milliseconds of CPU per create in the timed create phase, of the server and of Cassandra. */
+    double serverCpuPerCreate;
+    double cassandraCpuPerCreate;
     ProcessMemory rss;
 
     Side(String name, Process process, URI base) {
@@ -305,6 +312,8 @@ public final class DockerApiBenchmark {
     out.append("| --- | --- | --- | --- | --- |\n");
     row(out, "create throughput (" + creates + " creates, " + clients + " clients)",
         baseline.createResult.perSecond(), nereid.createResult.perSecond(), "%,.0f/s", ">= 500/s");
+    row(out, "CPU per create, server JVM", baseline.serverCpuPerCreate, nereid.serverCpuPerCreate, "%.2f ms", "");
+    out.append(String.format(Locale.ROOT, "| CPU per create, Cassandra (apart) | | %.2f ms | | |%n", nereid.cassandraCpuPerCreate));
     row(out, "create latency p50", baseline.createResult.quantileMillis(0.5), nereid.createResult.quantileMillis(0.5), "%.1f ms", "");
     row(out, "create latency p99", baseline.createResult.quantileMillis(0.99), nereid.createResult.quantileMillis(0.99), "%.1f ms", "");
     String runs = "run -d latency (" + this.runs + " runs, " + runClients + (runClients == 1 ? " client" : " clients") + ")";
