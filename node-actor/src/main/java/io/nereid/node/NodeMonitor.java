@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -40,6 +41,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The reply to each heartbeat carries the node's status as the monitor last saw it, so an agent
  * whose node was declared lost registers again.
+ *
+ * <p>A monitor marks nodes lost only while its {@link Quorum} holds. A monitor on a member cut off
+ * from the other control members stops hearing the compute members too, and must not move their
+ * containers before the member downs itself. While the quorum is missing, the monitor postpones
+ * every decision. When the quorum returns, every node's timeout starts again from that moment,
+ * because heartbeats that the partition dropped are no evidence against the node.
  */
 public final class NodeMonitor {
 
@@ -83,6 +90,19 @@ public final class NodeMonitor {
       implements Command, NoSerializationVerificationNeeded {}
 
   /**
+   * The condition under which this monitor's member may decide that a node is lost, checked before
+   * every search for silent nodes. Implementations must not block.
+   */
+  @FunctionalInterface
+  public interface Quorum {
+    /**
+     * Returns why this member may not decide now, such as the control members it cannot reach, or
+     * empty when it may.
+     */
+    Optional<String> missing();
+  }
+
+  /**
    * @param heartbeatTimeout how long a node may stay silent before it is lost
    * @param checkInterval how often silent nodes are looked for
    * @param watchMembers whether to follow cluster membership, which needs a cluster provider
@@ -110,11 +130,13 @@ public final class NodeMonitor {
   /**
    * @param nodes the entity of a node by id
    * @param registeredNodes every registered node's state, read once at start
+   * @param quorum whether this member may mark nodes lost at the moment
    */
   public static Behavior<Command> create(
       Settings settings,
       Function<String, RecipientRef<ComputeNode.Command>> nodes,
-      Supplier<CompletionStage<List<ComputeNode.State>>> registeredNodes) {
+      Supplier<CompletionStage<List<ComputeNode.State>>> registeredNodes,
+      Quorum quorum) {
     return Behaviors.setup(
         context ->
             Behaviors.withTimers(
@@ -126,7 +148,7 @@ public final class NodeMonitor {
                   context.pipeToSelf(registeredNodes.get(), Loaded::new);
                   log.info(
                       "node monitor started heartbeat_timeout={}", settings.heartbeatTimeout());
-                  return new NodeMonitor(context, settings, nodes).behavior();
+                  return new NodeMonitor(context, settings, nodes, quorum).behavior();
                 }));
   }
 
@@ -146,18 +168,26 @@ public final class NodeMonitor {
   private final ActorContext<Command> context;
   private final Settings settings;
   private final Function<String, RecipientRef<ComputeNode.Command>> nodes;
+  private final Quorum quorum;
   private final Map<String, Tracked> tracked = new HashMap<>();
-  /** The grace of the nodes read at start counts from here. */
-  private final Instant startedAt;
+  /**
+   * The time that the grace of the nodes read at start counts from, which is the start or the last
+   * return of the quorum.
+   */
+  private Instant graceFrom;
+  /** Whether the last check found the quorum missing, so that decisions wait. */
+  private boolean postponing;
 
   private NodeMonitor(
       ActorContext<Command> context,
       Settings settings,
-      Function<String, RecipientRef<ComputeNode.Command>> nodes) {
+      Function<String, RecipientRef<ComputeNode.Command>> nodes,
+      Quorum quorum) {
     this.context = context;
     this.settings = settings;
     this.nodes = nodes;
-    this.startedAt = settings.clock().instant();
+    this.quorum = quorum;
+    this.graceFrom = settings.clock().instant();
   }
 
   private Behavior<Command> behavior() {
@@ -227,7 +257,7 @@ public final class NodeMonitor {
     int live = 0;
     for (ComputeNode.State state : loaded.nodes()) {
       if (!tracked.containsKey(state.nodeId()) && isLive(state.status())) {
-        tracked.put(state.nodeId(), new Tracked(startedAt, state.status()));
+        tracked.put(state.nodeId(), new Tracked(graceFrom, state.status()));
         live++;
       }
     }
@@ -236,6 +266,25 @@ public final class NodeMonitor {
   }
 
   private Behavior<Command> onTick(Tick tick) {
+    // NOTE: a cut-off member notices the partition only when its failure detector marks the others
+    // unreachable. A heartbeat timeout shorter than that detection still lets its monitor mark
+    // nodes lost before the quorum goes missing.
+    Optional<String> missing = quorum.missing();
+    if (missing.isPresent()) {
+      if (!postponing) {
+        postponing = true;
+        log.warn(
+            "node monitor postponing lost-node decisions, quorum missing reason={} tracked={}",
+            missing.get(),
+            tracked.size());
+      }
+      return Behaviors.same();
+    }
+    if (postponing) {
+      postponing = false;
+      restartTimeouts();
+      return Behaviors.same();
+    }
     Instant deadline = settings.clock().instant().minus(settings.heartbeatTimeout());
     for (Map.Entry<String, Tracked> entry : tracked.entrySet()) {
       Tracked node = entry.getValue();
@@ -244,6 +293,18 @@ public final class NodeMonitor {
       }
     }
     return Behaviors.same();
+  }
+
+  private void restartTimeouts() {
+    Instant now = settings.clock().instant();
+    graceFrom = now;
+    for (Tracked node : tracked.values()) {
+      node.lastSeen = now;
+    }
+    log.info(
+        "node monitor has its quorum again, heartbeat timeouts restarted tracked={} timeout={}",
+        tracked.size(),
+        describe(settings.heartbeatTimeout()));
   }
 
   private Behavior<Command> onMemberRemoved(MemberRemoved removed) {

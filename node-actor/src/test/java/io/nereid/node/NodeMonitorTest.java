@@ -13,8 +13,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -71,11 +73,18 @@ class NodeMonitorTest {
     }
   }
 
-  /** A monitor with its own clock and the node entities it sees, which report their changes to it. */
+  /**
+   * A monitor with its own clock, its own quorum and the node entities it asks, which report their
+   * changes to it.
+   */
   private static final class Fixture {
     final ManualClock clock = new ManualClock();
     final Map<String, ActorRef<ComputeNode.Command>> nodes = new HashMap<>();
     final AtomicReference<ActorRef<NodeMonitor.Command>> monitor = new AtomicReference<>();
+    /** What the monitor's quorum returns, empty while the quorum holds. */
+    final AtomicReference<Optional<String>> quorumMissing = new AtomicReference<>(Optional.empty());
+    /** How often the monitor has checked its quorum, once per search for silent nodes. */
+    final AtomicInteger quorumChecks = new AtomicInteger();
 
     ActorRef<ComputeNode.Command> node(String nodeId) {
       return nodes.computeIfAbsent(
@@ -98,11 +107,31 @@ class NodeMonitorTest {
           new NodeMonitor.Settings(TIMEOUT, Duration.ofMillis(20), Duration.ofSeconds(10), clock, false);
       List<ActorRef<ComputeNode.Command>> known = new ArrayList<>(nodes.values());
       ActorRef<NodeMonitor.Command> started =
-          kit.testKit.spawn(NodeMonitor.create(settings, this::node, () -> states(known)));
+          kit.testKit.spawn(NodeMonitor.create(settings, this::node, () -> states(known), this::checkQuorum));
       monitor.set(started);
       // The monitor reads its clock when it starts; a first answer shows it has.
       heartbeat(started, "unregistered");
       return started;
+    }
+
+    private Optional<String> checkQuorum() {
+      quorumChecks.incrementAndGet();
+      return quorumMissing.get();
+    }
+
+    /**
+     * Waits until the monitor has checked its quorum {@code count} more times. The monitor handles
+     * one message at a time, so after two checks the search that read the quorum before them has
+     * finished.
+     */
+    void awaitQuorumChecks(int count) {
+      int target = quorumChecks.get() + count;
+      kit.testKit
+          .createTestProbe()
+          .awaitAssert(Duration.ofSeconds(10), () -> {
+            assertTrue(quorumChecks.get() >= target, "quorum checked " + quorumChecks.get() + " times");
+            return null;
+          });
     }
   }
 
@@ -257,5 +286,54 @@ class NodeMonitorTest {
     kit.testKit.createTestProbe().expectNoMessage(Duration.ofMillis(200));
 
     assertEquals(NodeStatus.READY, get(node).status());
+  }
+
+  @Test
+  void noNodeLostWithoutQuorum() {
+    Fixture fixture = new Fixture();
+    ActorRef<ComputeNode.Command> node = fixture.node("cut-off");
+    register(node);
+    ActorRef<NodeMonitor.Command> monitor = fixture.startMonitor();
+    assertEquals(NodeStatus.READY, awaitKnownStatus(monitor, "cut-off"));
+
+    // The monitor's member is cut off, so it hears no heartbeat and reaches no other control member.
+    fixture.quorumMissing.set(Optional.of("unreachable control members [b, c] of 3"));
+    fixture.awaitQuorumChecks(2);
+    fixture.clock.advance(TIMEOUT.multipliedBy(3));
+    fixture.awaitQuorumChecks(5);
+    assertEquals(NodeStatus.READY, get(node).status());
+
+    // When the partition heals the timeout starts again, so the node is not lost at once.
+    fixture.quorumMissing.set(Optional.empty());
+    fixture.awaitQuorumChecks(2);
+    fixture.clock.advance(TIMEOUT.minusSeconds(1));
+    fixture.awaitQuorumChecks(5);
+    assertEquals(NodeStatus.READY, get(node).status());
+    assertEquals(1, events("cut-off").size(), events("cut-off").toString());
+
+    // Silence for the whole timeout with the quorum in place loses it.
+    fixture.clock.advance(Duration.ofSeconds(2));
+    awaitStatus(node, NodeStatus.LOST);
+    List<Object> events = events("cut-off");
+    assertEquals(2, events.size(), events.toString());
+    assertEquals("no heartbeat for 20s", ((ComputeNode.NodeStatusChanged) events.get(1)).reason());
+  }
+
+  @Test
+  void nodeReadAtStartWaitsForQuorum() {
+    Fixture fixture = new Fixture();
+    ActorRef<ComputeNode.Command> node = fixture.node("read-at-start");
+    register(node);
+    fixture.quorumMissing.set(Optional.of("member status Joining"));
+    fixture.startMonitor();
+
+    fixture.clock.advance(TIMEOUT.multipliedBy(2));
+    fixture.awaitQuorumChecks(5);
+    assertEquals(NodeStatus.READY, get(node).status());
+
+    fixture.quorumMissing.set(Optional.empty());
+    fixture.awaitQuorumChecks(2);
+    fixture.clock.advance(TIMEOUT.plusSeconds(1));
+    awaitStatus(node, NodeStatus.LOST);
   }
 }

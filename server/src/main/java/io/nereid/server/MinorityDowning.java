@@ -4,6 +4,7 @@ import io.nereid.entity.EntitySharding;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -70,10 +71,7 @@ final class MinorityDowning {
           }
           ClusterEvent.CurrentClusterState state = cluster.state();
           List<String> counted = countedAddresses(state.getMembers(), self.dataCenter());
-          Set<String> unreachable =
-              state.getUnreachable().stream()
-                  .map(member -> member.address().toString())
-                  .collect(Collectors.toSet());
+          Set<String> unreachable = unreachableAddresses(state);
           if (!inMinority(counted, unreachable)) {
             if (minoritySince >= 0) {
               log.info("member reaches a majority again address={}", self.address());
@@ -102,6 +100,42 @@ final class MinorityDowning {
           cluster.manager().tell(new Down(self.address()));
           return Behaviors.stopped();
         });
+  }
+
+  /**
+   * Returns why this member is not on the side that keep-majority keeps, or empty when it is. That
+   * side needs the member to be up or leaving and not in a minority. Reads the member's cluster
+   * state without blocking.
+   */
+  static Optional<String> majorityMissing(Cluster cluster) {
+    Member self = cluster.selfMember();
+    ClusterEvent.CurrentClusterState state = cluster.state();
+    return majorityMissing(
+        self.status(), countedAddresses(state.getMembers(), self.dataCenter()), unreachableAddresses(state));
+  }
+
+  /**
+   * @param status this member's status
+   * @param counted the counted members' addresses, lowest address first
+   * @param unreachable the addresses this member cannot reach
+   */
+  static Optional<String> majorityMissing(
+      MemberStatus status, List<String> counted, Set<String> unreachable) {
+    if (status != MemberStatus.up() && status != MemberStatus.leaving()) {
+      return Optional.of("member status " + status);
+    }
+    if (!inMinority(counted, unreachable)) {
+      return Optional.empty();
+    }
+    List<String> unreachableControl = counted.stream().filter(unreachable::contains).toList();
+    return Optional.of(
+        "unreachable control members " + unreachableControl + " of " + counted.size());
+  }
+
+  private static Set<String> unreachableAddresses(ClusterEvent.CurrentClusterState state) {
+    return state.getUnreachable().stream()
+        .map(member -> member.address().toString())
+        .collect(Collectors.toSet());
   }
 
   private static boolean isCounted(Member member) {

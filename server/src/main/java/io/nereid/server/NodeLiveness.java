@@ -11,13 +11,15 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.ClusterSingleton;
 import org.apache.pekko.cluster.typed.ClusterSingletonSettings;
 import org.apache.pekko.cluster.typed.SingletonActor;
 
 /**
  * The node monitor of the cluster: a singleton on the control members, reached from every member
- * through its proxy.
+ * through its proxy. It marks nodes lost only while its member is on the side that the Split Brain
+ * Resolver keeps, by the rule of {@link MinorityDowning}.
  */
 final class NodeLiveness {
 
@@ -27,6 +29,7 @@ final class NodeLiveness {
   static ActorRef<NodeMonitor.Command> monitor(
       ActorSystem<?> system, ClusterSharding sharding, ServerSettings settings) {
     ServerSettings.Compute compute = settings.compute();
+    Cluster cluster = Cluster.get(system);
     NodeMonitor.Settings monitorSettings =
         new NodeMonitor.Settings(
             compute.heartbeatTimeout(),
@@ -38,7 +41,8 @@ final class NodeLiveness {
         NodeMonitor.create(
             monitorSettings,
             nodeId -> sharding.entityRefFor(ComputeNode.TYPE_KEY, nodeId),
-            () -> new NodeDirectory(system, sharding, settings.askTimeout()).nodes());
+            () -> new NodeDirectory(system, sharding, settings.askTimeout()).nodes(),
+            () -> MinorityDowning.majorityMissing(cluster));
     return ClusterSingleton.get(system)
         .init(
             SingletonActor.of(
