@@ -567,7 +567,7 @@ public final class ContainerService {
     }
     return admit(account, name, id, spec)
         .thenCompose(claimed -> containerAsk(id, replyTo -> new Container.Create(account, name, spec, replyTo)))
-        .thenCompose(created -> placement.place(id))
+        .thenCompose(placement::place)
         .thenCompose(placed -> record(account, placed))
         .handle(
             (done, error) -> {

@@ -39,11 +39,19 @@ public final class ContainerPlacement {
 
   /** Places the container and returns its new state; fails with the scheduler's reason. */
   public CompletionStage<Container.State> place(String containerId) {
-    long started = System.nanoTime();
     return sharding
         .entityRefFor(Container.TYPE_KEY, containerId)
         .ask(Container.Get::new, askTimeout)
-        .thenCompose(state -> placeCreated(containerId, state))
+        .thenCompose(this::place);
+  }
+
+  /**
+   * Places the container whose state the caller has just read, such as the reply to its create,
+   * and returns its new state; fails with the scheduler's reason.
+   */
+  public CompletionStage<Container.State> place(Container.State created) {
+    long started = System.nanoTime();
+    return placeCreated(created.containerId(), created)
         .whenComplete((placed, error) -> count(placed, error, started));
   }
 
