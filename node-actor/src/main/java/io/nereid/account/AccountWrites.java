@@ -15,8 +15,12 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  */
 public final class AccountWrites {
 
-  /** The largest batch: enough for every concurrent client of a busy member. */
-  private static final int MAX_BATCH_SIZE = 256;
+  /**
+   * The largest batch. pekko-persistence-cassandra 1.1 stores up to {@code
+   * max-message-batch-size} (100 by default) events in one Cassandra batch and splits larger
+   * writes, so a batch of at most 100 stays one atomic write.
+   */
+  private static final int MAX_BATCH_SIZE = 100;
 
   private final ClusterSharding sharding;
   private final Duration askTimeout;

@@ -71,8 +71,11 @@ public final class PoolScheduler
     extends EventSourcedBehavior<PoolScheduler.Command, PoolScheduler.Event, PoolScheduler.State> {
 
   private static final Logger log = LoggerFactory.getLogger(PoolScheduler.class);
-  /** The most reservations sent to one node in one batch. */
-  private static final int MAX_RESERVE_BATCH = 256;
+  /**
+   * The most reservations sent to one node in one batch: the journal's default {@code
+   * max-message-batch-size}, so that one batch stays one atomic write.
+   */
+  private static final int MAX_RESERVE_BATCH = 100;
 
   // State
 
