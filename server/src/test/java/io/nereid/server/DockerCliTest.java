@@ -745,6 +745,15 @@ class DockerCliTest {
     Cli stopped = docker("top", "topper");
     assertEquals(1, stopped.code());
     assertTrue(stopped.err().contains("is not running"), stopped.err());
+
+    // Docker sends an empty sample for a container that does not run, which the CLI shows as zeros.
+    Cli zeros =
+        docker("stats", "--no-stream", "--format",
+            "{{.Name}}|{{.CPUPerc}}|{{.MemUsage}}|{{.MemPerc}}|{{.NetIO}}|{{.BlockIO}}|{{.PIDs}}", "topper");
+    assertEquals(0, zeros.code(), zeros.err());
+    assertEquals("topper|0.00%|0B / 0B|0.00%|0B / 0B|0B / 0B|0", zeros.out());
+    HttpResponse<String> both = get("/v1.41/containers/topper/stats?stream=true&one-shot=true");
+    assertEquals(400, both.statusCode());
     assertEquals(0, docker("rm", "topper").code());
   }
 
