@@ -397,10 +397,10 @@ public final class DockerRoutes extends DockerDirectives {
                   CompletionStage<HttpResponse> loaded =
                       ImageUploads.load(entity, materializer, images)
                           .thenApply(
-                              names ->
+                              loadedImages ->
                                   HttpResponse.create()
                                       .withStatus(StatusCodes.OK)
-                                      .withEntity(ContentTypes.APPLICATION_JSON, ImageUploads.progress(names)));
+                                      .withEntity(ContentTypes.APPLICATION_JSON, ImageUploads.progress(loadedImages)));
                   return answer(loaded);
                 }));
   }

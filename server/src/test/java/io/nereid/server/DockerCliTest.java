@@ -376,11 +376,29 @@ class DockerCliTest {
 
   @Test
   void loadedImageRuns() throws Exception {
-    Path archive = dockerArchive("hello:latest");
+    Path archive = dockerArchive("tagged", "hello:latest", "hello:v2");
 
     Cli loaded = docker("load", "-i", archive.toString());
     assertEquals(0, loaded.code(), loaded.err());
-    assertEquals("Loaded image: hello:latest", loaded.out());
+    assertEquals(List.of("Loaded image: hello:latest", "Loaded image: hello:v2"), loaded.out().lines().toList());
+    String id = docker("image", "inspect", "-f", "{{.Id}}", "hello:v2").out();
+
+    // Docker prints the archive's tags, not the tags the image has in the store.
+    assertEquals(0, docker("tag", "hello:latest", "hello:v3").code());
+    Cli untagged = docker("load", "-i", dockerArchive("untagged").toString());
+    assertEquals(0, untagged.code(), untagged.err());
+    assertEquals("Loaded image ID: " + id, untagged.out());
+    assertEquals(0, docker("tag", "busybox", "hello:old").code());
+    String busyboxId = docker("image", "inspect", "-f", "{{.Id}}", "busybox").out();
+    Cli retagged = docker("load", "-i", dockerArchive("retagged", "hello:old").toString());
+    assertEquals(0, retagged.code(), retagged.err());
+    assertEquals(
+        List.of(
+            "The image hello:old already exists, renaming the old one with ID " + busyboxId + " to empty string",
+            "Loaded image: hello:old"),
+        retagged.out().lines().toList());
+    assertEquals(id, docker("image", "inspect", "-f", "{{.Id}}", "hello:old").out());
+    assertEquals(0, docker("rmi", "hello:v2", "hello:v3", "hello:old").code());
 
     Cli ran = docker("run", "-d", "--name", "hello", "hello:latest", "echo", "loaded");
     assertEquals(0, ran.code(), ran.err());
@@ -389,9 +407,9 @@ class DockerCliTest {
     assertEquals(0, docker("rm", "hello").code());
   }
 
-  /** Writes a docker save archive of the busybox root filesystem, tagged {@code tag}. */
-  private static Path dockerArchive(String tag) throws Exception {
-    Path work = Files.createDirectories(dir.resolve("archive-" + tag.replace(':', '-')));
+  /** Writes a docker save archive of the busybox root filesystem with {@code tags}, named {@code name}. */
+  private static Path dockerArchive(String name, String... tags) throws Exception {
+    Path work = Files.createDirectories(dir.resolve("archive-" + name));
     Path layer = work.resolve("layer.tar");
     Files.copy(dir.resolve("busybox.tar"), layer);
     String diffId = "sha256:" + sha256(Files.readAllBytes(layer));
@@ -402,8 +420,9 @@ class DockerCliTest {
     Files.writeString(work.resolve(configName), config);
     Files.writeString(
         work.resolve("manifest.json"),
-        "[{\"Config\":\"" + configName + "\",\"RepoTags\":[\"" + tag + "\"],\"Layers\":[\"layer.tar\"]}]");
-    Path archive = dir.resolve("archive-" + tag.replace(':', '-') + ".tar");
+        "[{\"Config\":\"" + configName + "\",\"RepoTags\":[" + String.join(",", List.of(tags).stream().map(tag -> "\"" + tag + "\"").toList())
+            + "],\"Layers\":[\"layer.tar\"]}]");
+    Path archive = dir.resolve("archive-" + name + ".tar");
     Process process =
         new ProcessBuilder("tar", "-C", work.toString(), "-cf", archive.toString(), "manifest.json", configName, "layer.tar")
             .inheritIO()
