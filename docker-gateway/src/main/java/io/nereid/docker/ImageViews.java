@@ -80,7 +80,10 @@ final class ImageViews {
     view.put("Id", image.id().toString());
     view.put("RepoTags", familiar(image.repoTags()));
     view.put("RepoDigests", image.repoDigests());
-    view.put("Created", created(image).toString());
+    if (image.config().created() != null) {
+      // Docker leaves the field out for an image whose config gives no creation time.
+      view.put("Created", image.config().created().toString());
+    }
     view.put("Size", image.size());
     view.put("Os", config.platform() == null ? "linux" : config.platform().os());
     view.put("Architecture", config.platform() == null ? "amd64" : config.platform().architecture());
@@ -95,6 +98,7 @@ final class ImageViews {
     return tags.stream().map(ImageUploads::familiar).toList();
   }
 
+  /** Returns the creation time, or the Unix epoch, which Docker lists as 0, when the config gives none. */
   private static Instant created(Image image) {
     return image.config().created() == null ? Instant.EPOCH : image.config().created();
   }

@@ -187,10 +187,12 @@ public final class ImageStore {
     return matches.size() == 1 ? Optional.of(matches.get(0)) : Optional.empty();
   }
 
-  /** Returns every image, newest first. */
+  /** Returns every image, newest first, and last those whose config gives no creation time. */
   public synchronized List<Image> list() {
     List<Image> all = new ArrayList<>(images.values());
-    all.sort(Comparator.comparing((Image image) -> image.config().created()).reversed());
+    all.sort(
+        Comparator.comparing((Image image) -> image.config().created(), Comparator.nullsFirst(Comparator.naturalOrder()))
+            .reversed());
     return all;
   }
 

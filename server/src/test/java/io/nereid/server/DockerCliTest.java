@@ -382,6 +382,10 @@ class DockerCliTest {
     assertEquals(0, loaded.code(), loaded.err());
     assertEquals(List.of("Loaded image: hello:latest", "Loaded image: hello:v2"), loaded.out().lines().toList());
     String id = docker("image", "inspect", "-f", "{{.Id}}", "hello:v2").out();
+    // The archive's config gives no creation time: Docker leaves Created out of inspect and lists 0.
+    assertEquals("", docker("image", "inspect", "-f", "{{.Created}}", "hello:v2").out());
+    String since = docker("images", "--format", "{{.CreatedSince}}", "hello").out();
+    assertTrue(since.lines().allMatch(line -> line.matches("\\d+ years ago")), since);
 
     // Docker prints the archive's tags, not the tags the image has in the store.
     assertEquals(0, docker("tag", "hello:latest", "hello:v3").code());
