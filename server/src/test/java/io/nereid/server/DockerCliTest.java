@@ -205,6 +205,23 @@ class DockerCliTest {
     }
     assertEquals("flag", flag.out(), flag.err());
 
+    // Docker writes a failed start to stdout and exits as its daemon maps the runtime's error.
+    Cli notFound = docker("exec", "ex", "no-such-command");
+    assertEquals(127, notFound.code(), notFound.out() + notFound.err());
+    assertEquals(
+        "OCI runtime exec failed: exec failed: unable to start container process: exec: \"no-such-command\":"
+            + " executable file not found in $PATH",
+        notFound.out());
+    assertEquals("", notFound.err());
+    Cli notExecutable = docker("exec", "ex", "/flag");
+    assertEquals(126, notExecutable.code(), notExecutable.out() + notExecutable.err());
+    assertTrue(notExecutable.out().endsWith("permission denied"), notExecutable.out());
+    Cli noDirectory = docker("exec", "-w", "/nosuch", "ex", "true");
+    assertEquals(127, noDirectory.code(), noDirectory.out() + noDirectory.err());
+    Cli noUser = docker("exec", "-u", "nosuchuser", "ex", "true");
+    assertEquals(126, noUser.code(), noUser.out() + noUser.err());
+    assertTrue(noUser.out().contains("nosuchuser"), noUser.out());
+
     Cli tty = docker("exec", "-t", "ex", "true");
     assertEquals(1, tty.code());
     assertTrue(tty.err().contains("Nereid does not support a TTY for exec"), tty.err());
