@@ -406,6 +406,7 @@ public final class RuncRuntime implements ContainerRuntime {
     try {
       if (handle != null) {
         handles.remove(id);
+        handle.dropHeldOutput();
         handle.closeCaptures();
         runc.delete(id, true);
       }
@@ -831,7 +832,7 @@ public final class RuncRuntime implements ContainerRuntime {
     }
     Metadata metadata = json.readValue(bundle.metadata().toFile(), Metadata.class);
     Handle handle = new Handle(id, bundle, metadata);
-    handle.started = true;
+    handle.markAdopted();
     handles.put(id, handle);
     if (Files.exists(bundle.exitStatus())) {
       handle.finish(json.readValue(bundle.exitStatus().toFile(), ExitStatus.class));
@@ -1044,6 +1045,9 @@ public final class RuncRuntime implements ContainerRuntime {
   }
 
   /** The runtime's view of one container. */
+  /** Bytes a container wrote to {@code stream}. */
+  private record HeldOutput(LogEntry.Stream stream, byte[] bytes) {}
+
   private final class Handle {
     final String id;
     final Bundle bundle;
@@ -1061,6 +1065,13 @@ public final class RuncRuntime implements ContainerRuntime {
     volatile long pid;
     volatile boolean started;
     volatile boolean pollingForExit;
+    /**
+     * Output read before the start was confirmed, or null once it was. Until then the output may
+     * be runc's own error, because runc writes it to the container's stderr, so a failed start
+     * drops it rather than showing it to attached clients as the container's output. Guarded by
+     * this.
+     */
+    private List<HeldOutput> heldOutput = new ArrayList<>();
 
     Handle(String id, Bundle bundle, Metadata metadata) {
       this.id = id;
@@ -1074,22 +1085,64 @@ public final class RuncRuntime implements ContainerRuntime {
         LogCapture capture =
             new LogCapture(
                 id, stream, bundle.fifo(stream), logs.open(stream), clock, this::streamEnded,
-                bytes -> listeners.forEach(listener -> listener.output(stream, bytes)));
+                bytes -> deliver(stream, bytes));
         captures.add(capture);
         capture.start();
       }
     }
 
-    /** Lets the exit be recorded; if both streams already ended, records it now. */
+    /** Passes output to the attached listeners, or keeps it back while the start is unconfirmed. */
+    private void deliver(LogEntry.Stream stream, byte[] bytes) {
+      synchronized (this) {
+        if (heldOutput != null) {
+          heldOutput.add(new HeldOutput(stream, bytes));
+          return;
+        }
+      }
+      listeners.forEach(listener -> listener.output(stream, bytes));
+    }
+
+    /**
+     * Lets the exit be recorded and passes on the output kept back until now. If both streams
+     * already ended, it records the exit now, which also ends the output.
+     */
     void markStarted() {
-      started = true;
+      synchronized (this) {
+        // Delivered under the lock, so that no later output overtakes it.
+        for (HeldOutput held : heldOutput) {
+          listeners.forEach(listener -> listener.output(held.stream(), held.bytes()));
+        }
+        heldOutput = null;
+        started = true;
+      }
       if (openStreams.get() == 0) {
         executor.execute(() -> finishExit(this));
       }
     }
 
+    /** Marks a container that an earlier runtime started, whose output needs no holding. */
+    void markAdopted() {
+      synchronized (this) {
+        heldOutput = null;
+        started = true;
+      }
+    }
+
+    /** Drops the output of a start that failed and signals its end to the attached listeners. */
+    void dropHeldOutput() {
+      synchronized (this) {
+        heldOutput = null;
+      }
+      endOutput();
+    }
+
     private void streamEnded() {
       if (openStreams.decrementAndGet() == 0) {
+        synchronized (this) {
+          if (heldOutput != null) {
+            return; // ended through the exit that markStarted records, or by dropHeldOutput
+          }
+        }
         endOutput();
         executor.execute(() -> finishExit(this));
       }

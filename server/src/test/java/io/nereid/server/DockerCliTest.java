@@ -137,7 +137,15 @@ class DockerCliTest {
     Cli broken = docker("run", "--rm", "--name", "broken", "busybox", "no-such-command");
     assertEquals(127, broken.code(), broken.err());
     assertTrue(broken.err().contains("executable file not found"), broken.err());
+    assertEquals(1, occurrences(broken.err(), "executable file not found"), "runc's error is not output: " + broken.err());
     assertEquals(1, docker("container", "inspect", "broken").code(), "the container was removed");
+
+    assertEquals(0, docker("create", "--name", "broken", "busybox", "no-such-command").code());
+    Cli attached = docker("start", "-a", "broken");
+    assertEquals(1, attached.code(), attached.err());
+    assertEquals(1, occurrences(attached.err(), "executable file not found"), attached.err());
+    assertEquals("", docker("logs", "broken").err(), "the failed start left no log");
+    assertEquals(0, docker("rm", "broken").code());
   }
 
   @Test
@@ -992,6 +1000,14 @@ class DockerCliTest {
           com.github.dockerjava.api.exception.NotFoundException.class,
           () -> client.inspectContainerCmd(id).exec());
     }
+  }
+
+  private static int occurrences(String text, String part) {
+    int count = 0;
+    for (int at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + part.length())) {
+      count++;
+    }
+    return count;
   }
 
   private static String epochSeconds() {
