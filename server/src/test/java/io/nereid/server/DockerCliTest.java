@@ -1076,7 +1076,8 @@ class DockerCliTest {
             List.of("--network", "bridge"),
             List.of("--dns", "127.0.0.53"),
             List.of("--pids-limit", "20"),
-            List.of("--log-driver", "syslog"));
+            List.of("--log-driver", "syslog"),
+            List.of("-t"));
     for (List<String> option : cases) {
       List<String> args = new ArrayList<>(List.of("create"));
       args.addAll(option);
@@ -1087,6 +1088,9 @@ class DockerCliTest {
           created.err().contains("Nereid does not support") || created.err().contains("not found"),
           option + ": " + created.err());
     }
+    Cli tty = docker("run", "-t", "--name", "tty", "busybox", "true");
+    assertEquals(125, tty.code(), tty.out());
+    assertTrue(tty.err().contains("Nereid does not support a TTY for containers: run without -t"), tty.err());
     Cli plain = docker("create", "--name", "plain", "--network", "none", "--pids-limit", "-1", "busybox", "true");
     assertEquals(0, plain.code(), plain.err());
     assertEquals(0, docker("rm", "plain").code());
