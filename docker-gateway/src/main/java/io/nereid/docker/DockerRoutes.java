@@ -385,7 +385,7 @@ public final class DockerRoutes extends DockerDirectives {
         .store()
         .find(name)
         .map(image -> complete(json(StatusCodes.OK, ImageViews.inspect(image))))
-        .orElseGet(() -> complete(error(StatusCodes.NOT_FOUND, "No such image: " + name)));
+        .orElseGet(() -> complete(error(StatusCodes.NOT_FOUND, ImageService.noSuchImage(name))));
   }
 
   /** Reads a {@code docker save} archive from the body into the image store. */

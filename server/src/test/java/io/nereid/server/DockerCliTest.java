@@ -858,7 +858,11 @@ class DockerCliTest {
 
     Cli missing = docker("rmi", "nosuch");
     assertEquals(1, missing.code());
-    assertTrue(missing.err().contains("No such image: nosuch"), missing.err());
+    assertEquals("Error response from daemon: No such image: nosuch:latest", missing.err());
+    Cli forced = docker("rmi", "-f", "nosuch");
+    assertEquals(0, forced.code(), "the CLI prints the error but ignores a missing image with -f");
+    assertEquals("", forced.out());
+    assertEquals("Error response from daemon: No such image: nosuch:latest", forced.err());
     Cli events = docker("events", "--since", since, "--until", epochSeconds(), "--filter", "type=image",
         "--format", "{{.Action}} {{.Actor.Attributes.name}}");
     assertEquals(
@@ -867,19 +871,67 @@ class DockerCliTest {
   }
 
   @Test
+  void rmiFollowsDockerRules() throws Exception {
+    // A layer of its own, so that deleting the image deletes it too.
+    Path layerTar = busyboxTarWith("rmi", "removed with its image\n");
+    Cli imported = docker("import", layerTar.toString(), "layered:v1");
+    assertEquals(0, imported.code(), imported.err());
+    String id = imported.out();
+    String shortId = id.substring(7, 19);
+    assertEquals(0, docker("tag", "layered:v1", "layered:v2").code());
+
+    Cli twoTags = docker("rmi", shortId);
+    assertEquals(1, twoTags.code());
+    assertEquals(
+        "Error response from daemon: conflict: unable to delete " + shortId
+            + " (must be forced) - image is referenced in multiple repositories",
+        twoTags.err());
+
+    Cli ran = docker("run", "-d", "--name", "layeruser", "layered:v1", "sleep", "300");
+    assertEquals(0, ran.code(), ran.err());
+    String container = ran.out().substring(0, 12);
+    Cli oneOfTwo = docker("rmi", "layered:v1");
+    assertEquals(0, oneOfTwo.code(), oneOfTwo.err());
+    assertEquals("Untagged: layered:v1", oneOfTwo.out());
+    Cli inUse = docker("rmi", "layered:v2");
+    assertEquals(1, inUse.code());
+    assertEquals(
+        "Error response from daemon: conflict: unable to remove repository reference \"layered:v2\" (must force) -"
+            + " container " + container + " is using its referenced image " + shortId,
+        inUse.err());
+    // Forced, the name goes, and the running container keeps the image without names.
+    Cli forced = docker("rmi", "-f", "layered:v2");
+    assertEquals(0, forced.code(), forced.err());
+    assertEquals("Untagged: layered:v2", forced.out());
+    assertEquals("[]", docker("image", "inspect", "-f", "{{.RepoTags}}", id).out());
+
+    assertEquals(0, docker("rm", "-f", "layeruser").code());
+    Cli deleted = docker("rmi", id);
+    assertEquals(0, deleted.code(), deleted.err());
+    assertEquals(List.of("Deleted: " + id, "Deleted: sha256:" + sha256(Files.readAllBytes(layerTar))), deleted.out().lines().toList());
+    assertEquals(1, docker("image", "inspect", id).code());
+  }
+
+  /** Writes a tarball of the busybox root file system with the file {@code file} added. */
+  private static Path busyboxTarWith(String file, String content) throws Exception {
+    Path extra = Files.createDirectories(dir.resolve(file + "-extra"));
+    Files.writeString(extra.resolve(file), content);
+    Path tarball = dir.resolve(file + "-layer.tar");
+    Process tar =
+        new ProcessBuilder("tar", "-cf", tarball.toString(), "-C", dir.resolve("busybox-rootfs").toString(), ".",
+                "-C", extra.toString(), file)
+            .inheritIO()
+            .start();
+    assertEquals(0, tar.waitFor());
+    return tarball;
+  }
+
+  @Test
   void pullFromRegistryWithProgress() throws Exception {
     try (io.nereid.image.RegistryServer registry =
         io.nereid.image.RegistryServer.start(Files.createDirectories(dir.resolve("registry")), null)) {
       // A layer of its own, so that the pull downloads it rather than finding it stored.
-      Path marker = Files.createDirectories(dir.resolve("marker"));
-      Files.writeString(marker.resolve("pulled"), "from the registry\n");
-      Path layerTar = dir.resolve("pulled-layer.tar");
-      Process tar =
-          new ProcessBuilder("tar", "-cf", layerTar.toString(), "-C", dir.resolve("busybox-rootfs").toString(), ".",
-                  "-C", marker.toString(), "pulled")
-              .inheritIO()
-              .start();
-      assertEquals(0, tar.waitFor());
+      Path layerTar = busyboxTarWith("pulled", "from the registry\n");
       io.nereid.image.TestImage image =
           io.nereid.image.TestImage.of(List.of(Files.readAllBytes(layerTar)), List.of(), List.of("sh"));
       io.nereid.image.Digest digest = registry.push("app", "v1", image);
