@@ -363,7 +363,7 @@ public final class DockerRoutes extends DockerDirectives {
                                               StatusCodes.OK,
                                               images.store().list().stream()
                                                   .filter(image -> ImageViews.selected(image, parsed))
-                                                  .map(ImageViews::listEntry)
+                                                  .map(image -> ImageViews.listEntry(image, parsed))
                                                   .toList()));
                                     }))),
                 // Image names may contain slashes (user/app), so the name is everything between

@@ -386,6 +386,12 @@ class DockerCliTest {
     assertEquals("busybox:latest", docker("images", "busybox", "--format", "{{.Repository}}:{{.Tag}}").out());
     assertEquals("busybox:latest", docker("images", "--filter", "reference=busy*:latest", "--format", "{{.Repository}}:{{.Tag}}").out());
     assertEquals("", docker("images", "nosuch", "--format", "{{.Repository}}").out());
+    assertEquals(0, docker("tag", "busybox", "busybox:other").code());
+    assertEquals(
+        "busybox:other",
+        docker("images", "busybox:other", "--format", "{{.Repository}}:{{.Tag}}").out(),
+        "only the tag that matches is listed, as with Docker");
+    assertEquals(0, docker("rmi", "busybox:other").code());
     Cli unknownFilter = docker("images", "--filter", "bogus=1");
     assertEquals(1, unknownFilter.code());
     assertTrue(unknownFilter.err().contains("invalid filter 'bogus'"), unknownFilter.err());
