@@ -107,24 +107,32 @@ final class ContainerControlRoutes extends DockerDirectives {
   /**
    * Sends samples of the container's resource use: one per second while {@code stream} (the
    * default) is true, else one, which carries the sample of a second before unless {@code
-   * one-shot} is set, so that the CLI can compute a CPU percentage.
+   * one-shot} is set, so that the CLI can compute a CPU percentage. A container that does not run
+   * gets samples of zeros, as from Docker, so that {@code docker stats --no-stream} shows a row of
+   * zeros for it.
    */
   private Route stats(String reference) {
     return parameterOptional(
         "stream",
-        stream ->
+        streamParameter ->
             parameterOptional(
                 "one-shot",
-                oneShot ->
-                    answer(
-                        containers
-                            .findRunning(account, reference)
-                            .thenApply(
-                                state ->
-                                    statsResponse(
-                                        state,
-                                        stream.map(DockerRoutes::isTrue).orElse(true),
-                                        oneShot.map(DockerRoutes::isTrue).orElse(false))))));
+                oneShotParameter -> {
+                  boolean stream = streamParameter.map(DockerRoutes::isTrue).orElse(true);
+                  boolean oneShot = oneShotParameter.map(DockerRoutes::isTrue).orElse(false);
+                  if (stream && oneShot) {
+                    return complete(
+                        DockerRoutes.error(StatusCodes.BAD_REQUEST, "cannot have stream=true and one-shot=true"));
+                  }
+                  return answer(
+                      containers
+                          .find(account, reference)
+                          .thenApply(
+                              state ->
+                                  state.isRunning()
+                                      ? statsResponse(state, stream, oneShot)
+                                      : zeroStatsResponse(state, stream)));
+                }));
   }
 
   private HttpResponse statsResponse(Container.State state, boolean stream, boolean oneShot) {
@@ -141,26 +149,38 @@ final class ContainerControlRoutes extends DockerDirectives {
             .takeWhile(Optional::isPresent);
     Source<ByteString, ?> body;
     if (oneShot) {
-      body = samples.take(1).map(sample -> line(state, sample.get(), null));
+      body = samples.take(1).map(sample -> line(StatsViews.sample(state, sample.get(), null)));
     } else {
       body =
           samples
               .sliding(2, 1)
               .filter(pair -> pair.size() == 2)
-              .map(pair -> line(state, pair.get(1).get(), pair.get(0).get()));
+              .map(pair -> line(StatsViews.sample(state, pair.get(1).get(), pair.get(0).get())));
       if (!stream) {
         body = body.take(1);
       }
     }
+    return chunked(body);
+  }
+
+  /** Sends the empty sample of a container that does not run: once, or each second while {@code stream}. */
+  private HttpResponse zeroStatsResponse(Container.State state, boolean stream) {
+    ByteString zeros = line(StatsViews.zeros(state));
+    if (stream) {
+      return chunked(Source.tick(Duration.ZERO, SAMPLE_INTERVAL, zeros));
+    }
+    return chunked(Source.single(zeros));
+  }
+
+  private static HttpResponse chunked(Source<ByteString, ?> body) {
     return HttpResponse.create()
         .withStatus(StatusCodes.OK)
         .withEntity(HttpEntities.createChunked(ContentTypes.APPLICATION_JSON, body));
   }
 
-  private static ByteString line(Container.State state, ResourceUsage current, ResourceUsage previous) {
+  private static ByteString line(Map<String, Object> sample) {
     try {
-      return ByteString.fromArray(JSON.writeValueAsBytes(StatsViews.sample(state, current, previous)))
-          .concat(ByteString.fromString("\n"));
+      return ByteString.fromArray(JSON.writeValueAsBytes(sample)).concat(ByteString.fromString("\n"));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write stats as JSON", e);
     }

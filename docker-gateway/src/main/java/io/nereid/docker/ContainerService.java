@@ -563,7 +563,7 @@ public final class ContainerService {
     }
     if (images != null && images.find(spec.image()).isEmpty()) {
       // The docker CLI reacts to this 404 by pulling the image, as it does with Docker.
-      return CompletableFuture.failedFuture(DockerApiException.notFound("No such image: " + spec.image()));
+      return CompletableFuture.failedFuture(DockerApiException.notFound(ImageService.noSuchImage(spec.image())));
     }
     return admit(account, name, id, spec)
         .thenCompose(claimed -> containerAsk(id, replyTo -> new Container.Create(account, name, spec, replyTo)))

@@ -3,6 +3,7 @@ package io.nereid.docker;
 import io.nereid.agent.NodeAgent;
 import io.nereid.container.Container;
 import io.nereid.container.ContainerStatus;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -279,6 +280,10 @@ final class ContainerStreams {
    * frames it. The output ends after the process exited and its exit code is recorded, so an
    * inspect after the end of the stream returns the exit code, as {@code docker exec} expects.
    * When {@code detach}, the output is dropped and the returned flow carries nothing.
+   *
+   * <p>A start that fails records Docker's exit code for the error. Attached, the flow then
+   * carries the error as a line of stdout, because the Docker daemon writes it there after the
+   * upgrade. Detached, the stage fails with the error.
    */
   CompletionStage<Flow<ByteString, ByteString, NotUsed>> startExec(String execId, boolean detach) {
     ExecInstances.Instance instance;
@@ -307,8 +312,18 @@ final class ContainerStreams {
         .handle(
             (attached, error) -> {
               if (error != null) {
-                instance.failed(execs.now());
-                throw new CompletionException(ContainerService.unwrap(error));
+                Throwable cause = ContainerService.unwrap(error);
+                String message = ExecInstances.startFailureMessage(String.valueOf(cause.getMessage()));
+                int exitCode = ExecInstances.startFailureExitCode(message);
+                instance.failed(exitCode, execs.now());
+                log.info(
+                    "exec failed to start container_id={} exec_id={} exit_code={} error={}",
+                    instance.containerId, instance.id, exitCode, message);
+                if (detach) {
+                  throw new CompletionException(cause);
+                }
+                ByteString line = LogFrames.frame(false, (message + "\r\n").getBytes(StandardCharsets.UTF_8));
+                return Flow.fromSinkAndSource(Sink.<ByteString>ignore(), Source.single(line));
               }
               Source<ByteString, NotUsed> output =
                   attached

@@ -363,7 +363,7 @@ public final class DockerRoutes extends DockerDirectives {
                                               StatusCodes.OK,
                                               images.store().list().stream()
                                                   .filter(image -> ImageViews.selected(image, parsed))
-                                                  .map(ImageViews::listEntry)
+                                                  .map(image -> ImageViews.listEntry(image, parsed))
                                                   .toList()));
                                     }))),
                 // Image names may contain slashes (user/app), so the name is everything between
@@ -385,7 +385,7 @@ public final class DockerRoutes extends DockerDirectives {
         .store()
         .find(name)
         .map(image -> complete(json(StatusCodes.OK, ImageViews.inspect(image))))
-        .orElseGet(() -> complete(error(StatusCodes.NOT_FOUND, "No such image: " + name)));
+        .orElseGet(() -> complete(error(StatusCodes.NOT_FOUND, ImageService.noSuchImage(name))));
   }
 
   /** Reads a {@code docker save} archive from the body into the image store. */
@@ -397,10 +397,10 @@ public final class DockerRoutes extends DockerDirectives {
                   CompletionStage<HttpResponse> loaded =
                       ImageUploads.load(entity, materializer, images)
                           .thenApply(
-                              names ->
+                              loadedImages ->
                                   HttpResponse.create()
                                       .withStatus(StatusCodes.OK)
-                                      .withEntity(ContentTypes.APPLICATION_JSON, ImageUploads.progress(names)));
+                                      .withEntity(ContentTypes.APPLICATION_JSON, ImageUploads.progress(loadedImages)));
                   return answer(loaded);
                 }));
   }

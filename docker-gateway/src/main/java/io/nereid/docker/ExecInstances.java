@@ -101,9 +101,10 @@ final class ExecInstances {
       exitedAt = at;
     }
 
-    /** Marks a start that failed, so the instance counts as not running. */
-    synchronized void failed(Instant at) {
+    /** Marks a start that failed, with the exit code that Docker records for it. */
+    synchronized void failed(int code, Instant at) {
       running = false;
+      exitCode = code;
       exitedAt = at;
     }
 
@@ -133,6 +134,40 @@ final class ExecInstances {
       body.put("DetachKeys", "");
       return body;
     }
+  }
+
+  /** The prefix of the runtime's error when runc could not start an exec'd process. */
+  static final String RUNTIME_ERROR_PREFIX = "OCI runtime exec failed: ";
+
+  /**
+   * Returns the exit code that Docker 28 records for an exec whose start failed with {@code
+   * message}, following its daemon's mapping of runtime errors: 126 when the command cannot be
+   * run, 127 when it is not found, 128 for any other runtime error. An error from before the
+   * runtime was asked, such as an unknown user, gets 126 as in Docker.
+   */
+  static int startFailureExitCode(String message) {
+    String lower = message.toLowerCase(java.util.Locale.ROOT);
+    if (lower.contains("permission denied") || lower.contains("is a directory")) {
+      return 126;
+    }
+    if (lower.contains("not a directory")
+        || lower.contains("executable file not found")
+        || lower.contains("no such file or directory")) {
+      return 127;
+    }
+    return message.startsWith(RUNTIME_ERROR_PREFIX) ? 128 : 126;
+  }
+
+  /**
+   * Returns the message of a failed exec start as Docker shows it. Docker adds "permission
+   * denied" to an "is a directory" error, because the CLI looks for those words.
+   */
+  static String startFailureMessage(String message) {
+    String lower = message.toLowerCase(java.util.Locale.ROOT);
+    if (lower.contains("is a directory") && !lower.contains("permission denied")) {
+      return message + ": permission denied";
+    }
+    return message;
   }
 
   private final Map<String, Instance> instances = new ConcurrentHashMap<>();

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import io.nereid.image.ImageReference;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
@@ -28,10 +29,10 @@ final class ImageUploads {
 
   private ImageUploads() {}
 
-  /** Loads the archive; returns the names of the loaded images. */
-  static CompletionStage<List<String>> load(HttpEntity entity, Materializer materializer, ImageLoader loader) {
-    return viaTemporaryFile(entity, materializer, loader::load, "invalid image archive: ")
-        .thenApply(images -> images.stream().map(ImageUploads::name).toList());
+  /** Loads the archive; returns the loaded images with the tags the archive gave them. */
+  static CompletionStage<List<ImageLoader.LoadedImage>> load(
+      HttpEntity entity, Materializer materializer, ImageLoader loader) {
+    return viaTemporaryFile(entity, materializer, loader::load, "invalid image archive: ");
   }
 
   /** Imports a root file system tarball as a one-layer image, {@code docker import}. */
@@ -65,28 +66,38 @@ final class ImageUploads {
             });
   }
 
-  /** The JSON message stream the docker CLI prints: one "Loaded image" line per image. */
-  static byte[] progress(List<String> names) {
+  /**
+   * Returns the JSON message stream that the docker CLI prints, with the lines Docker 28 writes:
+   * "Loaded image: NAME" for each tag of each image in the archive, each preceded by a notice
+   * when the tag named another image before. When the archive's last image has no tags, Docker
+   * lists every loaded image as "Loaded image ID: ID" instead, and so does this.
+   */
+  static byte[] progress(List<ImageLoader.LoadedImage> images) {
+    List<String> lines = new ArrayList<>();
+    for (ImageLoader.LoadedImage image : images) {
+      for (ImageLoader.LoadedTag tag : image.tags()) {
+        String name = familiar(tag.reference().toString());
+        tag.previousImage()
+            .ifPresent(
+                previous ->
+                    lines.add(
+                        "The image " + name + " already exists, renaming the old one with ID " + previous
+                            + " to empty string"));
+        lines.add("Loaded image: " + name);
+      }
+    }
+    if (!images.isEmpty() && images.get(images.size() - 1).tags().isEmpty()) {
+      images.forEach(image -> lines.add("Loaded image ID: " + image.image().id()));
+    }
     StringBuilder body = new StringBuilder();
-    for (String name : names) {
+    for (String line : lines) {
       try {
-        body.append(JSON.writeValueAsString(Map.of("stream", "Loaded image" + name + "\n"))).append('\n');
+        body.append(JSON.writeValueAsString(Map.of("stream", line + "\n"))).append('\n');
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
     }
     return body.toString().getBytes(StandardCharsets.UTF_8);
-  }
-
-  /**
-   * Returns what follows "Loaded image" in Docker's message: the first tag in the short form
-   * Docker prints for Docker Hub names, or the id of an untagged image.
-   */
-  private static String name(Image image) {
-    if (image.repoTags().isEmpty()) {
-      return " ID: " + image.id();
-    }
-    return ": " + familiar(image.repoTags().get(0));
   }
 
   static String familiar(String reference) {

@@ -36,6 +36,24 @@ final class StatsViews {
     return view;
   }
 
+  /**
+   * Returns the sample Docker sends for a container that does not run: only its name and ID, with
+   * zero times and empty statistics, which the CLI shows as a row of zeros.
+   */
+  static Map<String, Object> zeros(Container.State state) {
+    Map<String, Object> view = new LinkedHashMap<>();
+    view.put("read", ZERO_TIME);
+    view.put("preread", ZERO_TIME);
+    view.put("pids_stats", Map.of());
+    view.put("num_procs", 0);
+    view.put("cpu_stats", Map.of("cpu_usage", Map.of("total_usage", 0)));
+    view.put("precpu_stats", Map.of("cpu_usage", Map.of("total_usage", 0)));
+    view.put("memory_stats", Map.of());
+    view.put("name", "/" + state.name());
+    view.put("id", state.containerId());
+    return view;
+  }
+
   private static Map<String, Object> cpu(ResourceUsage usage) {
     Map<String, Object> cpu = new LinkedHashMap<>();
     cpu.put("cpu_usage", Map.of("total_usage", usage.cpuNanos()));

@@ -12,7 +12,8 @@ import java.util.Map;
  * The parts of an image's config blob that running a container needs: the process defaults and
  * the uncompressed layer digests ({@code rootfs.diff_ids}), lowest layer first.
  *
- * @param created when the image was built; {@link Instant#EPOCH} if the config does not say
+ * @param created when the image was built; null if the config does not say or the value is not a
+ *     valid time
  */
 public record ImageConfig(
     Platform platform,
@@ -76,9 +77,9 @@ public record ImageConfig(
 
   private static Instant parseCreated(String text) {
     try {
-      return text.isEmpty() ? Instant.EPOCH : Instant.parse(text);
+      return text.isEmpty() ? null : Instant.parse(text);
     } catch (DateTimeParseException e) {
-      return Instant.EPOCH; // the field is informational; a bad value must not block a pull
+      return null; // the field is informational; a bad value must not block a pull
     }
   }
 }

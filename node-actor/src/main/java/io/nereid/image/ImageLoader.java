@@ -45,6 +45,23 @@ public final class ImageLoader {
   private final Executor executor;
   private final Clock clock;
 
+  /**
+   * An image that {@link #load} added, with the tags that the archive gives it, in the archive's
+   * order. An image loaded without tags has none, even if it had tags in the store before.
+   */
+  public record LoadedImage(Image image, List<LoadedTag> tags) {
+    public LoadedImage {
+      tags = List.copyOf(tags);
+    }
+  }
+
+  /**
+   * A tag that a load set.
+   *
+   * @param previousImage the image that the tag named before the load, when that was another one
+   */
+  public record LoadedTag(ImageReference reference, Optional<Digest> previousImage) {}
+
   /** @param executor runs the blocking disk work */
   /** Returns the store this loader fills. */
   public ImageStore store() {
@@ -58,7 +75,7 @@ public final class ImageLoader {
   }
 
   /** Loads every image in {@code archive}, a tarball that may be gzip-compressed. */
-  public CompletionStage<List<Image>> load(Path archive) {
+  public CompletionStage<List<LoadedImage>> load(Path archive) {
     return async(() -> {
       try (InputStream in = Files.newInputStream(archive)) {
         return load(in, archive.getFileName().toString());
@@ -76,7 +93,7 @@ public final class ImageLoader {
   }
 
   /** Blocking form of {@link #load(Path)}; {@code name} labels the archive in errors. */
-  public List<Image> load(InputStream archive, String name) throws IOException {
+  public List<LoadedImage> load(InputStream archive, String name) throws IOException {
     Path staging = store.createScratchDirectory();
     try {
       Archive files = Archive.extract(archive, staging, name);
@@ -120,12 +137,12 @@ public final class ImageLoader {
     return ImageJson.MAPPER.writeValueAsBytes(config);
   }
 
-  private List<Image> loadDockerArchive(Archive files) throws IOException {
+  private List<LoadedImage> loadDockerArchive(Archive files) throws IOException {
     JsonNode manifest = files.readJson("manifest.json");
     if (!manifest.isArray()) {
       throw new ManifestException("manifest.json of " + files.name + " is not a JSON array");
     }
-    List<Image> loaded = new ArrayList<>();
+    List<LoadedImage> loaded = new ArrayList<>();
     for (JsonNode entry : manifest) {
       byte[] configBlob = files.read(entry.path("Config").asText());
       ImageConfig config = ImageConfig.parse(configBlob);
@@ -144,11 +161,23 @@ public final class ImageLoader {
           String file = layerFiles.get(i).asText();
           putLayer(files, file, blobDescriptor(files, file), config.diffIds().get(i), pin);
         }
-        loaded.add(store.add(configBlob, tags, List.of()));
+        loaded.add(add(configBlob, tags));
       }
     }
     log.info("loaded {} images from the Docker archive {}", loaded.size(), files.name);
     return loaded;
+  }
+
+  /** Adds an image to the store and notes which image each of its tags named before. */
+  private LoadedImage add(byte[] configBlob, List<ImageReference> tags) throws IOException {
+    Digest id = Digest.sha256(configBlob);
+    List<LoadedTag> loadedTags = new ArrayList<>();
+    for (ImageReference tag : tags) {
+      Optional<Digest> previous =
+          store.findByReference(tag).map(Image::id).filter(previousId -> !previousId.equals(id));
+      loadedTags.add(new LoadedTag(tag, previous));
+    }
+    return new LoadedImage(store.add(configBlob, tags, List.of()), loadedTags);
   }
 
   /** Docker 25 names layers {@code blobs/sha256/<hex>}, which also gives a digest to check. */
@@ -165,9 +194,9 @@ public final class ImageLoader {
     return null;
   }
 
-  private List<Image> loadOciLayout(Archive files) throws IOException {
+  private List<LoadedImage> loadOciLayout(Archive files) throws IOException {
     ImageIndex index = ImageIndex.parse(files.read("index.json"), MediaTypes.OCI_INDEX);
-    List<Image> loaded = new ArrayList<>();
+    List<LoadedImage> loaded = new ArrayList<>();
     for (Descriptor descriptor : index.manifests()) {
       Descriptor manifestDescriptor = descriptor;
       byte[] body = files.readBlob(descriptor);
@@ -188,7 +217,7 @@ public final class ImageLoader {
           Descriptor layer = manifest.layers().get(i);
           putLayer(files, Archive.blobPath(layer.digest()), layer, config.diffIds().get(i), pin);
         }
-        loaded.add(store.add(configBlob, ociTags(descriptor), List.of()));
+        loaded.add(add(configBlob, ociTags(descriptor)));
       }
     }
     log.info("loaded {} images from the OCI layout {}", loaded.size(), files.name);

@@ -38,8 +38,12 @@ public final class ImageStore {
   /** The names of one image, as stored in {@code images/<hex>.json}. */
   private record ImageNames(Digest id, List<String> repoTags, List<String> repoDigests) {}
 
-  /** What {@link #remove} did. */
-  public record Removal(List<String> untagged, Optional<Digest> deleted) {}
+  /**
+   * The outcome of {@link #remove}, {@link #untag} or {@link #delete}.
+   *
+   * @param deletedLayers the chain IDs of the layers deleted with the image, topmost first
+   */
+  public record Removal(List<String> untagged, Optional<Digest> deleted, List<Digest> deletedLayers) {}
 
   private final Path imagesDirectory;
   private final Path configsDirectory;
@@ -187,10 +191,12 @@ public final class ImageStore {
     return matches.size() == 1 ? Optional.of(matches.get(0)) : Optional.empty();
   }
 
-  /** Returns every image, newest first. */
+  /** Returns every image, newest first, and last those whose config gives no creation time. */
   public synchronized List<Image> list() {
     List<Image> all = new ArrayList<>(images.values());
-    all.sort(Comparator.comparing((Image image) -> image.config().created()).reversed());
+    all.sort(
+        Comparator.comparing((Image image) -> image.config().created(), Comparator.nullsFirst(Comparator.naturalOrder()))
+            .reversed());
     return all;
   }
 
@@ -222,34 +228,10 @@ public final class ImageStore {
   public synchronized Removal remove(String nameOrId, boolean force) throws IOException {
     Match match = match(nameOrId).orElseThrow(() -> notFound(nameOrId));
     Image image = match.image();
-    boolean byId = match.byId();
-    List<String> untagged = new ArrayList<>();
-    List<String> repoTags = new ArrayList<>(image.repoTags());
-    List<String> repoDigests = new ArrayList<>(image.repoDigests());
-    if (byId) {
-      untagged.addAll(repoTags);
-      untagged.addAll(repoDigests);
-      repoTags.clear();
-      repoDigests.clear();
-    } else {
-      ImageReference reference = ImageReference.parse(nameOrId);
-      String name =
-          reference.digest() != null
-              ? reference.withDigestOnly(reference.digest()).toString()
-              : reference.toString();
-      if (repoTags.remove(name) || repoDigests.remove(name)) {
-        untagged.add(name);
-      }
-      if (repoTags.isEmpty()) {
-        // Like Docker, the digests of an image go with its last tag.
-        untagged.addAll(repoDigests);
-        repoDigests.clear();
-      }
-    }
-
-    if (!repoTags.isEmpty() || !repoDigests.isEmpty()) {
-      save(new Image(image.id(), repoTags, repoDigests, image.config(), image.size()));
-      return new Removal(untagged, Optional.empty());
+    List<String> untagged = match.byId() ? names(image) : namesRemovedWith(image, referenceName(nameOrId));
+    if (untagged.size() < names(image).size()) {
+      saveWithout(image, untagged);
+      return new Removal(untagged, Optional.empty(), List.of());
     }
     Set<String> using = containersUsing(image.id());
     if (!using.isEmpty() && !force) {
@@ -262,12 +244,112 @@ public final class ImageStore {
               + using.iterator().next(),
           using);
     }
+    return deleteImage(image, untagged);
+  }
+
+  /**
+   * Removes the tag or repo digest {@code reference} from its image, as {@code docker rmi} does
+   * for a name. Removing a tag also removes the repo digests of its repository when no other tag
+   * of that repository remains. The image stays, even with no names left.
+   *
+   * @throws ImageNotFoundException if no image has that name
+   */
+  public synchronized Removal untag(String reference) throws IOException {
+    Match match = match(reference).filter(found -> !found.byId()).orElseThrow(() -> notFound(reference));
+    List<String> untagged = namesRemovedWith(match.image(), referenceName(reference));
+    saveWithout(match.image(), untagged);
+    return new Removal(untagged, Optional.empty(), List.of());
+  }
+
+  /**
+   * Deletes image {@code id} with all its names, whether or not containers use it. Its layers go
+   * once no other image or container holds them.
+   *
+   * @throws ImageNotFoundException if there is no such image
+   */
+  public synchronized Removal delete(Digest id) throws IOException {
+    Image image = images.get(id);
+    if (image == null) {
+      throw notFound(id.toString());
+    }
+    return deleteImage(image, names(image));
+  }
+
+  private Removal deleteImage(Image image, List<String> untagged) throws IOException {
     images.remove(image.id());
     Files.deleteIfExists(imagesDirectory.resolve(image.id().hex() + ".json"));
     Files.deleteIfExists(configsDirectory.resolve(image.id().hex()));
-    layers.release(owner(image.id()));
+    Set<Digest> deletedLayers = layers.release(owner(image.id()));
     log.info("deleted image {}", image.id());
-    return new Removal(untagged, Optional.of(image.id()));
+    return new Removal(untagged, Optional.of(image.id()), deletedChainIds(image.layers(), deletedLayers));
+  }
+
+  /**
+   * Returns the chain IDs of the layers in {@code deleted}, topmost first, as Docker lists the
+   * layers that rmi deleted. A chain ID digests the diff IDs of a layer and those below it.
+   *
+   * <p>NOTE: layers are stored by diff ID, so a layer that another image holds at another place
+   * in its stack stays and is not listed, where Docker would delete its own chain.
+   */
+  private static List<Digest> deletedChainIds(List<Digest> diffIds, Set<Digest> deleted) {
+    List<Digest> chainIds = new ArrayList<>();
+    Digest chainId = null;
+    for (Digest diffId : diffIds) {
+      chainId =
+          chainId == null
+              ? diffId
+              : Digest.sha256((chainId + " " + diffId).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      if (deleted.contains(diffId)) {
+        chainIds.add(0, chainId);
+      }
+    }
+    return chainIds;
+  }
+
+  /** Returns the tags and then the repo digests of an image. */
+  private static List<String> names(Image image) {
+    List<String> names = new ArrayList<>(image.repoTags());
+    names.addAll(image.repoDigests());
+    return names;
+  }
+
+  /** Returns a tag or repo digest reference as the store records it, with registry and tag. */
+  private static String referenceName(String text) {
+    ImageReference reference = ImageReference.parse(text);
+    return reference.digest() != null ? reference.withDigestOnly(reference.digest()).toString() : reference.toString();
+  }
+
+  /** Returns the names that removing {@code name} takes from {@code image}, as {@link #untag} describes. */
+  private static List<String> namesRemovedWith(Image image, String name) {
+    List<String> removed = new ArrayList<>();
+    if (image.repoDigests().contains(name)) {
+      removed.add(name);
+      return removed;
+    }
+    if (!image.repoTags().contains(name)) {
+      return removed;
+    }
+    removed.add(name);
+    String repository = ImageReference.parse(name).repository();
+    boolean tagLeft =
+        image.repoTags().stream()
+            .anyMatch(tag -> !tag.equals(name) && ImageReference.parse(tag).repository().equals(repository));
+    if (!tagLeft) {
+      for (String digest : image.repoDigests()) {
+        if (ImageReference.parse(digest).repository().equals(repository)) {
+          removed.add(digest);
+        }
+      }
+    }
+    return removed;
+  }
+
+  private void saveWithout(Image image, List<String> removed) throws IOException {
+    List<String> repoTags = new ArrayList<>(image.repoTags());
+    List<String> repoDigests = new ArrayList<>(image.repoDigests());
+    repoTags.removeAll(removed);
+    repoDigests.removeAll(removed);
+    save(new Image(image.id(), repoTags, repoDigests, image.config(), image.size()));
   }
 
   private void untagOthers(Digest keep, String name) throws IOException {

@@ -274,14 +274,18 @@ public final class LayerStore {
     }
   }
 
-  /** Drops everything {@code owner} holds and deletes the layers nothing else holds. */
-  public synchronized void release(String owner) throws IOException {
+  /**
+   * Drops everything {@code owner} holds and deletes the layers nothing else holds; returns the
+   * diff IDs of the deleted layers.
+   */
+  public synchronized Set<Digest> release(String owner) throws IOException {
     validateOwner(owner);
     Set<Digest> heldLayers = owners.remove(owner);
     Files.deleteIfExists(ownersDirectory.resolve(owner + ".json"));
-    if (heldLayers != null) {
-      deleteUnreferenced(heldLayers);
+    if (heldLayers == null) {
+      return Set.of();
     }
+    return deleteUnreferenced(heldLayers);
   }
 
   /** Returns how many owners hold {@code diffId}; pins are not counted. */

@@ -155,9 +155,15 @@ final class Runc {
     return Commands.run(command("exec", "--process", processJson.toString(), id), null, timeout);
   }
 
-  /** Returns the {@code runc exec} command line for a process that streams its own stdio. */
-  List<String> execCommand(String id, Path processJson) {
-    return command("exec", "--process", processJson.toString(), id);
+  /**
+   * Returns the {@code runc exec} command line for a process that streams its own stdio. runc
+   * writes {@code pidFile} once the process runs, and its errors to {@code runcLog} as JSON.
+   */
+  List<String> execCommand(String id, Path processJson, Path pidFile, Path runcLog) {
+    List<String> command =
+        new ArrayList<>(List.of(binary.toString(), "--root", root.toString(), "--log", runcLog.toString(), "--log-format", "json"));
+    command.addAll(List.of("exec", "--process", processJson.toString(), "--pid-file", pidFile.toString(), id));
+    return command;
   }
 
   private String run(String... arguments) throws IOException {

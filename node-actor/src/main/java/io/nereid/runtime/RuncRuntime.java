@@ -380,10 +380,16 @@ public final class RuncRuntime implements ContainerRuntime {
 
   /** Returns the error messages runc logged for the bundle, or a pointer to the shim log. */
   private String runcErrors(Bundle bundle) {
+    List<String> messages = runcErrors(bundle.runcLog());
+    return messages.isEmpty() ? "runc logged no error; see " + bundle.directory().resolve("shim.log") : String.join("; ", messages);
+  }
+
+  /** Returns the messages of the error records in {@code runcLog}, a log in runc's JSON format. */
+  private List<String> runcErrors(Path runcLog) {
     List<String> messages = new ArrayList<>();
     try {
-      if (Files.exists(bundle.runcLog())) {
-        for (String line : Files.readAllLines(bundle.runcLog(), StandardCharsets.UTF_8)) {
+      if (Files.exists(runcLog)) {
+        for (String line : Files.readAllLines(runcLog, StandardCharsets.UTF_8)) {
           JsonNode record = json.readTree(line);
           if (record.path("level").asText().equals("error") || record.path("level").asText().equals("fatal")) {
             messages.add(record.path("msg").asText());
@@ -393,13 +399,14 @@ public final class RuncRuntime implements ContainerRuntime {
     } catch (IOException e) {
       messages.add("runc's log is unreadable: " + e.getMessage());
     }
-    return messages.isEmpty() ? "runc logged no error; see " + bundle.directory().resolve("shim.log") : String.join("; ", messages);
+    return messages;
   }
 
   private void discardFailedStart(String id, Bundle bundle, Handle handle, String layerOwner, Exception cause) {
     try {
       if (handle != null) {
         handles.remove(id);
+        handle.dropHeldOutput();
         handle.closeCaptures();
         runc.delete(id, true);
       }
@@ -628,15 +635,24 @@ public final class RuncRuntime implements ContainerRuntime {
     return processFile;
   }
 
+  /**
+   * Starts {@code runc exec} and completes once the process runs. When runc cannot start it, as
+   * for a command that is not found, the stage fails with "OCI runtime exec failed: " and runc's
+   * message, and nothing that runc wrote reaches the listener.
+   */
   @Override
   public CompletionStage<ExecProcess> startExec(
       String id, ExecRequest request, boolean openStdin, OutputListener listener) {
     return submit(() -> {
       Handle handle = execHandle(id);
       Path processFile = writeExecProcess(handle, request);
+      String name = processFile.getFileName().toString().replace(".json", "");
+      Path pidFile = processFile.resolveSibling(name + ".pid");
+      Path runcLog = processFile.resolveSibling(name + ".log");
+      List<Path> files = List.of(processFile, pidFile, runcLog);
       try {
         Process process =
-            new ProcessBuilder(runc.execCommand(id, processFile))
+            new ProcessBuilder(runc.execCommand(id, processFile, pidFile, runcLog))
                 .redirectInput(
                     openStdin
                         ? ProcessBuilder.Redirect.PIPE
@@ -645,13 +661,55 @@ public final class RuncRuntime implements ContainerRuntime {
         if (!openStdin) {
           process.getOutputStream().close();
         }
+        awaitExecStart(id, process, pidFile, runcLog);
         log.info("started exec in container {} with runc pid {}", id, process.pid());
-        return new StreamingExec(id, process, processFile, listener, executor);
-      } catch (IOException e) {
-        Files.deleteIfExists(processFile);
+        return new StreamingExec(id, process, files, listener, executor);
+      } catch (IOException | ContainerException e) {
+        for (Path file : files) {
+          Files.deleteIfExists(file);
+        }
+        if (e instanceof ContainerException failed) {
+          throw failed;
+        }
         throw new ContainerException("exec in container " + id + " failed: " + e.getMessage(), e);
       }
     });
+  }
+
+  /**
+   * Waits until runc has written the PID of the exec'd process, or has exited without, because it
+   * could not start the process. The process's output stays in its pipes meanwhile. After a
+   * failed start they hold only runc's error, which is dropped, because the log has it too.
+   */
+  private void awaitExecStart(String id, Process runcExec, Path pidFile, Path runcLog)
+      throws ContainerException, IOException {
+    long deadline = System.nanoTime() + options.startTimeout().toNanos();
+    while (!Files.exists(pidFile)) {
+      if (!runcExec.isAlive()) {
+        if (Files.exists(pidFile)) {
+          return; // the process ran and exited, and runc with it
+        }
+        String stderr = new String(runcExec.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        runcExec.getInputStream().close();
+        runcExec.getErrorStream().close();
+        List<String> messages = runcErrors(runcLog);
+        String message = messages.isEmpty() ? Runc.RuncException.message(stderr) : String.join("; ", messages);
+        log.info("exec in container {} failed to start: {}", id, message);
+        throw new ContainerException("OCI runtime exec failed: " + message);
+      }
+      if (System.nanoTime() > deadline) {
+        runcExec.destroyForcibly();
+        throw new ContainerException(
+            "starting an exec in container " + id + " timed out after " + options.startTimeout());
+      }
+      try {
+        runcExec.waitFor(1, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        runcExec.destroyForcibly();
+        throw new ContainerException("interrupted while starting an exec in container " + id);
+      }
+    }
   }
 
   private OciConfig.Process execProcess(Handle handle, JsonNode containerProcess, ExecRequest request)
@@ -774,7 +832,7 @@ public final class RuncRuntime implements ContainerRuntime {
     }
     Metadata metadata = json.readValue(bundle.metadata().toFile(), Metadata.class);
     Handle handle = new Handle(id, bundle, metadata);
-    handle.started = true;
+    handle.markAdopted();
     handles.put(id, handle);
     if (Files.exists(bundle.exitStatus())) {
       handle.finish(json.readValue(bundle.exitStatus().toFile(), ExitStatus.class));
@@ -987,6 +1045,9 @@ public final class RuncRuntime implements ContainerRuntime {
   }
 
   /** The runtime's view of one container. */
+  /** Bytes a container wrote to {@code stream}. */
+  private record HeldOutput(LogEntry.Stream stream, byte[] bytes) {}
+
   private final class Handle {
     final String id;
     final Bundle bundle;
@@ -1004,6 +1065,13 @@ public final class RuncRuntime implements ContainerRuntime {
     volatile long pid;
     volatile boolean started;
     volatile boolean pollingForExit;
+    /**
+     * Output read before the start was confirmed, or null once it was. Until then the output may
+     * be runc's own error, because runc writes it to the container's stderr, so a failed start
+     * drops it rather than showing it to attached clients as the container's output. Guarded by
+     * this.
+     */
+    private List<HeldOutput> heldOutput = new ArrayList<>();
 
     Handle(String id, Bundle bundle, Metadata metadata) {
       this.id = id;
@@ -1017,22 +1085,64 @@ public final class RuncRuntime implements ContainerRuntime {
         LogCapture capture =
             new LogCapture(
                 id, stream, bundle.fifo(stream), logs.open(stream), clock, this::streamEnded,
-                bytes -> listeners.forEach(listener -> listener.output(stream, bytes)));
+                bytes -> deliver(stream, bytes));
         captures.add(capture);
         capture.start();
       }
     }
 
-    /** Lets the exit be recorded; if both streams already ended, records it now. */
+    /** Passes output to the attached listeners, or keeps it back while the start is unconfirmed. */
+    private void deliver(LogEntry.Stream stream, byte[] bytes) {
+      synchronized (this) {
+        if (heldOutput != null) {
+          heldOutput.add(new HeldOutput(stream, bytes));
+          return;
+        }
+      }
+      listeners.forEach(listener -> listener.output(stream, bytes));
+    }
+
+    /**
+     * Lets the exit be recorded and passes on the output kept back until now. If both streams
+     * already ended, it records the exit now, which also ends the output.
+     */
     void markStarted() {
-      started = true;
+      synchronized (this) {
+        // Delivered under the lock, so that no later output overtakes it.
+        for (HeldOutput held : heldOutput) {
+          listeners.forEach(listener -> listener.output(held.stream(), held.bytes()));
+        }
+        heldOutput = null;
+        started = true;
+      }
       if (openStreams.get() == 0) {
         executor.execute(() -> finishExit(this));
       }
     }
 
+    /** Marks a container that an earlier runtime started, whose output needs no holding. */
+    void markAdopted() {
+      synchronized (this) {
+        heldOutput = null;
+        started = true;
+      }
+    }
+
+    /** Drops the output of a start that failed and signals its end to the attached listeners. */
+    void dropHeldOutput() {
+      synchronized (this) {
+        heldOutput = null;
+      }
+      endOutput();
+    }
+
     private void streamEnded() {
       if (openStreams.decrementAndGet() == 0) {
+        synchronized (this) {
+          if (heldOutput != null) {
+            return; // ended through the exit that markStarted records, or by dropHeldOutput
+          }
+        }
         endOutput();
         executor.execute(() -> finishExit(this));
       }

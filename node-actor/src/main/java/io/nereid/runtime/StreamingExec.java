@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -24,17 +25,18 @@ final class StreamingExec implements ExecProcess {
 
   private final String containerId;
   private final Process process;
-  private final Path processFile;
+  private final List<Path> files;
   private final OutputListener listener;
   private final Executor executor;
   private final AtomicInteger openStreams = new AtomicInteger(2);
   private final CompletableFuture<Integer> exit = new CompletableFuture<>();
   private final Object stdinLock = new Object();
 
-  StreamingExec(String containerId, Process process, Path processFile, OutputListener listener, Executor executor) {
+  /** @param files the exec's files in the bundle, deleted once it exited */
+  StreamingExec(String containerId, Process process, List<Path> files, OutputListener listener, Executor executor) {
     this.containerId = containerId;
     this.process = process;
-    this.processFile = processFile;
+    this.files = List.copyOf(files);
     this.listener = listener;
     this.executor = executor;
     read(process.getInputStream(), LogEntry.Stream.STDOUT);
@@ -65,10 +67,12 @@ final class StreamingExec implements ExecProcess {
   }
 
   private void finish() {
-    try {
-      Files.deleteIfExists(processFile);
-    } catch (IOException e) {
-      log.warn("failed to delete the exec process file {}", processFile, e);
+    for (Path file : files) {
+      try {
+        Files.deleteIfExists(file);
+      } catch (IOException e) {
+        log.warn("failed to delete the exec file {}", file, e);
+      }
     }
     listener.ended();
     log.info("exec in container {} exited with code {}", containerId, process.exitValue());

@@ -51,10 +51,10 @@ class ImageLoaderTest {
     Path archive = temp.resolve("saved.tar");
     Files.write(archive, test.dockerArchive(List.of("busybox:latest", "registry.local:5000/tools/box:1"), true));
 
-    List<Image> loaded = loader.load(archive).toCompletableFuture().join();
+    List<ImageLoader.LoadedImage> loaded = loader.load(archive).toCompletableFuture().join();
 
     assertEquals(1, loaded.size());
-    Image image = loaded.get(0);
+    Image image = loaded.get(0).image();
     assertEquals(test.id(), image.id());
     assertEquals(List.of("docker.io/library/busybox:latest", "registry.local:5000/tools/box:1"), image.repoTags());
     Path top = store.layers().directory(test.diffIds().get(1));
@@ -67,19 +67,38 @@ class ImageLoaderTest {
   void loadsGzipDockerArchive() throws IOException {
     TestImage test = TestImage.twoLayers();
 
-    List<Image> loaded = loader.load(new ByteArrayInputStream(TarBuilder.gzip(test.dockerArchive(List.of("app:1"), false))), "app.tar.gz");
+    List<ImageLoader.LoadedImage> loaded = loader.load(new ByteArrayInputStream(TarBuilder.gzip(test.dockerArchive(List.of("app:1"), false))), "app.tar.gz");
 
-    assertEquals(test.id(), loaded.get(0).id());
+    assertEquals(test.id(), loaded.get(0).image().id());
+  }
+
+  @Test
+  void loadReportsArchiveTagsAndReplacedImage() throws IOException {
+    TestImage first = TestImage.twoLayers();
+    TestImage second = TestImage.of(List.of(new TarBuilder().file("other", "other\n").build()), List.of(), List.of("sh"));
+    loader.load(new ByteArrayInputStream(first.dockerArchive(List.of("app:1", "app:2"), false)), "first.tar");
+
+    List<ImageLoader.LoadedImage> loaded =
+        loader.load(new ByteArrayInputStream(second.dockerArchive(List.of("app:1"), false)), "second.tar");
+    List<ImageLoader.LoadedImage> again =
+        loader.load(new ByteArrayInputStream(first.dockerArchive(List.of(), false)), "untagged.tar");
+
+    ImageLoader.LoadedTag tag = loaded.get(0).tags().get(0);
+    assertEquals("docker.io/library/app:1", tag.reference().toString());
+    assertEquals(java.util.Optional.of(first.id()), tag.previousImage());
+    assertEquals(1, loaded.get(0).tags().size());
+    assertEquals(List.of(), again.get(0).tags(), "an archive without tags sets none");
+    assertEquals(List.of("docker.io/library/app:2"), again.get(0).image().repoTags());
   }
 
   @Test
   void loadsOciLayout() throws IOException {
     TestImage test = TestImage.twoLayers();
 
-    List<Image> loaded = loader.load(new ByteArrayInputStream(test.ociLayout("docker.io/library/app:2")), "oci.tar");
+    List<ImageLoader.LoadedImage> loaded = loader.load(new ByteArrayInputStream(test.ociLayout("docker.io/library/app:2")), "oci.tar");
 
-    assertEquals(List.of("docker.io/library/app:2"), loaded.get(0).repoTags());
-    assertEquals(test.id(), loaded.get(0).id());
+    assertEquals(List.of("docker.io/library/app:2"), loaded.get(0).image().repoTags());
+    assertEquals(test.id(), loaded.get(0).image().id());
     assertTrue(store.layers().contains(test.diffIds().get(1)));
   }
 

@@ -83,6 +83,41 @@ class ImageStoreTest {
   }
 
   @Test
+  void untagDropsDigestsKeepsImage() throws IOException {
+    ImageStore store = ImageStore.open(temp);
+    TestImage test = TestImage.twoLayers();
+    ImageReference digest = ImageReference.parse("app").withDigestOnly(Digest.sha256(new byte[] {1}));
+    add(store, test, "app:v1", digest);
+    store.tag("app:v1", ImageReference.parse("other:v1"));
+
+    ImageStore.Removal removal = store.untag("app:v1");
+
+    assertEquals(List.of("docker.io/library/app:v1", digest.toString()), removal.untagged());
+    assertEquals(Optional.empty(), removal.deleted());
+    Image kept = store.find(test.id().toString()).orElseThrow();
+    assertEquals(List.of("docker.io/library/other:v1"), kept.repoTags());
+    assertEquals(List.of(), kept.repoDigests());
+    store.untag("other:v1");
+    assertTrue(store.find(test.id().toString()).isPresent(), "untag never deletes the image");
+  }
+
+  @Test
+  void deleteListsDeletedLayerChainIds() throws IOException {
+    ImageStore store = ImageStore.open(temp);
+    TestImage test = TestImage.twoLayers();
+    add(store, test, "app:v1", null);
+    Digest lower = test.diffIds().get(0);
+    Digest upper = test.diffIds().get(1);
+
+    ImageStore.Removal removal = store.delete(test.id());
+
+    assertEquals(List.of("docker.io/library/app:v1"), removal.untagged());
+    assertEquals(Optional.of(test.id()), removal.deleted());
+    Digest upperChainId = Digest.sha256((lower + " " + upper).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertEquals(List.of(upperChainId, lower), removal.deletedLayers());
+  }
+
+  @Test
   void layerUsedByContainerOutlivesImage() throws IOException {
     ImageStore store = ImageStore.open(temp);
     TestImage test = TestImage.twoLayers();

@@ -406,7 +406,8 @@ class RuncRuntimeTest {
     Image image =
         new ImageLoader(images, executor, Clock.systemUTC())
             .load(new ByteArrayInputStream(test.dockerArchive(List.of("app:1"), false)), "app.tar")
-            .get(0);
+            .get(0)
+            .image();
     String id = newId();
 
     join(withImages.run(RuntimeSpec.fromImage(id, "app:1").build()));

@@ -137,7 +137,15 @@ class DockerCliTest {
     Cli broken = docker("run", "--rm", "--name", "broken", "busybox", "no-such-command");
     assertEquals(127, broken.code(), broken.err());
     assertTrue(broken.err().contains("executable file not found"), broken.err());
+    assertEquals(1, occurrences(broken.err(), "executable file not found"), "runc's error is not output: " + broken.err());
     assertEquals(1, docker("container", "inspect", "broken").code(), "the container was removed");
+
+    assertEquals(0, docker("create", "--name", "broken", "busybox", "no-such-command").code());
+    Cli attached = docker("start", "-a", "broken");
+    assertEquals(1, attached.code(), attached.err());
+    assertEquals(1, occurrences(attached.err(), "executable file not found"), attached.err());
+    assertEquals("", docker("logs", "broken").err(), "the failed start left no log");
+    assertEquals(0, docker("rm", "broken").code());
   }
 
   @Test
@@ -204,6 +212,23 @@ class DockerCliTest {
       flag = docker("exec", "ex", "cat", "/flag");
     }
     assertEquals("flag", flag.out(), flag.err());
+
+    // Docker writes a failed start to stdout and exits as its daemon maps the runtime's error.
+    Cli notFound = docker("exec", "ex", "no-such-command");
+    assertEquals(127, notFound.code(), notFound.out() + notFound.err());
+    assertEquals(
+        "OCI runtime exec failed: exec failed: unable to start container process: exec: \"no-such-command\":"
+            + " executable file not found in $PATH",
+        notFound.out());
+    assertEquals("", notFound.err());
+    Cli notExecutable = docker("exec", "ex", "/flag");
+    assertEquals(126, notExecutable.code(), notExecutable.out() + notExecutable.err());
+    assertTrue(notExecutable.out().endsWith("permission denied"), notExecutable.out());
+    Cli noDirectory = docker("exec", "-w", "/nosuch", "ex", "true");
+    assertEquals(127, noDirectory.code(), noDirectory.out() + noDirectory.err());
+    Cli noUser = docker("exec", "-u", "nosuchuser", "ex", "true");
+    assertEquals(126, noUser.code(), noUser.out() + noUser.err());
+    assertTrue(noUser.out().contains("nosuchuser"), noUser.out());
 
     Cli tty = docker("exec", "-t", "ex", "true");
     assertEquals(1, tty.code());
@@ -361,6 +386,12 @@ class DockerCliTest {
     assertEquals("busybox:latest", docker("images", "busybox", "--format", "{{.Repository}}:{{.Tag}}").out());
     assertEquals("busybox:latest", docker("images", "--filter", "reference=busy*:latest", "--format", "{{.Repository}}:{{.Tag}}").out());
     assertEquals("", docker("images", "nosuch", "--format", "{{.Repository}}").out());
+    assertEquals(0, docker("tag", "busybox", "busybox:other").code());
+    assertEquals(
+        "busybox:other",
+        docker("images", "busybox:other", "--format", "{{.Repository}}:{{.Tag}}").out(),
+        "only the tag that matches is listed, as with Docker");
+    assertEquals(0, docker("rmi", "busybox:other").code());
     Cli unknownFilter = docker("images", "--filter", "bogus=1");
     assertEquals(1, unknownFilter.code());
     assertTrue(unknownFilter.err().contains("invalid filter 'bogus'"), unknownFilter.err());
@@ -376,11 +407,33 @@ class DockerCliTest {
 
   @Test
   void loadedImageRuns() throws Exception {
-    Path archive = dockerArchive("hello:latest");
+    Path archive = dockerArchive("tagged", "hello:latest", "hello:v2");
 
     Cli loaded = docker("load", "-i", archive.toString());
     assertEquals(0, loaded.code(), loaded.err());
-    assertEquals("Loaded image: hello:latest", loaded.out());
+    assertEquals(List.of("Loaded image: hello:latest", "Loaded image: hello:v2"), loaded.out().lines().toList());
+    String id = docker("image", "inspect", "-f", "{{.Id}}", "hello:v2").out();
+    // The archive's config gives no creation time: Docker leaves Created out of inspect and lists 0.
+    assertEquals("", docker("image", "inspect", "-f", "{{.Created}}", "hello:v2").out());
+    String since = docker("images", "--format", "{{.CreatedSince}}", "hello").out();
+    assertTrue(since.lines().allMatch(line -> line.matches("\\d+ years ago")), since);
+
+    // Docker prints the archive's tags, not the tags the image has in the store.
+    assertEquals(0, docker("tag", "hello:latest", "hello:v3").code());
+    Cli untagged = docker("load", "-i", dockerArchive("untagged").toString());
+    assertEquals(0, untagged.code(), untagged.err());
+    assertEquals("Loaded image ID: " + id, untagged.out());
+    assertEquals(0, docker("tag", "busybox", "hello:old").code());
+    String busyboxId = docker("image", "inspect", "-f", "{{.Id}}", "busybox").out();
+    Cli retagged = docker("load", "-i", dockerArchive("retagged", "hello:old").toString());
+    assertEquals(0, retagged.code(), retagged.err());
+    assertEquals(
+        List.of(
+            "The image hello:old already exists, renaming the old one with ID " + busyboxId + " to empty string",
+            "Loaded image: hello:old"),
+        retagged.out().lines().toList());
+    assertEquals(id, docker("image", "inspect", "-f", "{{.Id}}", "hello:old").out());
+    assertEquals(0, docker("rmi", "hello:v2", "hello:v3", "hello:old").code());
 
     Cli ran = docker("run", "-d", "--name", "hello", "hello:latest", "echo", "loaded");
     assertEquals(0, ran.code(), ran.err());
@@ -389,9 +442,9 @@ class DockerCliTest {
     assertEquals(0, docker("rm", "hello").code());
   }
 
-  /** Writes a docker save archive of the busybox root filesystem, tagged {@code tag}. */
-  private static Path dockerArchive(String tag) throws Exception {
-    Path work = Files.createDirectories(dir.resolve("archive-" + tag.replace(':', '-')));
+  /** Writes a docker save archive of the busybox root filesystem with {@code tags}, named {@code name}. */
+  private static Path dockerArchive(String name, String... tags) throws Exception {
+    Path work = Files.createDirectories(dir.resolve("archive-" + name));
     Path layer = work.resolve("layer.tar");
     Files.copy(dir.resolve("busybox.tar"), layer);
     String diffId = "sha256:" + sha256(Files.readAllBytes(layer));
@@ -402,8 +455,9 @@ class DockerCliTest {
     Files.writeString(work.resolve(configName), config);
     Files.writeString(
         work.resolve("manifest.json"),
-        "[{\"Config\":\"" + configName + "\",\"RepoTags\":[\"" + tag + "\"],\"Layers\":[\"layer.tar\"]}]");
-    Path archive = dir.resolve("archive-" + tag.replace(':', '-') + ".tar");
+        "[{\"Config\":\"" + configName + "\",\"RepoTags\":[" + String.join(",", List.of(tags).stream().map(tag -> "\"" + tag + "\"").toList())
+            + "],\"Layers\":[\"layer.tar\"]}]");
+    Path archive = dir.resolve("archive-" + name + ".tar");
     Process process =
         new ProcessBuilder("tar", "-C", work.toString(), "-cf", archive.toString(), "manifest.json", configName, "layer.tar")
             .inheritIO()
@@ -745,6 +799,15 @@ class DockerCliTest {
     Cli stopped = docker("top", "topper");
     assertEquals(1, stopped.code());
     assertTrue(stopped.err().contains("is not running"), stopped.err());
+
+    // Docker sends an empty sample for a container that does not run, which the CLI shows as zeros.
+    Cli zeros =
+        docker("stats", "--no-stream", "--format",
+            "{{.Name}}|{{.CPUPerc}}|{{.MemUsage}}|{{.MemPerc}}|{{.NetIO}}|{{.BlockIO}}|{{.PIDs}}", "topper");
+    assertEquals(0, zeros.code(), zeros.err());
+    assertEquals("topper|0.00%|0B / 0B|0.00%|0B / 0B|0B / 0B|0", zeros.out());
+    HttpResponse<String> both = get("/v1.41/containers/topper/stats?stream=true&one-shot=true");
+    assertEquals(400, both.statusCode());
     assertEquals(0, docker("rm", "topper").code());
   }
 
@@ -801,7 +864,11 @@ class DockerCliTest {
 
     Cli missing = docker("rmi", "nosuch");
     assertEquals(1, missing.code());
-    assertTrue(missing.err().contains("No such image: nosuch"), missing.err());
+    assertEquals("Error response from daemon: No such image: nosuch:latest", missing.err());
+    Cli forced = docker("rmi", "-f", "nosuch");
+    assertEquals(0, forced.code(), "the CLI prints the error but ignores a missing image with -f");
+    assertEquals("", forced.out());
+    assertEquals("Error response from daemon: No such image: nosuch:latest", forced.err());
     Cli events = docker("events", "--since", since, "--until", epochSeconds(), "--filter", "type=image",
         "--format", "{{.Action}} {{.Actor.Attributes.name}}");
     assertEquals(
@@ -810,19 +877,67 @@ class DockerCliTest {
   }
 
   @Test
+  void rmiFollowsDockerRules() throws Exception {
+    // A layer of its own, so that deleting the image deletes it too.
+    Path layerTar = busyboxTarWith("rmi", "removed with its image\n");
+    Cli imported = docker("import", layerTar.toString(), "layered:v1");
+    assertEquals(0, imported.code(), imported.err());
+    String id = imported.out();
+    String shortId = id.substring(7, 19);
+    assertEquals(0, docker("tag", "layered:v1", "layered:v2").code());
+
+    Cli twoTags = docker("rmi", shortId);
+    assertEquals(1, twoTags.code());
+    assertEquals(
+        "Error response from daemon: conflict: unable to delete " + shortId
+            + " (must be forced) - image is referenced in multiple repositories",
+        twoTags.err());
+
+    Cli ran = docker("run", "-d", "--name", "layeruser", "layered:v1", "sleep", "300");
+    assertEquals(0, ran.code(), ran.err());
+    String container = ran.out().substring(0, 12);
+    Cli oneOfTwo = docker("rmi", "layered:v1");
+    assertEquals(0, oneOfTwo.code(), oneOfTwo.err());
+    assertEquals("Untagged: layered:v1", oneOfTwo.out());
+    Cli inUse = docker("rmi", "layered:v2");
+    assertEquals(1, inUse.code());
+    assertEquals(
+        "Error response from daemon: conflict: unable to remove repository reference \"layered:v2\" (must force) -"
+            + " container " + container + " is using its referenced image " + shortId,
+        inUse.err());
+    // Forced, the name goes, and the running container keeps the image without names.
+    Cli forced = docker("rmi", "-f", "layered:v2");
+    assertEquals(0, forced.code(), forced.err());
+    assertEquals("Untagged: layered:v2", forced.out());
+    assertEquals("[]", docker("image", "inspect", "-f", "{{.RepoTags}}", id).out());
+
+    assertEquals(0, docker("rm", "-f", "layeruser").code());
+    Cli deleted = docker("rmi", id);
+    assertEquals(0, deleted.code(), deleted.err());
+    assertEquals(List.of("Deleted: " + id, "Deleted: sha256:" + sha256(Files.readAllBytes(layerTar))), deleted.out().lines().toList());
+    assertEquals(1, docker("image", "inspect", id).code());
+  }
+
+  /** Writes a tarball of the busybox root file system with the file {@code file} added. */
+  private static Path busyboxTarWith(String file, String content) throws Exception {
+    Path extra = Files.createDirectories(dir.resolve(file + "-extra"));
+    Files.writeString(extra.resolve(file), content);
+    Path tarball = dir.resolve(file + "-layer.tar");
+    Process tar =
+        new ProcessBuilder("tar", "-cf", tarball.toString(), "-C", dir.resolve("busybox-rootfs").toString(), ".",
+                "-C", extra.toString(), file)
+            .inheritIO()
+            .start();
+    assertEquals(0, tar.waitFor());
+    return tarball;
+  }
+
+  @Test
   void pullFromRegistryWithProgress() throws Exception {
     try (io.nereid.image.RegistryServer registry =
         io.nereid.image.RegistryServer.start(Files.createDirectories(dir.resolve("registry")), null)) {
       // A layer of its own, so that the pull downloads it rather than finding it stored.
-      Path marker = Files.createDirectories(dir.resolve("marker"));
-      Files.writeString(marker.resolve("pulled"), "from the registry\n");
-      Path layerTar = dir.resolve("pulled-layer.tar");
-      Process tar =
-          new ProcessBuilder("tar", "-cf", layerTar.toString(), "-C", dir.resolve("busybox-rootfs").toString(), ".",
-                  "-C", marker.toString(), "pulled")
-              .inheritIO()
-              .start();
-      assertEquals(0, tar.waitFor());
+      Path layerTar = busyboxTarWith("pulled", "from the registry\n");
       io.nereid.image.TestImage image =
           io.nereid.image.TestImage.of(List.of(Files.readAllBytes(layerTar)), List.of(), List.of("sh"));
       io.nereid.image.Digest digest = registry.push("app", "v1", image);
@@ -945,6 +1060,14 @@ class DockerCliTest {
     }
   }
 
+  private static int occurrences(String text, String part) {
+    int count = 0;
+    for (int at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + part.length())) {
+      count++;
+    }
+    return count;
+  }
+
   private static String epochSeconds() {
     java.time.Instant now = java.time.Instant.now();
     return now.getEpochSecond() + "." + String.format("%09d", now.getNano());
@@ -1011,7 +1134,8 @@ class DockerCliTest {
             List.of("--network", "bridge"),
             List.of("--dns", "127.0.0.53"),
             List.of("--pids-limit", "20"),
-            List.of("--log-driver", "syslog"));
+            List.of("--log-driver", "syslog"),
+            List.of("-t"));
     for (List<String> option : cases) {
       List<String> args = new ArrayList<>(List.of("create"));
       args.addAll(option);
@@ -1022,6 +1146,9 @@ class DockerCliTest {
           created.err().contains("Nereid does not support") || created.err().contains("not found"),
           option + ": " + created.err());
     }
+    Cli tty = docker("run", "-t", "--name", "tty", "busybox", "true");
+    assertEquals(125, tty.code(), tty.out());
+    assertTrue(tty.err().contains("Nereid does not support a TTY for containers: run without -t"), tty.err());
     Cli plain = docker("create", "--name", "plain", "--network", "none", "--pids-limit", "-1", "busybox", "true");
     assertEquals(0, plain.code(), plain.err());
     assertEquals(0, docker("rm", "plain").code());
