@@ -333,6 +333,8 @@ class ComputeNodeTest {
     assertTrue(errors.get(2).startsWith("node batch-1 cannot hold container c2: "), errors.get(2));
     assertEquals("", errors.get(3), "room left by the overcommit ratio");
     assertEquals(Set.of("c0", "c1", "c3"), get(node).reservations().keySet());
+    assertTrue(
+        reserve(node, "c4", new Resources(1, 0, 0)).isError(), "the batch's reservations count");
     kit.testKit.stop(node);
     assertEquals(Set.of("c0", "c1", "c3"), get(spawn("batch-1")).reservations().keySet());
   }
