@@ -530,8 +530,9 @@ public final class NodeAgent {
     var stopped =
         runtime
             .stop(id, command.signal(), Duration.ofSeconds(command.timeoutSeconds()))
+            .exceptionallyCompose(error -> exitOfMissing(id, error))
             .thenCompose(status -> reportExit(id, status));
-    context.pipeToSelf(stopped, (state, error) -> new Reply(command.replyTo(), ignoreMissing(error)));
+    context.pipeToSelf(stopped, (state, error) -> new Reply(command.replyTo(), error));
     return Behaviors.same();
   }
 
@@ -1005,6 +1006,21 @@ public final class NodeAgent {
       String containerId,
       java.util.function.Function<ActorRef<StatusReply<Container.State>>, Container.Command> command) {
     return sharding.entityRefFor(Container.TYPE_KEY, containerId).askWithStatus(command::apply, askTimeout);
+  }
+
+  /**
+   * Returns an unknown exit for a container that the runtime no longer has, so that the stop
+   * still ends the container's running state. The process can vanish unreported, for example
+   * when its start was rolled back because the entity's member failed, and the exit report to
+   * that member was lost as well.
+   */
+  private java.util.concurrent.CompletionStage<ExitStatus> exitOfMissing(String containerId, Throwable error) {
+    if (!(unwrap(error) instanceof NoSuchContainerException)) {
+      return CompletableFuture.failedFuture(error);
+    }
+    log.info("container to stop not found, reporting an unknown exit node_id={} container_id={}", nodeId, containerId);
+    return CompletableFuture.completedFuture(
+        new ExitStatus(ExitStatus.UNKNOWN_EXIT_CODE, false, Instant.now()));
   }
 
   private static Throwable ignoreMissing(Throwable error) {

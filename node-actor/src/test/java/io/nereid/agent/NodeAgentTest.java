@@ -198,4 +198,28 @@ class NodeAgentTest {
     assertTrue(adoptedPid > 0);
     assertEquals(adoptedPid, view.pid());
   }
+
+  @Test
+  void stopOfVanishedContainerRecordsExit() throws Exception {
+    String node = "stop-n1";
+    register(node);
+    SimulatedRuntime runtime = new SimulatedRuntime(timers, Clock.systemUTC(), Duration.ZERO, Duration.ZERO);
+    ActorRef<NodeAgent.Command> agent = kit.spawn(NodeAgent.create(node, runtime, sharding, TIMEOUT));
+    // Recorded running after the agent started, while the runtime never had it: its start was
+    // rolled back and the exit report lost.
+    String vanished = "f".repeat(64);
+    placeRunning(vanished, node);
+    ask(vanished, replyTo -> new Container.ReportStarted(node, replyTo));
+
+    StatusReply<Done> reply =
+        AskPattern.<NodeAgent.Command, StatusReply<Done>>ask(
+                agent, replyTo -> new NodeAgent.Stop(vanished, "SIGTERM", 1, replyTo), TIMEOUT, kit.scheduler())
+            .toCompletableFuture()
+            .get(30, TimeUnit.SECONDS);
+
+    assertTrue(reply.isSuccess(), () -> "stop failed: " + reply);
+    Container.State stopped = container(vanished);
+    assertEquals(ContainerStatus.EXITED, stopped.status());
+    assertEquals(ExitStatus.UNKNOWN_EXIT_CODE, stopped.exitCode());
+  }
 }
