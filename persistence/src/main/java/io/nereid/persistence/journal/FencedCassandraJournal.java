@@ -10,6 +10,8 @@ import org.apache.pekko.persistence.AtomicWrite;
 import org.apache.pekko.persistence.cassandra.PluginSettings;
 import org.apache.pekko.persistence.cassandra.journal.CassandraJournal;
 import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import scala.collection.immutable.Seq;
 import scala.jdk.javaapi.CollectionConverters;
 import scala.jdk.javaapi.FutureConverters;
@@ -36,6 +38,8 @@ import scala.util.Try;
 // write path: FencedWrites repeats the plugin 1.1.0 insert statement and serialization.
 public class FencedCassandraJournal extends CassandraJournal {
 
+  private static final Logger log = LoggerFactory.getLogger(FencedCassandraJournal.class);
+
   private final FencedWrites writes;
   /** Writes not yet completed, by persistence id, so that a recovery of that id waits for them. */
   private final Map<String, CompletableFuture<Void>> writesInProgress = new ConcurrentHashMap<>();
@@ -54,6 +58,7 @@ public class FencedCassandraJournal extends CassandraJournal {
     } else {
       writes = null;
     }
+    log.info("journal started config_path={} fenced_writes={}", configPath, writes != null);
   }
 
   @Override

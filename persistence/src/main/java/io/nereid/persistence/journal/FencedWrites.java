@@ -55,6 +55,10 @@ import scala.jdk.javaapi.CollectionConverters;
  * the partition's highest sequence number, and if that is its predecessor, writes again on the
  * condition that the column still has the value it found.
  */
+// NOTE: writes with fencing off (or by members still on the plain plugin during an upgrade) leave
+// the column untouched, so they are not fenced, and a fenced write that opens a partition where
+// only such writes went succeeds on the null column even if that partition holds its sequence
+// number already.
 final class FencedWrites {
 
   /** The static column of the messages table that fences writes. */
