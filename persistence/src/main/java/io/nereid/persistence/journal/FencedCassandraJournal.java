@@ -90,7 +90,8 @@ public class FencedCassandraJournal extends CassandraJournal {
    * what that write stored.
    */
   @Override
-  public scala.concurrent.Future<Object> asyncReadHighestSequenceNr(String persistenceId, long fromSequenceNr) {
+  public scala.concurrent.Future<Object> asyncReadHighestSequenceNr(
+      String persistenceId, long fromSequenceNr) {
     CompletableFuture<Void> inProgress = writesInProgress.get(persistenceId);
     if (inProgress == null) {
       return super.asyncReadHighestSequenceNr(persistenceId, fromSequenceNr);

@@ -97,13 +97,15 @@ final class FencedWrites {
         events.add(serialize(repr));
       }
     }
-    List<Batch> batches = batches(events);
-    CompletionStage<Statements> prepared = statements();
-    CompletionStage<Void> result = prepared.thenCompose(statements -> registerPersistenceId(statements, events.get(0)));
-    for (Batch batch : batches) {
-      result = result.thenCompose(done -> prepared.thenCompose(statements -> writeBatch(statements, batch, batch.expectedHighest(), true)));
-    }
-    return result;
+    return statements()
+        .thenCompose(
+            statements -> {
+              CompletionStage<Void> result = registerPersistenceId(statements, events.get(0));
+              for (Batch batch : batches(events)) {
+                result = result.thenCompose(done -> writeBatch(statements, batch, batch.expectedHighest(), true));
+              }
+              return result;
+            });
   }
 
   private long partitionNr(long sequenceNr) {
@@ -148,7 +150,8 @@ final class FencedWrites {
    * and resolves a failed condition: a retry of this same write that Cassandra had applied, or a
    * partition written before fencing existed (then, if {@code mayTakeOver}, it writes once more).
    */
-  private CompletionStage<Void> writeBatch(Statements statements, Batch batch, Long condition, boolean mayTakeOver) {
+  private CompletionStage<Void> writeBatch(
+      Statements statements, Batch batch, Long condition, boolean mayTakeOver) {
     BatchStatementBuilder builder = BatchStatement.builder(BatchType.UNLOGGED);
     for (SerializedEvent event : batch.events()) {
       builder.addStatement(insert(statements, batch.partitionNr(), event));
@@ -206,7 +209,12 @@ final class FencedWrites {
         batch.events().get(0).writerUuid());
     return CompletableFuture.failedFuture(
         new StaleWriterException(
-            batch.persistenceId(), batch.partitionNr(), batch.firstSequenceNr(), batch.lastSequenceNr(), expected, found));
+            batch.persistenceId(),
+            batch.partitionNr(),
+            batch.firstSequenceNr(),
+            batch.lastSequenceNr(),
+            expected,
+            found));
   }
 
   /** Returns whether the row of the batch's last event carries that event's own time UUID. */
@@ -227,7 +235,8 @@ final class FencedWrites {
   }
 
   private CompletionStage<Long> highestInPartition(Statements statements, Batch batch) {
-    return execute(statements.selectHighest().bind(batch.persistenceId(), batch.partitionNr()), journal.readProfile())
+    BoundStatement select = statements.selectHighest().bind(batch.persistenceId(), batch.partitionNr());
+    return execute(select, journal.readProfile())
         .thenApply(
             rows -> {
               Row row = rows.one();
@@ -366,7 +375,8 @@ final class FencedWrites {
       PreparedStatement insertPersistenceId) {}
 
   /** Consecutive events of one persistence id that go to one partition in one conditional batch. */
-  private record Batch(String persistenceId, long partitionNr, List<SerializedEvent> events, Long expectedHighest) {
+  private record Batch(
+      String persistenceId, long partitionNr, List<SerializedEvent> events, Long expectedHighest) {
 
     long firstSequenceNr() {
       return events.get(0).sequenceNr();
