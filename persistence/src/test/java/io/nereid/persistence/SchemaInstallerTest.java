@@ -88,6 +88,8 @@ class SchemaInstallerTest {
     Map<String, Map<String, String>> pluginJournal = columns("schema_plugin_j");
     Map<String, Map<String, String>> ourJournal = columns("schema_ours_j");
     assertFalse(ourJournal.isEmpty());
+    // The fenced journal's column comes on top of the plugin's messages table.
+    assertEquals("bigint static", ourJournal.get("messages").remove("highest_sequence_nr"));
     for (String table : ourJournal.keySet()) {
       assertEquals(pluginJournal.get(table), ourJournal.get(table), "columns of journal table " + table);
     }
@@ -103,6 +105,22 @@ class SchemaInstallerTest {
     SchemaInstaller.install(session, settings);
 
     assertEquals(before, columns("schema_twice_j"));
+  }
+
+  @Test
+  void installAddsFenceColumnToOldTable() {
+    CassandraSettings settings = settings("schema_old_j", "schema_old_s");
+    session.execute(
+        "CREATE KEYSPACE schema_old_j WITH REPLICATION = {'class': 'SimpleStrategy', 'replication_factor': 1}");
+    session.execute(
+        "CREATE TABLE schema_old_j.messages (persistence_id text, partition_nr bigint, sequence_nr bigint,"
+            + " timestamp timeuuid, timebucket text, writer_uuid text, ser_id int, ser_manifest text,"
+            + " event_manifest text, event blob, meta_ser_id int, meta_ser_manifest text, meta blob,"
+            + " tags set<text>, PRIMARY KEY ((persistence_id, partition_nr), sequence_nr, timestamp))");
+
+    SchemaInstaller.install(session, settings);
+
+    assertEquals("bigint static", columns("schema_old_j").get("messages").get("highest_sequence_nr"));
   }
 
   @Test
