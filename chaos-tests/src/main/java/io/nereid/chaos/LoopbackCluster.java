@@ -67,7 +67,7 @@ final class LoopbackCluster implements AutoCloseable {
      * monitor postpones instead of marking the nodes it no longer hears lost.
      */
     static Options standard() {
-      return new Options(3, 3, 3, Duration.ofSeconds(3), Duration.ofSeconds(10), "384m", true, "");
+      return new Options(3, 3, 3, Duration.ofSeconds(2), Duration.ofSeconds(10), "384m", true, "");
     }
   }
 

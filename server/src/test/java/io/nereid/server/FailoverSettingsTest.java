@@ -18,7 +18,7 @@ class FailoverSettingsTest {
     ServerSettings settings = ServerSettings.fromConfig(NereidConfig.load(ConfigFactory.empty()));
     Config pekko = NereidMember.clusterConfig(settings).withFallback(NereidConfig.load(ConfigFactory.empty()));
 
-    assertEquals(Duration.ofSeconds(3), pekko.getDuration("pekko.cluster.split-brain-resolver.stable-after"));
+    assertEquals(Duration.ofSeconds(2), pekko.getDuration("pekko.cluster.split-brain-resolver.stable-after"));
     assertEquals(Duration.ofMillis(500), pekko.getDuration("pekko.cluster.down-removal-margin"));
     assertEquals(Duration.ofSeconds(1), settings.minorityDownAfter());
     assertEquals(Duration.ofSeconds(2), pekko.getDuration("pekko.cluster.failure-detector.acceptable-heartbeat-pause"));
