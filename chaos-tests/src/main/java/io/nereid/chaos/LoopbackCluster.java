@@ -62,9 +62,9 @@ final class LoopbackCluster implements AutoCloseable {
       String memberConfig) {
 
     /**
-     * Returns the suite's usual cluster. Nodes are marked lost after 10 s of silence, longer than
-     * a cut-off control member needs to notice the partition (3 to 7 s seen), so that its node
-     * monitor postpones instead of marking the nodes it no longer hears lost.
+     * Returns the suite's usual cluster. Nodes are marked lost after 10 s of silence. That is
+     * longer than a cut-off control member needs to notice the partition (3 to 7 s seen), so its
+     * node monitor postpones instead of marking the nodes it no longer hears from lost.
      */
     static Options standard() {
       return new Options(3, 3, 3, Duration.ofSeconds(2), Duration.ofSeconds(10), "384m", true, "");

@@ -329,7 +329,7 @@ public final class Account
       List<Admit> admits, List<ContainerSummary> records, ActorRef<BatchOutcome> replyTo)
       implements Command {}
 
-  /** One admission of a {@link WriteBatch}, as {@link AdmitContainer} asks for it. */
+  /** One admission of a {@link WriteBatch}, with the fields of {@link AdmitContainer}. */
   public record Admit(String name, String containerId, ResourceRequest request)
       implements CborSerializable {}
 

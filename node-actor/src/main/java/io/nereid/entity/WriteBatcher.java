@@ -30,9 +30,9 @@ public final class WriteBatcher<I, R> {
   private final Map<String, Lane> lanes = new HashMap<>();
 
   /**
-   * @param sendBatch sends a batch to the entity with the given id; its future returns one result
-   *     per request, in order, or fails for the whole batch
-   * @param maxBatchSize the largest batch sent; more waiting requests go in the batches after it
+   * @param sendBatch sends a batch to the entity with the given id. Its future returns one result
+   *     per request, in order, or fails for the whole batch.
+   * @param maxBatchSize the largest batch sent. More waiting requests go in the batches after it.
    */
   public WriteBatcher(
       BiFunction<String, List<I>, CompletionStage<List<R>>> sendBatch, int maxBatchSize) {

@@ -263,7 +263,7 @@ public final class ImageStore {
 
   /**
    * Deletes image {@code id} with all its names, whether or not containers use it. Its layers go
-   * once no other image or container holds them.
+   * once no other image or container uses them.
    *
    * @throws ImageNotFoundException if there is no such image
    */
@@ -288,7 +288,7 @@ public final class ImageStore {
    * Returns the chain IDs of the layers in {@code deleted}, topmost first, as Docker lists the
    * layers that rmi deleted. A chain ID digests the diff IDs of a layer and those below it.
    *
-   * <p>NOTE: layers are stored by diff ID, so a layer that another image holds at another place
+   * <p>NOTE: layers are stored by diff ID, so a layer that another image has at another place
    * in its stack stays and is not listed, where Docker would delete its own chain.
    */
   private static List<Digest> deletedChainIds(List<Digest> diffIds, Set<Digest> deleted) {

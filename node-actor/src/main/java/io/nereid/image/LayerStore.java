@@ -275,8 +275,8 @@ public final class LayerStore {
   }
 
   /**
-   * Drops everything {@code owner} holds and deletes the layers nothing else holds; returns the
-   * diff IDs of the deleted layers.
+   * Drops every layer reference of {@code owner} and deletes the layers that nothing else uses.
+   * Returns the diff IDs of the deleted layers.
    */
   public synchronized Set<Digest> release(String owner) throws IOException {
     validateOwner(owner);

@@ -233,7 +233,7 @@ public final class ComputeNode
   private final NodeObserver observer;
   /**
    * The sum of the reservations at state revision {@link #reservedRevision}. Summing walks every
-   * reservation, and a node holds thousands, so each batch sums at most once and carries the sum
+   * reservation, thousands on a dense node, so each batch sums at most once. It carries the sum
    * forward to the revision its events lead to.
    */
   private Resources reservedSum = Resources.NONE;

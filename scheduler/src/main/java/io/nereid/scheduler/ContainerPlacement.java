@@ -46,8 +46,8 @@ public final class ContainerPlacement {
   }
 
   /**
-   * Places the container whose state the caller has just read, such as the reply to its create,
-   * and returns its new state; fails with the scheduler's reason.
+   * Places the container whose state the caller has just read, such as the reply to its create.
+   * Returns the container's new state, or fails with the scheduler's reason.
    */
   public CompletionStage<Container.State> place(Container.State created) {
     long started = System.nanoTime();

@@ -72,8 +72,8 @@ public final class PoolScheduler
 
   private static final Logger log = LoggerFactory.getLogger(PoolScheduler.class);
   /**
-   * The most reservations sent to one node in one batch: the journal's default {@code
-   * max-message-batch-size}, so that one batch stays one atomic write.
+   * The maximum number of reservations sent to one node in one batch. It is the journal's default
+   * {@code max-message-batch-size}, so that one batch stays one atomic write.
    */
   private static final int MAX_RESERVE_BATCH = 100;
 

@@ -47,17 +47,17 @@ import scala.jdk.javaapi.CollectionConverters;
  * at or above it.
  *
  * <p>Every event goes to the partition of its own sequence number. The plugin puts an
- * AtomicWrite that crosses a partition boundary wholly into the later partition; here it is split
- * at the boundary into one batch per partition. The plugin's reads accept both layouts.
+ * AtomicWrite that crosses a partition boundary wholly into the later partition. Here it is split
+ * at the boundary into one batch per partition, and the plugin's reads accept both layouts.
  *
- * <p>Partitions written before fencing existed have a null column although they hold events. A
+ * <p>Partitions written before fencing existed have a null column although they contain events. A
  * write that finds null (or a value below its predecessor, left by writes with fencing off) reads
  * the partition's highest sequence number, and if that is its predecessor, writes again on the
  * condition that the column still has the value it found.
  */
-// NOTE: writes with fencing off (or by members still on the plain plugin during an upgrade) leave
-// the column untouched, so they are not fenced, and a fenced write that opens a partition where
-// only such writes went succeeds on the null column even if that partition holds its sequence
+// NOTE: writes with fencing off, or by members still on the plain plugin during an upgrade, leave
+// the column untouched, so they are not fenced. A fenced write that opens a partition where only
+// such writes went succeeds on the null column even if that partition contains its sequence
 // number already.
 final class FencedWrites {
 
