@@ -361,7 +361,9 @@ public final class RuncRuntime implements ContainerRuntime {
         handle.state = ContainerState.RUNNING;
         return;
       }
-      if (Files.exists(bundle.exitCode())) {
+      // A process that exits at once can write its PID and then its exit code between the two
+      // checks, so the PID is looked for again before the start counts as failed.
+      if (Files.exists(bundle.exitCode()) && !Files.exists(bundle.initPid())) {
         throw new ContainerException(
             "failed to start container " + handle.id + ": " + runcErrors(bundle));
       }
