@@ -6,6 +6,7 @@ import io.nereid.agent.NodeAgent;
 import io.nereid.container.Container;
 import io.nereid.container.ContainerSpec;
 import io.nereid.container.ContainerStatus;
+import io.nereid.container.PlacementRecord;
 import io.nereid.image.Image;
 import io.nereid.image.ImageStore;
 import io.nereid.metrics.NereidMetrics;
@@ -27,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.apache.pekko.Done;
@@ -565,9 +567,16 @@ public final class ContainerService {
       // The docker CLI reacts to this 404 by pulling the image, as it does with Docker.
       return CompletableFuture.failedFuture(DockerApiException.notFound(ImageService.noSuchImage(spec.image())));
     }
+    // The scheduler reserves before the container exists, so that the container's creation and
+    // placement go to the journal in one write.
+    AtomicReference<PlacementRecord> reserved = new AtomicReference<>();
     return admit(account, name, id, spec)
-        .thenCompose(claimed -> containerAsk(id, replyTo -> new Container.Create(account, name, spec, replyTo)))
-        .thenCompose(placement::place)
+        .thenCompose(claimed -> placement.reserve(id, name, spec))
+        .thenCompose(
+            record -> {
+              reserved.set(record);
+              return containerAsk(id, replyTo -> new Container.Create(account, name, spec, record, replyTo));
+            })
         .thenCompose(placed -> record(account, placed))
         .handle(
             (done, error) -> {
@@ -582,7 +591,7 @@ public final class ContainerService {
                 return CompletableFuture.<String>failedFuture(cause);
               }
               log.info("container create failed account={} container_id={} error={}", account, id, cause.getMessage());
-              return undoCreate(account, id, name).thenCompose(undone -> CompletableFuture.<String>failedFuture(failure(cause)));
+              return undoCreate(account, id, reserved.get()).thenCompose(undone -> CompletableFuture.<String>failedFuture(failure(cause)));
             })
         .thenCompose(stage -> stage);
   }
@@ -743,15 +752,28 @@ public final class ContainerService {
     if (removed.nodeId().isEmpty()) {
       return CompletableFuture.completedFuture(Done.getInstance());
     }
-    return sharding
-        .entityRefFor(ComputeNode.TYPE_KEY, removed.nodeId())
-        .askWithStatus(replyTo -> new ComputeNode.Release(removed.containerId(), replyTo), askTimeout);
+    return release(removed.containerId(), removed.nodeId());
   }
 
-  /** Removes whatever a failed create made: the container, its reservation and its name. */
-  private CompletionStage<Done> undoCreate(String account, String id, String name) {
-    return containerAsk(id, replyTo -> new Container.Remove(true, replyTo))
-        .thenCompose(this::release)
+  private CompletionStage<Done> release(String containerId, String nodeId) {
+    return sharding
+        .entityRefFor(ComputeNode.TYPE_KEY, nodeId)
+        .askWithStatus(replyTo -> new ComputeNode.Release(containerId, replyTo), askTimeout);
+  }
+
+  /**
+   * Removes whatever a failed create made: the container, its reservation and its name.
+   *
+   * @param reserved the scheduler's reservation for the container; null if it made none
+   */
+  private CompletionStage<Done> undoCreate(String account, String id, PlacementRecord reserved) {
+    // The container may not exist: the failure can come before or from its create.
+    CompletionStage<Done> removed =
+        containerAsk(id, replyTo -> new Container.Remove(true, replyTo))
+            .thenCompose(this::release)
+            .exceptionally(error -> Done.getInstance());
+    return removed
+        .thenCompose(done -> reserved == null ? CompletableFuture.completedFuture(done) : release(id, reserved.nodeId()))
         .exceptionally(error -> Done.getInstance())
         .thenCompose(released -> accountAsk(account, replyTo -> new Account.ForgetContainer(id, replyTo)))
         .exceptionally(

@@ -12,10 +12,12 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.SnapshotSelectionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.Recovery;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
@@ -171,10 +173,25 @@ public final class Container
   /**
    * Creates the container; replies with its state. Repeating the same create replies with the
    * current state; a create with a different account, name or spec is rejected.
+   *
+   * @param placement the node that already holds the container's reservation, recorded in the
+   *     same journal write as the creation; null to create the container unplaced and {@link
+   *     Place} it later
    */
   public record Create(
-      String account, String name, ContainerSpec spec, ActorRef<StatusReply<State>> replyTo)
-      implements Command {}
+      String account,
+      String name,
+      ContainerSpec spec,
+      PlacementRecord placement,
+      ActorRef<StatusReply<State>> replyTo)
+      implements Command {
+
+    /** Creates the container without a placement. */
+    public Create(
+        String account, String name, ContainerSpec spec, ActorRef<StatusReply<State>> replyTo) {
+      this(account, name, spec, null, replyTo);
+    }
+  }
 
   /**
    * Records the node that holds the container's reservation and why it was chosen; replies with
@@ -313,9 +330,22 @@ public final class Container
     return State.empty(containerId);
   }
 
+  /**
+   * Saves no snapshots. A container has few events in its life, so replaying all of them costs
+   * less than a snapshot would, and a new container, the most common one to start, then recovers
+   * without a read of the snapshot store. Events are never deleted, so a container that saved
+   * snapshots in an earlier version recovers the same state from its events alone.
+   */
+  // NOTE: a container that a restart policy restarts thousands of times replays every restart's
+  // events when it recovers.
   @Override
   public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), settings.snapshotsKept());
+    return RetentionCriteria.disabled();
+  }
+
+  @Override
+  public Recovery recovery() {
+    return Recovery.withSnapshotSelectionCriteria(SnapshotSelectionCriteria.none());
   }
 
   // Handlers
@@ -353,9 +383,13 @@ public final class Container
   }
 
   private ReplyEffect<Event, State> onCreate(State state, Create command) {
-    return persist(
-            new ContainerCreated(command.account(), command.name(), command.spec(), clock.instant()))
-        .thenReply(command.replyTo(), StatusReply::success);
+    Instant now = clock.instant();
+    ContainerCreated created = new ContainerCreated(command.account(), command.name(), command.spec(), now);
+    List<Event> events =
+        command.placement() == null
+            ? List.of(created)
+            : List.of(created, new ContainerPlaced(command.placement(), now));
+    return persist(events).thenReply(command.replyTo(), StatusReply::success);
   }
 
   private ReplyEffect<Event, State> onRepeatedCreate(State state, Create command) {
@@ -363,24 +397,31 @@ public final class Container
         state.account().equals(command.account())
             && state.name().equals(command.name())
             && state.spec().equals(command.spec());
-    if (same) {
+    if (!same) {
+      return Effect()
+          .reply(
+              command.replyTo(),
+              StatusReply.error("container " + containerId + " already exists with another spec"));
+    }
+    if (command.placement() == null) {
       return replyState(command.replyTo(), state);
     }
-    return Effect()
-        .reply(
-            command.replyTo(),
-            StatusReply.error("container " + containerId + " already exists with another spec"));
+    return place(state, command.placement(), command.replyTo());
   }
 
   private ReplyEffect<Event, State> onPlace(State state, Place command) {
-    String nodeId = command.placement().nodeId();
-    if (state.nodeId().equals(nodeId)) {
-      return replyState(command.replyTo(), state);
+    return place(state, command.placement(), command.replyTo());
+  }
+
+  private ReplyEffect<Event, State> place(
+      State state, PlacementRecord placement, ActorRef<StatusReply<State>> replyTo) {
+    if (state.nodeId().equals(placement.nodeId())) {
+      return replyState(replyTo, state);
     }
     if (state.isRunning()) {
       return Effect()
           .reply(
-              command.replyTo(),
+              replyTo,
               StatusReply.error(
                   "container "
                       + containerId
@@ -388,8 +429,8 @@ public final class Container
                       + state.nodeId()
                       + " and cannot move while it runs"));
     }
-    return persist(new ContainerPlaced(command.placement(), clock.instant()))
-        .thenReply(command.replyTo(), StatusReply::success);
+    return persist(new ContainerPlaced(placement, clock.instant()))
+        .thenReply(replyTo, StatusReply::success);
   }
 
   private ReplyEffect<Event, State> onMove(State state, Move command) {

@@ -111,6 +111,38 @@ class ContainerTest {
   }
 
   @Test
+  void createWithPlacementRecordsBoth() {
+    String id = id('p');
+    ActorRef<Container.Command> container = spawn(id);
+
+    Container.State placed = ok(container, r -> new Container.Create("acct", "placed", SPEC, on("n1"), r));
+    Container.State repeated = ok(container, r -> new Container.Create("acct", "placed", SPEC, on("n1"), r));
+
+    assertEquals(ContainerStatus.PLACED, placed.status());
+    assertEquals("n1", placed.nodeId());
+    assertEquals(placed, repeated);
+    List<Object> events = kit.events("Container|" + id);
+    assertEquals(2, events.size(), () -> "events: " + events);
+    assertTrue(events.get(0) instanceof Container.ContainerCreated, () -> "events: " + events);
+    assertTrue(events.get(1) instanceof Container.ContainerPlaced, () -> "events: " + events);
+    kit.testKit.stop(container);
+    assertEquals(placed, get(spawn(id)), "recovers created and placed");
+  }
+
+  @Test
+  void createWithPlacementPlacesAnUnplacedContainer() {
+    String id = id('q');
+    ActorRef<Container.Command> container = spawn(id);
+    ok(container, r -> new Container.Create("acct", "late", SPEC, r));
+
+    Container.State placed = ok(container, r -> new Container.Create("acct", "late", SPEC, on("n2"), r));
+
+    assertEquals(ContainerStatus.PLACED, placed.status());
+    assertEquals("n2", placed.nodeId());
+    assertEquals(2, kit.events("Container|" + id).size());
+  }
+
+  @Test
   void createWithOtherSpecRejected() {
     ActorRef<Container.Command> container = spawn(id('c'));
     ok(container, r -> new Container.Create("acct", "one", SPEC, r));
@@ -269,7 +301,7 @@ class ContainerTest {
   }
 
   @Test
-  void recoversFromJournalAndSnapshot() {
+  void recoversFromJournalWithoutSnapshots() {
     String id = id('3');
     ActorRef<Container.Command> container = spawn(id);
     ok(container, r -> new Container.Create("acct", "recover", SPEC.withMemory(1 << 28), r));
@@ -286,6 +318,6 @@ class ContainerTest {
     Container.State after = get(spawn(id));
 
     assertEquals(before, after);
-    assertTrue(kit.snapshotCount("Container|" + id) > 0, "a snapshot was saved");
+    assertEquals(0, kit.snapshotCount("Container|" + id), "containers save no snapshots");
   }
 }

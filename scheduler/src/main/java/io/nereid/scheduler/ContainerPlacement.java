@@ -50,38 +50,46 @@ public final class ContainerPlacement {
    * Returns the container's new state, or fails with the scheduler's reason.
    */
   public CompletionStage<Container.State> place(Container.State created) {
-    long started = System.nanoTime();
-    return placeCreated(created.containerId(), created)
-        .whenComplete((placed, error) -> count(placed, error, started));
+    if (created.spec() == null) {
+      return CompletableFuture.failedFuture(
+          new IllegalStateException("no such container: " + created.containerId()));
+    }
+    String containerId = created.containerId();
+    return reserve(PlacementSpec.of(created), created.spec())
+        .thenCompose(
+            record ->
+                sharding
+                    .entityRefFor(Container.TYPE_KEY, containerId)
+                    .askWithStatus(replyTo -> new Container.Place(record, replyTo), askTimeout));
   }
 
-  private void count(Container.State placed, Throwable error, long started) {
+  /**
+   * Chooses a node for a container that does not exist yet and reserves its resources there.
+   * Returns the record that the caller creates the container with ({@link Container.Create}), or
+   * fails with the scheduler's reason. The caller releases the reservation if that create fails.
+   */
+  public CompletionStage<PlacementRecord> reserve(String containerId, String name, ContainerSpec spec) {
+    return reserve(PlacementSpec.of(containerId, name, spec), spec);
+  }
+
+  private CompletionStage<PlacementRecord> reserve(PlacementSpec placementSpec, ContainerSpec spec) {
+    long started = System.nanoTime();
+    String pool = spec.labels().getOrDefault(POOL_LABEL, defaultPool);
+    return sharding
+        .entityRefFor(PoolScheduler.TYPE_KEY, pool)
+        .<PlacementRecord>askWithStatus(replyTo -> new PoolScheduler.Place(placementSpec, replyTo), askTimeout)
+        .whenComplete((record, error) -> count(record, error, started));
+  }
+
+  private void count(PlacementRecord record, Throwable error, long started) {
     String result = error == null ? "placed" : "failed";
     metrics.placements.inc(result);
     metrics.placementLatency.observe(NereidMetrics.secondsSince(started), result);
-    if (placed != null && placed.placement() != null) {
-      for (PlacementRecord.Rejected rejected : placed.placement().rejections()) {
+    if (record != null) {
+      for (PlacementRecord.Rejected rejected : record.rejections()) {
         metrics.placementRejections.add(rejected.nodes(), rejected.reason());
       }
     }
-  }
-
-  private CompletionStage<Container.State> placeCreated(String containerId, Container.State state) {
-    if (state.spec() == null) {
-      return CompletableFuture.failedFuture(
-          new IllegalStateException("no such container: " + containerId));
-    }
-    String pool = state.spec().labels().getOrDefault(POOL_LABEL, defaultPool);
-    PlacementSpec placementSpec = PlacementSpec.of(state);
-    CompletionStage<PlacementRecord> decided =
-        sharding
-            .entityRefFor(PoolScheduler.TYPE_KEY, pool)
-            .askWithStatus(replyTo -> new PoolScheduler.Place(placementSpec, replyTo), askTimeout);
-    return decided.thenCompose(
-        record ->
-            sharding
-                .entityRefFor(Container.TYPE_KEY, containerId)
-                .askWithStatus(replyTo -> new Container.Place(record, replyTo), askTimeout));
   }
 
   /**

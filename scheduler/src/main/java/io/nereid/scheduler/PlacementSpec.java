@@ -37,10 +37,14 @@ public record PlacementSpec(
 
   /** Returns the placement facts of a created container. */
   public static PlacementSpec of(Container.State state) {
-    ContainerSpec spec = state.spec();
+    return of(state.containerId(), state.name(), state.spec());
+  }
+
+  /** Returns the placement facts of a container about to be created. */
+  public static PlacementSpec of(String containerId, String name, ContainerSpec spec) {
     return new PlacementSpec(
-        state.containerId(),
-        state.name(),
+        containerId,
+        name,
         spec.image(),
         spec.labels(),
         spec.env(),
