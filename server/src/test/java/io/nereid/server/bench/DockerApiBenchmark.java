@@ -134,6 +134,9 @@ public final class DockerApiBenchmark {
         side.created += creates;
         log(side.name + String.format(Locale.ROOT, ": %.0f creates/s", side.createResult.perSecond()));
       }
+      log("journal floor: the journal's requests for " + creates + " new containers, " + clients + " at a time");
+      JournalFloorResult floor = journalFloor(serverConfig, cassandra);
+      log(String.format(Locale.ROOT, "journal floor: %.0f creates/s", floor.load().perSecond()));
       for (Side side : List.of(baselineSide, nereidSide)) {
         log(side.name + ": " + runs + " run -d from " + runClients + " clients");
         side.runResult = side.load.runs(runClients, runs);
@@ -153,7 +156,7 @@ public final class DockerApiBenchmark {
       ProcessMemory cassandraMemory = ProcessMemory.read(cassandra.pid());
 
       String table =
-          table(baselineSide, nereidSide, cassandraMemory, began, loadBefore, loadAverage());
+          table(baselineSide, nereidSide, floor, cassandraMemory, began, loadBefore, loadAverage());
       Files.writeString(output.resolve("results.md"), table, StandardCharsets.UTF_8);
       System.out.println();
       System.out.println(table);
@@ -218,6 +221,22 @@ public final class DockerApiBenchmark {
     Path file = output.resolve("nereid.conf").toAbsolutePath();
     Files.writeString(file, config, StandardCharsets.UTF_8);
     return file;
+  }
+
+  /** What the journal floor phase measured: its load and Cassandra's CPU per create. */
+  private record JournalFloorResult(CreateLoad.Result load, double cassandraCpuPerCreate) {}
+
+  private JournalFloorResult journalFloor(Path configFile, EmbeddedCassandra cassandra) throws Exception {
+    Config config = NereidConfig.load(ConfigFactory.parseFile(configFile.toFile()));
+    CassandraSettings settings = CassandraSettings.fromConfig(config);
+    try (CqlSession session =
+        CassandraSessions.open(settings.contactPoints(), settings.localDatacenter(), Duration.ofSeconds(30))) {
+      JournalFloor floor = JournalFloor.prepare(session, settings.journalKeyspace());
+      floor.run(clients, warmup);
+      ProcessCpu before = ProcessCpu.read(cassandra.pid());
+      CreateLoad.Result load = floor.run(clients, creates);
+      return new JournalFloorResult(load, ProcessCpu.read(cassandra.pid()).millisSince(before) / creates);
+    }
   }
 
   private static void installSchema(Path configFile) throws Exception {
@@ -302,7 +321,13 @@ public final class DockerApiBenchmark {
   }
 
   private String table(
-      Side baseline, Side nereid, ProcessMemory cassandra, Instant began, String loadBefore, String loadAfter) {
+      Side baseline,
+      Side nereid,
+      JournalFloorResult floor,
+      ProcessMemory cassandra,
+      Instant began,
+      String loadBefore,
+      String loadAfter) {
     StringBuilder out = new StringBuilder();
     out.append("Run of ").append(began).append(", ").append(Runtime.getRuntime().availableProcessors())
         .append(" CPUs, load average ").append(loadBefore).append(" before and ").append(loadAfter).append(" after.\n");
@@ -314,6 +339,9 @@ public final class DockerApiBenchmark {
         baseline.createResult.perSecond(), nereid.createResult.perSecond(), "%,.0f/s", ">= 500/s");
     row(out, "CPU per create, server JVM", baseline.serverCpuPerCreate, nereid.serverCpuPerCreate, "%.2f ms", "");
     out.append(String.format(Locale.ROOT, "| CPU per create, Cassandra (apart) | | %.2f ms | | |%n", nereid.cassandraCpuPerCreate));
+    out.append(String.format(Locale.ROOT, "| journal floor: its Cassandra requests alone (%d creates, %d at a time) | | %,.0f/s | | |%n",
+        creates, clients, floor.load().perSecond()));
+    out.append(String.format(Locale.ROOT, "| CPU per create, Cassandra, journal floor | | %.2f ms | | |%n", floor.cassandraCpuPerCreate()));
     row(out, "create latency p50", baseline.createResult.quantileMillis(0.5), nereid.createResult.quantileMillis(0.5), "%.1f ms", "");
     row(out, "create latency p99", baseline.createResult.quantileMillis(0.99), nereid.createResult.quantileMillis(0.99), "%.1f ms", "");
     String runs = "run -d latency (" + this.runs + " runs, " + runClients + (runClients == 1 ? " client" : " clients") + ")";
