@@ -28,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -567,33 +568,60 @@ public final class ContainerService {
       // The docker CLI reacts to this 404 by pulling the image, as it does with Docker.
       return CompletableFuture.failedFuture(DockerApiException.notFound(ImageService.noSuchImage(spec.image())));
     }
-    // The scheduler reserves before the container exists, so that the container's creation and
-    // placement go to the journal in one write.
+    // The scheduler reserves first, so that the account can record the container's summary with
+    // its admission, and the container its creation with its placement: one journal write each.
     AtomicReference<PlacementRecord> reserved = new AtomicReference<>();
-    return admit(account, name, id, spec)
-        .thenCompose(claimed -> placement.reserve(id, name, spec))
+    AtomicBoolean admitted = new AtomicBoolean();
+    return placement
+        .reserve(id, name, spec)
         .thenCompose(
             record -> {
               reserved.set(record);
-              return containerAsk(id, replyTo -> new Container.Create(account, name, spec, record, replyTo));
+              return admit(account, name, id, spec, summary(id, name, spec, record));
             })
-        .thenCompose(placed -> record(account, placed))
+        .thenCompose(
+            claimed -> {
+              admitted.set(true);
+              return containerAsk(
+                  id, replyTo -> new Container.Create(account, name, spec, reserved.get(), replyTo));
+            })
         .handle(
-            (done, error) -> {
+            (created, error) -> {
               if (error == null) {
-                log.info("container created account={} container_id={} name={}", account, id, name);
+                log.info("container created account={} container_id={} name={} node_id={}", account, id, name, created.nodeId());
                 return CompletableFuture.completedFuture(id);
               }
               Throwable cause = unwrap(error);
-              // A name conflict or exceeded quota rejects before anything was created.
-              if (cause instanceof DockerApiException api
-                  && (api.status().intValue() == 409 || api.status().intValue() == 403)) {
-                return CompletableFuture.<String>failedFuture(cause);
-              }
               log.info("container create failed account={} container_id={} error={}", account, id, cause.getMessage());
-              return undoCreate(account, id, reserved.get()).thenCompose(undone -> CompletableFuture.<String>failedFuture(failure(cause)));
+              CompletionStage<Done> undone;
+              if (admitted.get()) {
+                undone = undoCreate(account, id, reserved.get());
+              } else if (reserved.get() != null) {
+                // A name conflict or exceeded quota: only the reservation exists.
+                undone = release(id, reserved.get().nodeId()).exceptionally(releaseError -> Done.getInstance());
+              } else {
+                undone = CompletableFuture.completedFuture(Done.getInstance());
+              }
+              return undone.thenCompose(done -> CompletableFuture.<String>failedFuture(failure(cause)));
             })
         .thenCompose(stage -> stage);
+  }
+
+  /** Returns the listing line of a container that is about to be created on its reserved node. */
+  private static Account.ContainerSummary summary(
+      String id, String name, ContainerSpec spec, PlacementRecord reserved) {
+    return new Account.ContainerSummary(
+        id,
+        name,
+        spec.image(),
+        ContainerStatus.PLACED.lowerCase(),
+        reserved.nodeId(),
+        spec.labels(),
+        Instant.now(),
+        String.join(" ", spec.command()),
+        0,
+        Instant.EPOCH,
+        Instant.EPOCH);
   }
 
   /** Returns a requested container name without its leading slash; throws a 400 for an invalid one. */
@@ -606,15 +634,17 @@ public final class ContainerService {
   }
 
   /**
-   * Claims the name and counts the container against the account's quota. Fails with 409 when
-   * the name is in use, and with 403 when the quota would be exceeded.
+   * Claims the name, counts the container against the account's quota and records its summary,
+   * in one write. Fails with 409 when the name is in use, and with 403 when the quota would be
+   * exceeded.
    */
-  private CompletionStage<Done> admit(String account, String name, String id, ContainerSpec spec) {
+  private CompletionStage<Done> admit(
+      String account, String name, String id, ContainerSpec spec, Account.ContainerSummary summary) {
     long memory = spec.memoryBytes() > 0 ? spec.memoryBytes() : defaultMemoryRequest;
     Account.ResourceRequest request =
         new Account.ResourceRequest(memory, ContainerPlacement.cpuMillis(spec));
     return accountWrites
-        .admit(account, new Account.Admit(name, id, request))
+        .admit(account, new Account.Admit(name, id, request, summary))
         .thenCompose(
             admission ->
                 switch (admission.outcome()) {

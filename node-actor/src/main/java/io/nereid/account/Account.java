@@ -329,9 +329,20 @@ public final class Account
       List<Admit> admits, List<ContainerSummary> records, ActorRef<BatchOutcome> replyTo)
       implements Command {}
 
-  /** One admission of a {@link WriteBatch}, with the fields of {@link AdmitContainer}. */
-  public record Admit(String name, String containerId, ResourceRequest request)
-      implements CborSerializable {}
+  /**
+   * One admission of a {@link WriteBatch}, with the fields of {@link AdmitContainer}.
+   *
+   * @param summary recorded as {@link RecordContainer} would, in the same write, if and only if
+   *     the container is admitted; null to record nothing
+   */
+  public record Admit(String name, String containerId, ResourceRequest request, ContainerSummary summary)
+      implements CborSerializable {
+
+    /** An admission that records no summary. */
+    public Admit(String name, String containerId, ResourceRequest request) {
+      this(name, containerId, request, null);
+    }
+  }
 
   // Replies
 
@@ -490,6 +501,7 @@ public final class Account
     State current = state;
     List<Event> events = new ArrayList<>();
     List<Admission> outcomes = new ArrayList<>();
+    List<ContainerSummary> records = new ArrayList<>();
     for (Admit admit : command.admits()) {
       Decision decision = decideAdmission(current, admit);
       if (decision.event().isPresent()) {
@@ -497,8 +509,12 @@ public final class Account
         current = apply.apply(current, decision.event().get());
       }
       outcomes.add(decision.outcome());
+      if (admit.summary() != null && decision.outcome().outcome() == Admission.Outcome.ADMITTED) {
+        records.add(admit.summary());
+      }
     }
-    for (ContainerSummary summary : command.records()) {
+    records.addAll(command.records());
+    for (ContainerSummary summary : records) {
       Optional<Event> recorded = recordEvent(current, summary);
       if (recorded.isPresent()) {
         events.add(recorded.get());

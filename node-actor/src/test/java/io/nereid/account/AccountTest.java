@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nereid.entity.JournalTestKit;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -300,35 +301,61 @@ class AccountTest {
     assertEquals(new Account.Usage(5, 0, 500), recovered.usage());
   }
 
+  /**
+   * Sends one batch of four admissions to an account whose quota allows two containers: two for
+   * the name web, then db and cache. Returns the outcomes.
+   */
+  private List<Account.Admission.Outcome> admitFour(
+      ActorRef<Account.Command> account,
+      boolean withSummaries,
+      List<Account.ContainerSummary> records) {
+    setQuota(account, new Account.Quota(2L, null, null));
+    List<Account.Admit> admits = new ArrayList<>();
+    String[] names = {"web", "web", "db", "cache"};
+    for (int i = 0; i < names.length; i++) {
+      String id = "id-" + (i + 1);
+      Account.ContainerSummary summary = withSummaries ? summary(id, names[i], i + 1) : null;
+      admits.add(new Account.Admit(names[i], id, Account.ResourceRequest.NONE, summary));
+    }
+    TestProbe<Account.BatchOutcome> probe = kit.testKit.createTestProbe();
+    account.tell(new Account.WriteBatch(admits, records, probe.ref()));
+    return probe.receiveMessage(REPLY_TIMEOUT).admissions().stream().map(Account.Admission::outcome).toList();
+  }
+
+  private static final List<Account.Admission.Outcome> ADMIT_FOUR_OUTCOMES =
+      List.of(
+          Account.Admission.Outcome.ADMITTED,
+          Account.Admission.Outcome.NAME_IN_USE,
+          Account.Admission.Outcome.ADMITTED,
+          Account.Admission.Outcome.QUOTA_EXCEEDED);
+
   @Test
   void writeBatchAppliesWritesInOrder() {
     ActorRef<Account.Command> account = spawn("batch-order");
-    setQuota(account, new Account.Quota(2L, null, null));
-    Account.ResourceRequest none = Account.ResourceRequest.NONE;
-    TestProbe<Account.BatchOutcome> probe = kit.testKit.createTestProbe();
 
-    account.tell(
-        new Account.WriteBatch(
-            List.of(
-                new Account.Admit("web", "id-1", none),
-                new Account.Admit("web", "id-2", none),
-                new Account.Admit("db", "id-3", none),
-                new Account.Admit("cache", "id-4", none)),
-            List.of(summary("id-1", "web", 1)),
-            probe.ref()));
-    List<Account.Admission> outcomes = probe.receiveMessage(REPLY_TIMEOUT).admissions();
+    List<Account.Admission.Outcome> outcomes = admitFour(account, false, List.of(summary("id-1", "web", 1)));
 
-    assertEquals(4, outcomes.size());
-    assertEquals(Account.Admission.Outcome.ADMITTED, outcomes.get(0).outcome());
-    assertEquals(Account.Admission.Outcome.NAME_IN_USE, outcomes.get(1).outcome());
-    assertEquals(Account.Admission.Outcome.ADMITTED, outcomes.get(2).outcome());
-    assertEquals(Account.Admission.Outcome.QUOTA_EXCEEDED, outcomes.get(3).outcome());
+    assertEquals(ADMIT_FOUR_OUTCOMES, outcomes);
     assertEquals(List.of(summary("id-1", "web", 1)), list(account));
     kit.testKit.stop(account);
     ActorRef<Account.Command> recovered = spawn("batch-order");
     assertEquals(Optional.of("id-3"), resolve(recovered, "db"));
     assertEquals(Optional.empty(), resolve(recovered, "cache"));
     assertEquals(List.of(summary("id-1", "web", 1)), list(recovered));
+  }
+
+  @Test
+  void admissionRecordsItsSummaryOnlyWhenAdmitted() {
+    ActorRef<Account.Command> account = spawn("batch-summary");
+
+    List<Account.Admission.Outcome> outcomes = admitFour(account, true, List.of());
+
+    assertEquals(ADMIT_FOUR_OUTCOMES, outcomes);
+    List<Account.ContainerSummary> listed = List.of(summary("id-1", "web", 1), summary("id-3", "db", 3));
+    assertEquals(listed, list(account));
+    assertEquals(5, kit.events("Account|batch-summary").size(), "the quota, two admissions, two summaries");
+    kit.testKit.stop(account);
+    assertEquals(listed, list(spawn("batch-summary")));
   }
 
   @Test
