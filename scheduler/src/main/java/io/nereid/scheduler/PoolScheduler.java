@@ -6,6 +6,7 @@ import io.nereid.entity.WriteBatcher;
 import io.nereid.node.ComputeNode;
 import io.nereid.node.NodeStatus;
 import io.nereid.node.Reservation;
+import io.nereid.node.ReservationChanges;
 import io.nereid.persistence.CborSerializable;
 import io.nereid.scheduler.placement.NodeView;
 import io.nereid.scheduler.placement.PlacedContainer;
@@ -128,8 +129,20 @@ public final class PoolScheduler
 
   public interface Command {}
 
-  /** The latest state of a node, sent by the node entity after each change. */
-  public record NodeUpdated(ComputeNode.State node) implements Command, CborSerializable {}
+  /**
+   * The latest state of a node, sent by the node entity after each change.
+   *
+   * @param changes the reservations that changed since the revision before the change, so the
+   *     scheduler need not compare them all. It is null in a message from a member running a
+   *     version that does not send them, and then the scheduler compares every reservation.
+   */
+  public record NodeUpdated(ComputeNode.State node, ReservationChanges changes)
+      implements Command, CborSerializable {
+
+    public NodeUpdated(ComputeNode.State node) {
+      this(node, null);
+    }
+  }
 
   /**
    * Chooses a node for a container and reserves its resources there; replies with the decision,
