@@ -1,7 +1,9 @@
 package io.nereid.entity;
 
+import java.util.AbstractCollection;
 import java.util.AbstractMap;
 import java.util.AbstractSet;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
@@ -85,6 +87,36 @@ public final class SharedMap<K, V> extends AbstractMap<K, V> {
   @Override
   public int size() {
     return entries.size();
+  }
+
+  /**
+   * Returns the values, read from the trie without the entry object and the Scala tuple that
+   * iterating {@link #entrySet()} creates per value.
+   */
+  @Override
+  public Collection<V> values() {
+    return new AbstractCollection<>() {
+      @Override
+      public Iterator<V> iterator() {
+        scala.collection.Iterator<V> values = entries.valuesIterator();
+        return new Iterator<>() {
+          @Override
+          public boolean hasNext() {
+            return values.hasNext();
+          }
+
+          @Override
+          public V next() {
+            return values.next();
+          }
+        };
+      }
+
+      @Override
+      public int size() {
+        return entries.size();
+      }
+    };
   }
 
   @Override

@@ -7,9 +7,11 @@ import io.nereid.persistence.CborSerializable;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -451,9 +453,27 @@ public final class ComputeNode
         .thenReply(command.replyTo(), newState -> StatusReply.ack());
   }
 
-  /** Persists the events, then tells the observer the new state, before the caller's reply. */
+  /**
+   * Persists the events, then passes the new state and the containers whose reservations the
+   * events touched to the observer, before the caller's reply. A new event type that changes
+   * reservations must add its container ids here, or the scheduler's view misses the change.
+   */
   private EffectBuilder<Event, State> persistAndNotify(List<Event> events) {
-    return JournalWrites.timed("ComputeNode", Effect().persist(events)).thenRun(observer::nodeChanged);
+    Set<String> touched = new HashSet<>();
+    for (Event event : events) {
+      if (event instanceof ResourcesReserved reserved) {
+        touched.add(reserved.containerId());
+      } else if (event instanceof ResourcesReleased released) {
+        touched.add(released.containerId());
+      }
+    }
+    return JournalWrites.timed("ComputeNode", Effect().persist(events))
+        .thenRun(
+            newState -> {
+              // Each event adds one to the revision.
+              long fromRevision = newState.revision() - events.size();
+              observer.nodeChanged(newState, new ReservationChanges(fromRevision, touched));
+            });
   }
 
   private ReplyEffect<Event, State> reject(ActorRef<StatusReply<State>> replyTo, String problem) {

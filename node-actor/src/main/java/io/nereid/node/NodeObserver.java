@@ -8,7 +8,13 @@ package io.nereid.node;
 @FunctionalInterface
 public interface NodeObserver {
 
-  NodeObserver NONE = state -> {};
+  NodeObserver NONE = (state, changes) -> {};
 
-  void nodeChanged(ComputeNode.State state);
+  /**
+   * Receives the state after one write.
+   *
+   * @param changes the reservations that write added, changed or released, counted from the
+   *     revision before it
+   */
+  void nodeChanged(ComputeNode.State state, ReservationChanges changes);
 }

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -45,6 +46,8 @@ class SharedMapTest {
     assertEquals(1000, map.size());
     assertEquals(expected, map);
     assertEquals(expected.entrySet(), map.entrySet());
+    assertEquals(1000, map.values().size());
+    assertEquals(new HashSet<>(expected.values()), new HashSet<>(map.values()));
     assertEquals(500, map.get("k500"));
     assertNull(map.get("k1000"));
     assertNull(map.get(42), "a key of another type is absent");
@@ -71,6 +74,7 @@ class SharedMapTest {
     assertThrows(UnsupportedOperationException.class, () -> map.put("b", 2));
     assertThrows(UnsupportedOperationException.class, () -> map.remove("a"));
     assertThrows(UnsupportedOperationException.class, () -> map.entrySet().iterator().next().setValue(3));
+    assertThrows(UnsupportedOperationException.class, () -> map.values().clear());
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nereid.entity.EntitySettings;
 import io.nereid.entity.JournalTestKit;
+import io.nereid.persistence.CborSerializable;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -179,21 +180,57 @@ class ComputeNodeTest {
     assertEquals(2, get(node).revision());
   }
 
+  record Observed(ComputeNode.State state, ReservationChanges changes) implements CborSerializable {}
+
+  private ActorRef<ComputeNode.Command> spawnObserved(String nodeId, TestProbe<Observed> observed) {
+    return kit.testKit.spawn(
+        ComputeNode.create(
+            nodeId, kit.settings, (state, changes) -> observed.ref().tell(new Observed(state, changes))));
+  }
+
   @Test
   void observerSeesEveryPersistedState() {
-    TestProbe<ComputeNode.State> observed = kit.testKit.createTestProbe();
-    ActorRef<ComputeNode.Command> node =
-        kit.testKit.spawn(ComputeNode.create("observed-1", kit.settings, observed.ref()::tell));
+    TestProbe<Observed> observed = kit.testKit.createTestProbe();
+    ActorRef<ComputeNode.Command> node = spawnObserved("observed-1", observed);
 
     register(node, Map.of());
     reserve(node, "c1", new Resources(100, GIB, 0));
     reserve(node, "c1", new Resources(100, GIB, 0));
 
-    assertEquals(NodeStatus.READY, observed.receiveMessage().status());
-    ComputeNode.State afterReserve = observed.receiveMessage();
-    assertEquals(2, afterReserve.revision());
-    assertEquals(Map.of("c1", Reservation.of(new Resources(100, GIB, 0))), afterReserve.reservations());
+    Observed registered = observed.receiveMessage();
+    assertEquals(NodeStatus.READY, registered.state().status());
+    assertEquals(new ReservationChanges(0, Set.of()), registered.changes());
+    Observed afterReserve = observed.receiveMessage();
+    assertEquals(2, afterReserve.state().revision());
+    assertEquals(Map.of("c1", Reservation.of(new Resources(100, GIB, 0))), afterReserve.state().reservations());
+    assertEquals(new ReservationChanges(1, Set.of("c1")), afterReserve.changes());
     observed.expectNoMessage(java.time.Duration.ofMillis(300));
+  }
+
+  @Test
+  void observerSeesContainersOfBatchAndRelease() {
+    TestProbe<Observed> observed = kit.testKit.createTestProbe();
+    ActorRef<ComputeNode.Command> node = spawnObserved("observed-2", observed);
+    register(node, Map.of());
+    observed.receiveMessage();
+
+    TestProbe<ComputeNode.ReserveOutcomes> outcomes = kit.testKit.createTestProbe();
+    node.tell(
+        new ComputeNode.ReserveBatch(
+            List.of(
+                new ComputeNode.ReserveRequest("c1", Reservation.of(new Resources(100, GIB, 0)), Overcommit.NONE),
+                new ComputeNode.ReserveRequest("c2", Reservation.of(new Resources(100, GIB, 0)), Overcommit.NONE),
+                new ComputeNode.ReserveRequest("c1", Reservation.of(new Resources(200, GIB, 0)), Overcommit.NONE)),
+            outcomes.ref()));
+    outcomes.receiveMessage();
+    Observed batch = observed.receiveMessage();
+    assertEquals(4, batch.state().revision());
+    assertEquals(new ReservationChanges(1, Set.of("c1", "c2")), batch.changes());
+
+    TestProbe<StatusReply<Done>> released = kit.testKit.createTestProbe();
+    node.tell(new ComputeNode.Release("c2", released.ref()));
+    assertTrue(released.receiveMessage().isSuccess());
+    assertEquals(new ReservationChanges(4, Set.of("c2")), observed.receiveMessage().changes());
   }
 
   @Test

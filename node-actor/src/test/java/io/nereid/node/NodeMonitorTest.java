@@ -94,7 +94,7 @@ class NodeMonitorTest {
                   ComputeNode.create(
                       id,
                       kit.settings,
-                      state -> {
+                      (state, changes) -> {
                         ActorRef<NodeMonitor.Command> current = monitor.get();
                         if (current != null) {
                           current.tell(new NodeMonitor.NodeChanged(state.nodeId(), state.status()));

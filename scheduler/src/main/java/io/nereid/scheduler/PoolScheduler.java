@@ -6,6 +6,7 @@ import io.nereid.entity.WriteBatcher;
 import io.nereid.node.ComputeNode;
 import io.nereid.node.NodeStatus;
 import io.nereid.node.Reservation;
+import io.nereid.node.ReservationChanges;
 import io.nereid.persistence.CborSerializable;
 import io.nereid.scheduler.placement.NodeView;
 import io.nereid.scheduler.placement.PlacedContainer;
@@ -128,8 +129,20 @@ public final class PoolScheduler
 
   public interface Command {}
 
-  /** The latest state of a node, sent by the node entity after each change. */
-  public record NodeUpdated(ComputeNode.State node) implements Command, CborSerializable {}
+  /**
+   * The latest state of a node, sent by the node entity after each change.
+   *
+   * @param changes the reservations that changed since the revision before the change, so the
+   *     scheduler need not compare them all. It is null in a message from a member running a
+   *     version that does not send them, and then the scheduler compares every reservation.
+   */
+  public record NodeUpdated(ComputeNode.State node, ReservationChanges changes)
+      implements Command, CborSerializable {
+
+    public NodeUpdated(ComputeNode.State node) {
+      this(node, null);
+    }
+  }
 
   /**
    * Chooses a node for a container and reserves its resources there; replies with the decision,
@@ -359,7 +372,7 @@ public final class PoolScheduler
       return Effect().none();
     }
     ComputeNode.State previous = nodes.get(node.nodeId());
-    if (!apply(node)) {
+    if (!apply(node, command.changes())) {
       return Effect().none();
     }
     if (!member) {
@@ -395,7 +408,7 @@ public final class PoolScheduler
   private Effect<Event, State> onNodeLoaded(State state, NodeLoaded command) {
     command.node().ifPresentOrElse(
         node -> {
-          apply(node);
+          apply(node, null);
           relocateFrom(state, node);
         },
         () -> log.warn("scheduler could not load node pool={} node_id={}", pool, command.nodeId()));
@@ -465,7 +478,7 @@ public final class PoolScheduler
   }
 
   private Effect<Event, State> onNodeRefreshed(State state, NodeRefreshed command) {
-    command.node().ifPresent(this::apply);
+    command.node().ifPresent(node -> apply(node, null));
     place(command.spec(), command.movingFrom(), command.attempt(), command.lastError(), command.replyTo());
     return Effect().none();
   }
@@ -476,7 +489,7 @@ public final class PoolScheduler
       command.replyTo().tell(StatusReply.error("node " + node.nodeId() + " is not in pool " + pool));
       return Effect().none();
     }
-    apply(node);
+    apply(node, null);
     ComputeNode.State current = nodes.get(node.nodeId());
     if (current.status() != NodeStatus.DRAINING) {
       command
@@ -716,13 +729,16 @@ public final class PoolScheduler
   /**
    * Takes a node's state into the view unless a newer one is already there; returns whether it
    * did.
+   *
+   * @param changes the reservations that changed on the way to this state, or null when unknown
    */
-  private boolean apply(ComputeNode.State node) {
+  private boolean apply(ComputeNode.State node, ReservationChanges changes) {
     ComputeNode.State known = nodes.get(node.nodeId());
     if (known != null && known.revision() > node.revision()) {
       return false;
     }
     nodes.put(node.nodeId(), node);
+    reservedByNode.computeIfAbsent(node.nodeId(), id -> new NodeViews.Reserved()).update(node, changes);
     Map<String, PlacedContainer> waiting = pending.get(node.nodeId());
     if (waiting != null) {
       waiting.keySet().removeIf(node.reservations()::containsKey);

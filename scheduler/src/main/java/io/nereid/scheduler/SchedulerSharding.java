@@ -20,15 +20,15 @@ public final class SchedulerSharding {
   }
 
   /**
-   * Returns the observer that forwards each new node state to its pool's scheduler. Nodes that
-   * have not registered yet belong to no pool and are skipped.
+   * Returns the observer that forwards each new node state, with the reservations that changed, to
+   * its pool's scheduler. Nodes that have not registered yet belong to no pool and are skipped.
    */
   public static NodeObserver nodeObserver(ClusterSharding sharding) {
-    return state -> {
+    return (state, changes) -> {
       if (!state.pool().isEmpty()) {
         sharding
             .entityRefFor(PoolScheduler.TYPE_KEY, state.pool())
-            .tell(new PoolScheduler.NodeUpdated(state));
+            .tell(new PoolScheduler.NodeUpdated(state, changes));
       }
     };
   }

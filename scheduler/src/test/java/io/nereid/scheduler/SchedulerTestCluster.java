@@ -63,9 +63,9 @@ public final class SchedulerTestCluster {
     ClusterSharding sharding = ClusterSharding.get(kit.system());
     NodeObserver toScheduler = SchedulerSharding.nodeObserver(sharding);
     NodeObserver observer =
-        state -> {
+        (state, changes) -> {
           if (forwarded.test(state)) {
-            toScheduler.nodeChanged(state);
+            toScheduler.nodeChanged(state, changes);
           }
         };
     EntitySharding.init(kit.system(), EntitySettings.fromConfig(config), observer);

@@ -54,8 +54,8 @@ final class NodeLiveness {
 
   /** Returns an observer that also sends every node's status to the monitor. */
   static NodeObserver observing(NodeObserver next, ActorRef<NodeMonitor.Command> monitor) {
-    return state -> {
-      next.nodeChanged(state);
+    return (state, changes) -> {
+      next.nodeChanged(state, changes);
       monitor.tell(new NodeMonitor.NodeChanged(state.nodeId(), state.status()));
     };
   }

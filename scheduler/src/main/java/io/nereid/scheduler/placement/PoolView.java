@@ -15,8 +15,8 @@ import java.util.TreeMap;
  * per dimension so that a search can visit them in order of utilization after placement and skip
  * the nodes without room. Besides the index, the view keeps per-status node counts and
  * per-dimension totals over ready nodes, so each placement reads them in constant time. Every
- * update costs O(log n) per dimension plus the size of the node's label, container and image
- * collections, which the immutable {@link NodeView} copies.
+ * update costs O(log n) per dimension, and {@link #reserve} and {@link #release} add O(log m) for
+ * the m containers of the node, which the new {@link NodeView} shares with the previous one.
  *
  * <p>The view may lag the {@code ComputeNode} entities, which have the last word on capacity, so
  * {@link #reserve} records what an entity accepted without checking capacity again.
@@ -102,7 +102,7 @@ public final class PoolView {
     PlacedContainer container =
         new PlacedContainer(
             request.containerId(), request.name(), request.labels(), shared(settings.demandOf(request)));
-    putNode(node.withContainer(container));
+    putNode(node.withContainer(request.containerId(), container));
     return true;
   }
 

@@ -1,9 +1,8 @@
 package io.nereid.scheduler.placement;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -50,7 +49,7 @@ public final class PlacementFixtures {
     private long reservedDiskBytes;
     private NodeView.Status status = NodeView.Status.READY;
     private final Map<String, String> labels = new HashMap<>();
-    private final List<PlacedContainer> containers = new ArrayList<>();
+    private final Map<String, PlacedContainer> containers = new LinkedHashMap<>();
     private final Set<String> images = new HashSet<>();
 
     private NodeBuilder(String id) {
@@ -100,7 +99,7 @@ public final class PlacementFixtures {
       for (int i = 0; i + 1 < labelPairs.length; i += 2) {
         containerLabels.put(labelPairs[i], labelPairs[i + 1]);
       }
-      containers.add(new PlacedContainer(containerId, name, containerLabels));
+      containers.put(containerId, new PlacedContainer(containerId, name, containerLabels));
       return this;
     }
 
