@@ -338,7 +338,7 @@ public final class Account
   public record Admit(String name, String containerId, ResourceRequest request, ContainerSummary summary)
       implements CborSerializable {
 
-    /** An admission that records no summary. */
+    /** Creates an admission that records no summary. */
     public Admit(String name, String containerId, ResourceRequest request) {
       this(name, containerId, request, null);
     }

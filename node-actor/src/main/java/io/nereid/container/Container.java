@@ -174,8 +174,8 @@ public final class Container
    * Creates the container; replies with its state. Repeating the same create replies with the
    * current state; a create with a different account, name or spec is rejected.
    *
-   * @param placement the node that already holds the container's reservation, recorded in the
-   *     same journal write as the creation; null to create the container unplaced and {@link
+   * @param placement the node where the container's resources are already reserved, recorded in
+   *     the same journal write as the creation; null to create the container unplaced and {@link
    *     Place} it later
    */
   public record Create(
@@ -331,10 +331,10 @@ public final class Container
   }
 
   /**
-   * Saves no snapshots. A container has few events in its life, so replaying all of them costs
-   * less than a snapshot would, and a new container, the most common one to start, then recovers
-   * without a read of the snapshot store. Events are never deleted, so a container that saved
-   * snapshots in an earlier version recovers the same state from its events alone.
+   * Saves no snapshots. A container has few events, so replaying all of them costs less than a
+   * snapshot. A new container, the most common one to start, then recovers without reading the
+   * snapshot store. Events are never deleted, so a container with snapshots from an earlier
+   * version recovers the same state from its events alone.
    */
   // NOTE: a container that a restart policy restarts thousands of times replays every restart's
   // events when it recovers.
