@@ -60,6 +60,14 @@ public final class ContainerService {
   private static final Duration NODE_QUERY_TIMEOUT = Duration.ofSeconds(2);
   /** How long a SIGKILL waits for the node's exit report, and how often it looks. */
   private static final Duration KILL_WAIT = Duration.ofSeconds(5);
+  /**
+   * The age after which a listed container without events counts as an abandoned create. Each
+   * step of a create waits at most the ask timeout, which is seconds.
+   */
+  // NOTE: a create message that reached its container entity more than this late would create a
+  // container whose listing and reservation were already dropped. No path is known to delay one
+  // that long.
+  private static final Duration ABANDONED_CREATE_AGE = Duration.ofMinutes(5);
   private static final Duration KILL_POLL = Duration.ofMillis(50);
   private static final Pattern NAME = Pattern.compile("/?[a-zA-Z0-9][a-zA-Z0-9_.-]+");
 
@@ -665,28 +673,93 @@ public final class ContainerService {
         .thenApply(list -> listing.select(list.containers()));
   }
 
-  /** Finds a container by full id, unique id prefix or name, the ways the docker CLI refers to one. */
+  /**
+   * Finds a container by full id, unique id prefix or name, the ways the docker CLI refers to one.
+   * A container that is listed but not created yet, or whose create was abandoned, is not found.
+   */
   public CompletionStage<Container.State> find(String account, String reference) {
     return resolve(account, reference)
-        .thenCompose(id -> sharding.entityRefFor(Container.TYPE_KEY, id).ask(Container.Get::new, askTimeout))
-        .thenApply(
-            state -> {
-              if (state.status() == ContainerStatus.REMOVED) {
-                resumeRemoval(account, state);
-              }
-              return state;
-            });
+        .thenCompose(
+            summary ->
+                sharding
+                    .entityRefFor(Container.TYPE_KEY, summary.containerId())
+                    .ask(Container.Get::new, askTimeout)
+                    .thenCompose(
+                        state -> {
+                          if (state.status() == ContainerStatus.REMOVED) {
+                            resumeRemoval(account, state);
+                          }
+                          if (state.status() == ContainerStatus.NEW) {
+                            forgetIfAbandoned(account, summary);
+                            return CompletableFuture.failedFuture(
+                                DockerApiException.notFound("No such container: " + reference));
+                          }
+                          return CompletableFuture.completedFuture(state);
+                        }));
   }
 
-  /** Removes a container, freeing its reservation and its name. */
+  /**
+   * Removes a container, freeing its reservation and its name. Removing the listing of an
+   * abandoned create succeeds too.
+   */
   public CompletionStage<Done> remove(String account, String reference, boolean force) {
     return resolve(account, reference)
         .thenCompose(
-            id ->
-                containerAsk(id, replyTo -> new Container.Remove(force, replyTo))
-                    .exceptionallyCompose(
-                        error -> CompletableFuture.failedFuture(conflictOrFailure(error)))
-                    .thenCompose(removed -> finishRemoval(account, removed)));
+            summary ->
+                containerAsk(summary.containerId(), replyTo -> new Container.Remove(force, replyTo))
+                    .handle(
+                        (removed, error) ->
+                            error == null
+                                ? finishRemoval(account, removed)
+                                : removeAbandoned(account, summary, conflictOrFailure(error)))
+                    .thenCompose(stage -> stage));
+  }
+
+  /**
+   * Forgets the listing of an abandoned create whose entity rejected the removal for having no
+   * events; fails with {@code rejection} for any other container.
+   */
+  private CompletionStage<Done> removeAbandoned(
+      String account, Account.ContainerSummary summary, Throwable rejection) {
+    if (!isAbandoned(summary)) {
+      return CompletableFuture.failedFuture(rejection);
+    }
+    return sharding
+        .entityRefFor(Container.TYPE_KEY, summary.containerId())
+        .ask(Container.Get::new, askTimeout)
+        .thenCompose(
+            state ->
+                state.status() == ContainerStatus.NEW
+                    ? forgetIfAbandoned(account, summary)
+                    : CompletableFuture.<Done>failedFuture(rejection));
+  }
+
+  /**
+   * Returns whether a listed container's create was cut off before the container entity recorded
+   * it, for example by a member failure: the account lists it, and its node has a reservation
+   * for it, but the entity has no events. Only a create older than {@link #ABANDONED_CREATE_AGE} counts,
+   * because a younger one may still complete.
+   */
+  private boolean isAbandoned(Account.ContainerSummary summary) {
+    return summary.status().equals(ContainerStatus.PLACED.lowerCase())
+        && summary.createdAt().plus(ABANDONED_CREATE_AGE).isBefore(Instant.now());
+  }
+
+  /**
+   * Releases the reservation and the listing of an abandoned create; does nothing for a create
+   * that may still complete. The entity must have been found without events.
+   */
+  private CompletionStage<Done> forgetIfAbandoned(String account, Account.ContainerSummary summary) {
+    if (!isAbandoned(summary)) {
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+    String id = summary.containerId();
+    log.info("abandoned container create forgotten account={} container_id={} node_id={}", account, id, summary.nodeId());
+    CompletionStage<Done> released =
+        summary.nodeId().isEmpty()
+            ? CompletableFuture.completedFuture(Done.getInstance())
+            : release(id, summary.nodeId());
+    return released.thenCompose(done -> accountAsk(account, replyTo -> new Account.ForgetContainer(id, replyTo)));
   }
 
   /**
@@ -727,7 +800,8 @@ public final class ContainerService {
             });
   }
 
-  private CompletionStage<String> resolve(String account, String reference) {
+  /** Returns the listing line of the container a reference names; fails with 404 or 400. */
+  private CompletionStage<Account.ContainerSummary> resolve(String account, String reference) {
     String name = reference.startsWith("/") ? reference.substring(1) : reference;
     return sharding
         .entityRefFor(Account.TYPE_KEY, account)
@@ -736,13 +810,12 @@ public final class ContainerService {
             list -> {
               for (Account.ContainerSummary summary : list.containers()) {
                 if (summary.containerId().equals(reference) || summary.name().equals(name)) {
-                  return CompletableFuture.completedFuture(summary.containerId());
+                  return CompletableFuture.completedFuture(summary);
                 }
               }
-              List<String> matches =
+              List<Account.ContainerSummary> matches =
                   list.containers().stream()
-                      .map(Account.ContainerSummary::containerId)
-                      .filter(id -> !reference.isEmpty() && id.startsWith(reference))
+                      .filter(summary -> !reference.isEmpty() && summary.containerId().startsWith(reference))
                       .toList();
               if (matches.size() == 1) {
                 return CompletableFuture.completedFuture(matches.get(0));

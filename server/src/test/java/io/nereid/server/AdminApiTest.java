@@ -701,6 +701,131 @@ class AdminApiTest {
     assertEquals(1.0, unchanged.get("overcommit").get("memory").asDouble());
   }
 
+  /**
+   * Leaves what a create cut off by a member failure leaves: the account lists the container and
+   * its node reserves for it, but the container entity has no events. Returns the node's id.
+   */
+  private static String abandonCreate(String id, String name, Instant createdAt) throws Exception {
+    var sharding = runtime.member().sharding();
+    String neighbour = dockerCreate(name + "-neighbour", "true");
+    String nodeId =
+        sharding
+            .entityRefFor(io.nereid.container.Container.TYPE_KEY, neighbour)
+            .ask(io.nereid.container.Container.Get::new, TestMember.TIMEOUT)
+            .toCompletableFuture()
+            .get(30, TimeUnit.SECONDS)
+            .nodeId();
+    assertEquals(204, docker("DELETE", "/containers/" + neighbour, null).statusCode());
+    sharding
+        .entityRefFor(ComputeNode.TYPE_KEY, nodeId)
+        .<Done>askWithStatus(
+            replyTo ->
+                new ComputeNode.Reserve(
+                    id, new Reservation(new Resources(0, 1 << 20, 0), name, "busybox", Map.of()), replyTo),
+            TestMember.TIMEOUT)
+        .toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
+    writeToAccount(
+        new io.nereid.account.Account.Admit(
+            name, id, new io.nereid.account.Account.ResourceRequest(1 << 20, 0), placedSummary(id, name, nodeId, createdAt)),
+        List.of());
+    return nodeId;
+  }
+
+  private static io.nereid.account.Account.ContainerSummary placedSummary(
+      String id, String name, String nodeId, Instant createdAt) {
+    return new io.nereid.account.Account.ContainerSummary(
+        id, name, "busybox", "placed", nodeId, Map.of(), createdAt, "true", 0, Instant.EPOCH, Instant.EPOCH);
+  }
+
+  private static void writeToAccount(
+      io.nereid.account.Account.Admit admit, List<io.nereid.account.Account.ContainerSummary> records)
+      throws Exception {
+    runtime
+        .member()
+        .sharding()
+        .entityRefFor(io.nereid.account.Account.TYPE_KEY, "default")
+        .<io.nereid.account.Account.BatchOutcome>ask(
+            replyTo ->
+                new io.nereid.account.Account.WriteBatch(
+                    admit == null ? List.of() : List.of(admit), records, replyTo),
+            TestMember.TIMEOUT)
+        .toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
+  }
+
+  private static boolean reserves(String nodeId, String containerId) throws Exception {
+    return runtime
+        .member()
+        .sharding()
+        .entityRefFor(ComputeNode.TYPE_KEY, nodeId)
+        .ask(ComputeNode.Get::new, TestMember.TIMEOUT)
+        .toCompletableFuture()
+        .get(30, TimeUnit.SECONDS)
+        .reservations()
+        .containsKey(containerId);
+  }
+
+  private static boolean listed(String name) throws Exception {
+    HttpResponse<String> list = docker("GET", "/containers/json?all=1&filters=%7B%22name%22%3A%5B%22" + name + "%22%5D%7D", null);
+    assertEquals(200, list.statusCode(), list.body());
+    for (JsonNode container : JSON.readTree(list.body())) {
+      if (container.get("Names").get(0).asText().equals("/" + name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Test
+  void abandonedCreateRemovable() throws Exception {
+    String id = "8".repeat(64);
+    String nodeId = abandonCreate(id, "abandoned", Instant.now().minusSeconds(600));
+    assertTrue(listed("abandoned"));
+    assertTrue(reserves(nodeId, id));
+
+    HttpResponse<String> removed = docker("DELETE", "/containers/abandoned", null);
+
+    assertEquals(204, removed.statusCode(), removed.body());
+    assertFalse(listed("abandoned"), "the listing is gone");
+    assertFalse(reserves(nodeId, id), "the reservation is released");
+    String again = dockerCreate("abandoned", "true");
+    assertEquals(204, docker("DELETE", "/containers/" + again, null).statusCode(), "the name is free again");
+  }
+
+  @Test
+  void abandonedCreateNotFoundThenForgotten() throws Exception {
+    String id = "9".repeat(64);
+    String nodeId = abandonCreate(id, "abandoned-inspect", Instant.now().minusSeconds(600));
+
+    HttpResponse<String> inspect = docker("GET", "/containers/abandoned-inspect/json", null);
+
+    assertEquals(404, inspect.statusCode(), inspect.body());
+    assertEquals("{\"message\":\"No such container: abandoned-inspect\"}", inspect.body());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while ((listed("abandoned-inspect") || reserves(nodeId, id)) && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertFalse(listed("abandoned-inspect"), "the listing is forgotten");
+    assertFalse(reserves(nodeId, id), "the reservation is released");
+  }
+
+  @Test
+  void recentCreateWithoutEventsKept() throws Exception {
+    String id = "6".repeat(64);
+    String nodeId = abandonCreate(id, "in-flight", Instant.now());
+
+    HttpResponse<String> inspect = docker("GET", "/containers/in-flight/json", null);
+    HttpResponse<String> removed = docker("DELETE", "/containers/in-flight", null);
+
+    assertEquals(404, inspect.statusCode(), inspect.body());
+    assertEquals(409, removed.statusCode(), removed.body());
+    assertTrue(listed("in-flight"), "a create that may still complete stays listed");
+    assertTrue(reserves(nodeId, id), "and keeps its reservation");
+    writeToAccount(null, List.of(placedSummary(id, "in-flight", nodeId, Instant.now().minusSeconds(600))));
+    assertEquals(204, docker("DELETE", "/containers/in-flight", null).statusCode(), "once old, it is removable");
+  }
+
   @Test
   void drainWithMoveEmptiesNode() throws Exception {
     TestMember.register(runtime, "move-1", "move", CAPACITY);
