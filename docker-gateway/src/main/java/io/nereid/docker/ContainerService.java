@@ -55,11 +55,11 @@ import org.slf4j.LoggerFactory;
 public final class ContainerService {
 
   private static final Logger log = LoggerFactory.getLogger(ContainerService.class);
-  /** Docker's rule for container names, with the optional leading slash. */
   /** How long an inspect waits for the node's process ID before it reports 0. */
   private static final Duration NODE_QUERY_TIMEOUT = Duration.ofSeconds(2);
   /** How long a SIGKILL waits for the node's exit report, and how often it looks. */
   private static final Duration KILL_WAIT = Duration.ofSeconds(5);
+  private static final Duration KILL_POLL = Duration.ofMillis(50);
   /**
    * The age after which a listed container without events counts as an abandoned create. Each
    * step of a create waits at most the ask timeout, which is seconds.
@@ -68,7 +68,7 @@ public final class ContainerService {
   // container whose listing and reservation were already dropped. No path is known to delay one
   // that long.
   private static final Duration ABANDONED_CREATE_AGE = Duration.ofMinutes(5);
-  private static final Duration KILL_POLL = Duration.ofMillis(50);
+  /** Docker's rule for container names, with the optional leading slash. */
   private static final Pattern NAME = Pattern.compile("/?[a-zA-Z0-9][a-zA-Z0-9_.-]+");
 
   private final ClusterSharding sharding;
@@ -690,7 +690,17 @@ public final class ContainerService {
                             resumeRemoval(account, state);
                           }
                           if (state.status() == ContainerStatus.NEW) {
-                            forgetIfAbandoned(account, summary);
+                            forgetIfAbandoned(account, summary)
+                                .whenComplete(
+                                    (done, error) -> {
+                                      if (error != null) {
+                                        log.warn(
+                                            "abandoned container create not forgotten account={} container_id={} error={}",
+                                            account,
+                                            summary.containerId(),
+                                            unwrap(error).toString());
+                                      }
+                                    });
                             return CompletableFuture.failedFuture(
                                 DockerApiException.notFound("No such container: " + reference));
                           }
