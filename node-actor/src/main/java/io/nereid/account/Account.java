@@ -576,6 +576,12 @@ public final class Account
     if (summary.equals(state.containers().get(summary.containerId()))) {
       return Optional.empty();
     }
+    // Only a container that holds its name is listed. A record sent before the container was
+    // forgotten, such as the summary a start read just before a `docker run --rm` container
+    // removed itself, can arrive after ForgetContainer and must not list the container again.
+    if (!summary.containerId().equals(state.names().get(summary.name()))) {
+      return Optional.empty();
+    }
     // Only ForgetContainer takes a removed container out of the listing. The exit report of a
     // force-removed container can arrive after that, and recording it would list the container again.
     if (summary.status().equals(ContainerStatus.REMOVED.lowerCase())) {

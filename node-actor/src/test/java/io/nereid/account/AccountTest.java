@@ -107,6 +107,9 @@ class AccountTest {
   @Test
   void summariesListedOldestFirst() {
     ActorRef<Account.Command> account = spawn("list-1");
+    claim(account, "second", "id-b");
+    claim(account, "first", "id-a");
+    claim(account, "third", "id-c");
     record(account, summary("id-b", "second", 20));
     record(account, summary("id-a", "first", 10));
     record(account, summary("id-c", "third", 30));
@@ -131,13 +134,27 @@ class AccountTest {
   }
 
   @Test
-  void removedSummaryAfterForgetNotListed() {
+  void summaryOfUnclaimedNameNotListed() {
+    ActorRef<Account.Command> account = spawn("unclaimed-1");
+    claim(account, "web", "id-1");
+
+    record(account, summary("id-2", "web", 1));
+    record(account, summary("id-3", "db", 1));
+
+    assertEquals(List.of(), list(account));
+  }
+
+  @Test
+  void lateSummariesAfterForgetNotListed() {
     ActorRef<Account.Command> account = spawn("forget-2");
+    claim(account, "tmp", "id-1");
     record(account, summary("id-1", "tmp", 1));
     TestProbe<StatusReply<Done>> probe = kit.testKit.createTestProbe();
     account.tell(new Account.ForgetContainer("id-1", probe.ref()));
     assertTrue(probe.receiveMessage().isSuccess());
 
+    // A summary read before the container was forgotten, as a start reads one, and its removal.
+    record(account, summary("id-1", "tmp", 2));
     record(
         account,
         new Account.ContainerSummary(
