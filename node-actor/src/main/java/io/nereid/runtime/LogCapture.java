@@ -5,10 +5,13 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +39,7 @@ final class LogCapture {
   private final Runnable onEndOfStream;
   private final Consumer<byte[]> onOutput;
   private final Thread thread;
+  private final CountDownLatch openedLatch = new CountDownLatch(1);
   private FileChannel channel;
   private boolean opened;
   private boolean closed;
@@ -59,6 +63,11 @@ final class LogCapture {
 
   void start() {
     thread.start();
+  }
+
+  /** Waits until the capture has opened its FIFO; returns false if that took longer than {@code timeout}. */
+  boolean awaitOpened(Duration timeout) throws InterruptedException {
+    return openedLatch.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /**
@@ -112,6 +121,7 @@ final class LogCapture {
     try (FileChannel input = FileChannel.open(fifo, StandardOpenOption.READ)) {
       synchronized (this) {
         opened = true;
+        openedLatch.countDown();
         if (closed) {
           return;
         }

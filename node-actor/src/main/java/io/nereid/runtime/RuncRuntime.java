@@ -75,6 +75,8 @@ public final class RuncRuntime implements ContainerRuntime {
   private static final Duration START_POLL_FAST_PERIOD = Duration.ofSeconds(1);
   private static final long START_POLL_SLOW_NANOS = Duration.ofMillis(5).toNanos();
   private static final Duration EXIT_POLL = Duration.ofSeconds(1);
+  /** How long a start waits for its log captures to open the FIFOs, which takes a thread start. */
+  private static final Duration CAPTURE_OPEN_TIMEOUT = Duration.ofSeconds(5);
   private static final int SIGKILL = 9;
 
   /** How root file systems are built: overlay mounts, copies, or whichever works here. */
@@ -303,13 +305,20 @@ public final class RuncRuntime implements ContainerRuntime {
       }
       handles.put(spec.id(), handle);
       Files.writeString(bundle.shimPid(), Long.toString(shim.pid()));
-      runc.release(shim);
-      // The shim keeps the FIFOs open read-write, so output waits in them until the captures,
-      // started while runc starts the container, open them for reading.
-      handle.startCapture();
-      Handle started = handle;
-      shim.onExit().thenRun(started::unblockCaptures);
-      waitForStart(handle);
+      // The captures open the FIFOs for reading before the shim runs the container. Output in a
+      // FIFO that no reader has open is lost when its last writer closes it, which a container
+      // that exits at once, and its shim with it, would do before a later capture opened it.
+      // The runtime's own write ends let the captures' opens return now, and keep them from
+      // reading end of stream until the shim holds the FIFOs.
+      try (FifoWriters writers = FifoWriters.open(bundle)) {
+        handle.startCapture();
+        handle.awaitCapturesOpened();
+        runc.release(shim);
+        Handle started = handle;
+        shim.onExit().thenRun(started::unblockCaptures);
+        // Once runc has written the PID or the shim has exited, the shim opened the FIFOs.
+        waitForStart(handle);
+      }
       handle.markStarted();
       log.info("started container {} with pid {}", spec.id(), handle.pid);
       return handle.info();
@@ -1082,6 +1091,20 @@ public final class RuncRuntime implements ContainerRuntime {
       this.logs = new ContainerLogs(bundle.logs(), options.logMaxBytes(), options.logMaxFiles());
     }
 
+    /** Waits, for a few seconds at most, until every capture has opened its FIFO. */
+    void awaitCapturesOpened() throws IOException {
+      try {
+        for (LogCapture capture : captures) {
+          if (!capture.awaitOpened(CAPTURE_OPEN_TIMEOUT)) {
+            log.warn("the log capture of container {} did not open its FIFO within {}", id, CAPTURE_OPEN_TIMEOUT);
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while the log captures of container " + id + " opened", e);
+      }
+    }
+
     void startCapture() throws IOException {
       for (LogEntry.Stream stream : LogEntry.Stream.values()) {
         LogCapture capture =
@@ -1201,6 +1224,44 @@ public final class RuncRuntime implements ContainerRuntime {
     ContainerInfo info() {
       Optional<ExitStatus> status = exit.isDone() ? Optional.of(exit.join()) : Optional.empty();
       return new ContainerInfo(id, state, pid, metadata.startedAt(), status);
+    }
+  }
+
+  /** Write ends of a bundle's output FIFOs that the runtime holds open while a container starts. */
+  private static final class FifoWriters implements AutoCloseable {
+    private final List<FileChannel> channels;
+
+    private FifoWriters(List<FileChannel> channels) {
+      this.channels = channels;
+    }
+
+    /** Opens each output FIFO read-write, which on Linux returns without waiting for a reader. */
+    static FifoWriters open(Bundle bundle) throws IOException {
+      List<FileChannel> channels = new ArrayList<>();
+      try {
+        for (LogEntry.Stream stream : LogEntry.Stream.values()) {
+          channels.add(FileChannel.open(bundle.fifo(stream), StandardOpenOption.READ, StandardOpenOption.WRITE));
+        }
+      } catch (IOException e) {
+        new FifoWriters(channels).close();
+        throw e;
+      }
+      return new FifoWriters(channels);
+    }
+
+    @Override
+    public void close() throws IOException {
+      IOException failure = null;
+      for (FileChannel channel : channels) {
+        try {
+          channel.close();
+        } catch (IOException e) {
+          failure = e;
+        }
+      }
+      if (failure != null) {
+        throw failure;
+      }
     }
   }
 }

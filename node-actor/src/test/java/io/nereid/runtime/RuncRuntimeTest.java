@@ -108,6 +108,48 @@ class RuncRuntimeTest {
   }
 
   @Test
+  void parallelShortRunsKeepOutputAndExit() throws Exception {
+    // Busy threads delay the start of the log capture threads, as a loaded machine does, so
+    // that containers exit before their captures would otherwise have opened the FIFOs.
+    java.util.concurrent.atomic.AtomicBoolean busy = new java.util.concurrent.atomic.AtomicBoolean(true);
+    List<Thread> spinners = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      Thread spinner = new Thread(() -> {
+        while (busy.get()) {
+          Thread.onSpinWait();
+        }
+      });
+      spinner.setDaemon(true);
+      spinner.start();
+      spinners.add(spinner);
+    }
+    List<String> ids = new ArrayList<>();
+    List<java.util.concurrent.CompletableFuture<ContainerInfo>> starts = new ArrayList<>();
+    try {
+      for (int i = 0; i < 20; i++) {
+        String id = newId();
+        ids.add(id);
+        starts.add(runtime.run(spec(id).args("echo", "r" + i).build()).toCompletableFuture());
+      }
+      for (var start : starts) {
+        start.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    } finally {
+      busy.set(false);
+      for (Thread spinner : spinners) {
+        spinner.join();
+      }
+    }
+
+    for (int i = 0; i < ids.size(); i++) {
+      String id = ids.get(i);
+      ExitStatus exit = runtime.onExit(id).toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals(0, exit.exitCode(), id);
+      assertEquals(List.of("r" + i), lines(join(runtime.logs(id)), LogEntry.Stream.STDOUT), id);
+    }
+  }
+
+  @Test
   void passesEnvWorkingDirUserAndHostname() throws Exception {
     String id = newId();
     RuntimeSpec spec =
