@@ -548,9 +548,9 @@ public final class Container
           .reply(
               command.replyTo(),
               StatusReply.error(
-                  "cannot remove running container "
-                      + containerId
-                      + ": stop it first or use force"));
+                  "cannot remove container \"/"
+                      + state.name()
+                      + "\": container is running: stop the container before removing or force remove"));
     }
     return persist(new ContainerRemoved(clock.instant()))
         .thenReply(command.replyTo(), StatusReply::success);

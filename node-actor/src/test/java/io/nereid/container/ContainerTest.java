@@ -210,7 +210,7 @@ class ContainerTest {
 
     StatusReply<Container.State> remove = ask(container, r -> new Container.Remove(false, r));
     assertEquals(
-        "cannot remove running container " + id('e') + ": stop it first or use force",
+        "cannot remove container \"/busy\": container is running: stop the container before removing or force remove",
         remove.getError().getMessage());
 
     assertEquals(ContainerStatus.REMOVED, ok(container, r -> new Container.Remove(true, r)).status());

@@ -318,7 +318,7 @@ class AdminApiTest {
 
     assertEquals(409, refused.statusCode(), refused.body());
     assertEquals(
-        "cannot remove running container " + id + ": stop it first or use force",
+        "cannot remove container \"/doomed\": container is running: stop the container before removing or force remove",
         message(refused));
     assertEquals(200, removed.statusCode(), removed.body());
     assertEquals("removed", JSON.readTree(removed.body()).get("status").asText());

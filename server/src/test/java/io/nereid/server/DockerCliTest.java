@@ -100,7 +100,10 @@ class DockerCliTest {
     assertEquals("sleeper", docker("ps", "--format", "{{.Names}}").out());
     Cli busy = docker("rm", "sleeper");
     assertEquals(1, busy.code());
-    assertTrue(busy.err().contains("stop it first or use force"), busy.err());
+    assertEquals(
+        "Error response from daemon: cannot remove container \"/sleeper\": container is running: stop the"
+            + " container before removing or force remove",
+        busy.err().strip());
 
     Cli stopped = docker("stop", "-t", "1", "sleeper");
     assertEquals(0, stopped.code(), stopped.err());
