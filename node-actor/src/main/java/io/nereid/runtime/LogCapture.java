@@ -5,13 +5,10 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,17 +36,23 @@ final class LogCapture {
   private final Runnable onEndOfStream;
   private final Consumer<byte[]> onOutput;
   private final Thread thread;
-  private final CountDownLatch openedLatch = new CountDownLatch(1);
+  /** The FIFO's read end when the caller opened it already, else null. */
+  private final FileChannel preopened;
   private FileChannel channel;
   private boolean opened;
   private boolean closed;
   private boolean writeFailureLogged;
   private Instant lastTime = Instant.EPOCH;
 
+  /**
+   * @param preopened the FIFO's read end, opened by the caller; null to open it on the capture's
+   *     thread, which waits there until the FIFO has a writer
+   */
   LogCapture(
-      String containerId, LogEntry.Stream stream, Path fifo, RotatingLogFile file, Clock clock,
-      Runnable onEndOfStream, Consumer<byte[]> onOutput) {
+      String containerId, LogEntry.Stream stream, Path fifo, FileChannel preopened, RotatingLogFile file,
+      Clock clock, Runnable onEndOfStream, Consumer<byte[]> onOutput) {
     this.containerId = containerId;
+    this.preopened = preopened;
     this.stream = stream;
     this.fifo = fifo;
     this.file = file;
@@ -63,11 +66,6 @@ final class LogCapture {
 
   void start() {
     thread.start();
-  }
-
-  /** Waits until the capture has opened its FIFO; returns false if that took longer than {@code timeout}. */
-  boolean awaitOpened(Duration timeout) throws InterruptedException {
-    return openedLatch.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /**
@@ -118,10 +116,9 @@ final class LogCapture {
 
   private void copy() {
     boolean endOfStream = false;
-    try (FileChannel input = FileChannel.open(fifo, StandardOpenOption.READ)) {
+    try (FileChannel input = preopened != null ? preopened : FileChannel.open(fifo, StandardOpenOption.READ)) {
       synchronized (this) {
         opened = true;
-        openedLatch.countDown();
         if (closed) {
           return;
         }

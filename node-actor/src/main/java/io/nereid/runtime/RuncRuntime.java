@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -75,8 +76,6 @@ public final class RuncRuntime implements ContainerRuntime {
   private static final Duration START_POLL_FAST_PERIOD = Duration.ofSeconds(1);
   private static final long START_POLL_SLOW_NANOS = Duration.ofMillis(5).toNanos();
   private static final Duration EXIT_POLL = Duration.ofSeconds(1);
-  /** How long a start waits for its log captures to open the FIFOs, which takes a thread start. */
-  private static final Duration CAPTURE_OPEN_TIMEOUT = Duration.ofSeconds(5);
   private static final int SIGKILL = 9;
 
   /** How root file systems are built: overlay mounts, copies, or whichever works here. */
@@ -305,14 +304,13 @@ public final class RuncRuntime implements ContainerRuntime {
       }
       handles.put(spec.id(), handle);
       Files.writeString(bundle.shimPid(), Long.toString(shim.pid()));
-      // The captures open the FIFOs for reading before the shim runs the container. Output in a
-      // FIFO that no reader has open is lost when its last writer closes it, which a container
-      // that exits at once, and its shim with it, would do before a later capture opened it.
-      // The runtime's own write ends let the captures' opens return now, and keep them from
-      // reading end of stream until the shim holds the FIFOs.
+      // The FIFOs are open for reading before the shim runs the container. Output in a FIFO
+      // that no reader has open is lost when its last writer closes it, which a container that
+      // exits at once, and its shim with it, would do before a capture thread opened it. The
+      // runtime's own write ends let the read ends open without waiting, and keep the captures
+      // from reading end of stream until the shim holds the FIFOs.
       try (FifoWriters writers = FifoWriters.open(bundle)) {
-        handle.startCapture();
-        handle.awaitCapturesOpened();
+        handle.startCapture(writers.openReaders());
         runc.release(shim);
         Handle started = handle;
         shim.onExit().thenRun(started::unblockCaptures);
@@ -1091,26 +1089,18 @@ public final class RuncRuntime implements ContainerRuntime {
       this.logs = new ContainerLogs(bundle.logs(), options.logMaxBytes(), options.logMaxFiles());
     }
 
-    /** Waits, for a few seconds at most, until every capture has opened its FIFO. */
-    void awaitCapturesOpened() throws IOException {
-      try {
-        for (LogCapture capture : captures) {
-          if (!capture.awaitOpened(CAPTURE_OPEN_TIMEOUT)) {
-            log.warn("the log capture of container {} did not open its FIFO within {}", id, CAPTURE_OPEN_TIMEOUT);
-          }
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted while the log captures of container " + id + " opened", e);
-      }
+    /** Starts capturing, each capture opening its FIFO on its own thread. */
+    void startCapture() throws IOException {
+      startCapture(Map.of());
     }
 
-    void startCapture() throws IOException {
+    /** Starts capturing, from the given read ends where there are some. */
+    void startCapture(Map<LogEntry.Stream, FileChannel> readers) throws IOException {
       for (LogEntry.Stream stream : LogEntry.Stream.values()) {
         LogCapture capture =
             new LogCapture(
-                id, stream, bundle.fifo(stream), logs.open(stream), clock, this::streamEnded,
-                bytes -> deliver(stream, bytes));
+                id, stream, bundle.fifo(stream), readers.get(stream), logs.open(stream), clock,
+                this::streamEnded, bytes -> deliver(stream, bytes));
         captures.add(capture);
         capture.start();
       }
@@ -1229,10 +1219,31 @@ public final class RuncRuntime implements ContainerRuntime {
 
   /** Write ends of a bundle's output FIFOs that the runtime holds open while a container starts. */
   private static final class FifoWriters implements AutoCloseable {
+    private final Bundle bundle;
     private final List<FileChannel> channels;
 
-    private FifoWriters(List<FileChannel> channels) {
+    private FifoWriters(Bundle bundle, List<FileChannel> channels) {
+      this.bundle = bundle;
       this.channels = channels;
+    }
+
+    /**
+     * Opens the read end of each output FIFO, without waiting since the write ends are open. The
+     * captures own and close them.
+     */
+    Map<LogEntry.Stream, FileChannel> openReaders() throws IOException {
+      Map<LogEntry.Stream, FileChannel> readers = new EnumMap<>(LogEntry.Stream.class);
+      try {
+        for (LogEntry.Stream stream : LogEntry.Stream.values()) {
+          readers.put(stream, FileChannel.open(bundle.fifo(stream), StandardOpenOption.READ));
+        }
+      } catch (IOException e) {
+        for (FileChannel reader : readers.values()) {
+          reader.close();
+        }
+        throw e;
+      }
+      return readers;
     }
 
     /** Opens each output FIFO read-write, which on Linux returns without waiting for a reader. */
@@ -1243,10 +1254,10 @@ public final class RuncRuntime implements ContainerRuntime {
           channels.add(FileChannel.open(bundle.fifo(stream), StandardOpenOption.READ, StandardOpenOption.WRITE));
         }
       } catch (IOException e) {
-        new FifoWriters(channels).close();
+        new FifoWriters(bundle, channels).close();
         throw e;
       }
-      return new FifoWriters(channels);
+      return new FifoWriters(bundle, channels);
     }
 
     @Override
