@@ -308,7 +308,7 @@ public final class RuncRuntime implements ContainerRuntime {
       // that no reader has open is lost when its last writer closes it, which a container that
       // exits at once, and its shim with it, would do before a capture thread opened it. The
       // runtime's own write ends let the read ends open without waiting, and keep the captures
-      // from reading end of stream until the shim holds the FIFOs.
+      // from reading end of stream until the shim has the FIFOs open.
       try (FifoWriters writers = FifoWriters.open(bundle)) {
         handle.startCapture(writers.openReaders());
         runc.release(shim);
@@ -1217,7 +1217,7 @@ public final class RuncRuntime implements ContainerRuntime {
     }
   }
 
-  /** Write ends of a bundle's output FIFOs that the runtime holds open while a container starts. */
+  /** Write ends of a bundle's output FIFOs that the runtime keeps open while a container starts. */
   private static final class FifoWriters implements AutoCloseable {
     private final Bundle bundle;
     private final List<FileChannel> channels;
