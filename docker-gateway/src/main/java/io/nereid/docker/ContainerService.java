@@ -605,8 +605,8 @@ public final class ContainerService {
               if (admitted.get()) {
                 undone = undoCreate(account, id, reserved.get());
               } else if (reserved.get() != null) {
-                // A name conflict or exceeded quota: only the reservation exists.
-                undone = release(id, reserved.get().nodeId()).exceptionally(releaseError -> Done.getInstance());
+                // A name conflict or an exceeded quota leaves only the reservation.
+                undone = releaseFailedCreate(id, reserved.get());
               } else {
                 undone = CompletableFuture.completedFuture(Done.getInstance());
               }
@@ -727,7 +727,7 @@ public final class ContainerService {
 
   /**
    * Forgets the listing of an abandoned create whose entity rejected the removal for having no
-   * events; fails with {@code rejection} for any other container.
+   * events. Fails with {@code rejection} for any other container.
    */
   private CompletionStage<Done> removeAbandoned(
       String account, Account.ContainerSummary summary, Throwable rejection) {
@@ -756,8 +756,8 @@ public final class ContainerService {
   }
 
   /**
-   * Releases the reservation and the listing of an abandoned create; does nothing for a create
-   * that may still complete. The entity must have been found without events.
+   * Releases the reservation and the listing of an abandoned create, and does nothing for a
+   * create that may still complete. The caller must have found the entity without events.
    */
   private CompletionStage<Done> forgetIfAbandoned(String account, Account.ContainerSummary summary) {
     if (!isAbandoned(summary)) {
@@ -875,23 +875,37 @@ public final class ContainerService {
   }
 
   /**
-   * Removes whatever a failed create made: the container, its reservation and its name.
+   * Removes whatever a failed create made after its admission: the container, its reservation
+   * and its name.
    *
-   * @param reserved the scheduler's reservation for the container; null if it made none
+   * @param reserved the scheduler's reservation for the container, made before the admission
    */
   private CompletionStage<Done> undoCreate(String account, String id, PlacementRecord reserved) {
-    // The container may not exist: the failure can come before or from its create.
+    // The container may not exist, because the failure can come from its create.
     CompletionStage<Done> removed =
         containerAsk(id, replyTo -> new Container.Remove(true, replyTo))
-            .thenCompose(this::release)
+            .thenApply(state -> Done.getInstance())
             .exceptionally(error -> Done.getInstance());
     return removed
-        .thenCompose(done -> reserved == null ? CompletableFuture.completedFuture(done) : release(id, reserved.nodeId()))
-        .exceptionally(error -> Done.getInstance())
+        .thenCompose(done -> releaseFailedCreate(id, reserved))
         .thenCompose(released -> accountAsk(account, replyTo -> new Account.ForgetContainer(id, replyTo)))
         .exceptionally(
             error -> {
               log.warn("cleanup after failed create incomplete container_id={} error={}", id, error.toString());
+              return Done.getInstance();
+            });
+  }
+
+  /** Releases the reservation of a failed create; a failure to release is logged, not raised. */
+  private CompletionStage<Done> releaseFailedCreate(String id, PlacementRecord reserved) {
+    return release(id, reserved.nodeId())
+        .exceptionally(
+            error -> {
+              log.warn(
+                  "reservation of failed create not released container_id={} node_id={} error={}",
+                  id,
+                  reserved.nodeId(),
+                  unwrap(error).toString());
               return Done.getInstance();
             });
   }

@@ -576,7 +576,7 @@ public final class Account
     if (summary.equals(state.containers().get(summary.containerId()))) {
       return Optional.empty();
     }
-    // Only a container that holds its name is listed. A record sent before the container was
+    // Only a container that owns its name is listed. A record sent before the container was
     // forgotten, such as the summary a start read just before a `docker run --rm` container
     // removed itself, can arrive after ForgetContainer and must not list the container again.
     if (!summary.containerId().equals(state.names().get(summary.name()))) {

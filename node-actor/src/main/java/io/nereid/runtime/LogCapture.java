@@ -45,8 +45,8 @@ final class LogCapture {
   private Instant lastTime = Instant.EPOCH;
 
   /**
-   * @param preopened the FIFO's read end, opened by the caller; null to open it on the capture's
-   *     thread, which waits there until the FIFO has a writer
+   * @param preopened the FIFO's read end, opened by the caller. With null, the capture's thread
+   *     opens it and waits there until the FIFO has a writer.
    */
   LogCapture(
       String containerId, LogEntry.Stream stream, Path fifo, FileChannel preopened, RotatingLogFile file,

@@ -1094,15 +1094,27 @@ public final class RuncRuntime implements ContainerRuntime {
       startCapture(Map.of());
     }
 
-    /** Starts capturing, from the given read ends where there are some. */
+    /**
+     * Starts capturing from the given read ends where there are some. Read ends not yet handed to
+     * a capture are closed if this fails.
+     */
     void startCapture(Map<LogEntry.Stream, FileChannel> readers) throws IOException {
-      for (LogEntry.Stream stream : LogEntry.Stream.values()) {
-        LogCapture capture =
-            new LogCapture(
-                id, stream, bundle.fifo(stream), readers.get(stream), logs.open(stream), clock,
-                this::streamEnded, bytes -> deliver(stream, bytes));
-        captures.add(capture);
-        capture.start();
+      Map<LogEntry.Stream, FileChannel> pending = new EnumMap<>(LogEntry.Stream.class);
+      pending.putAll(readers);
+      try {
+        for (LogEntry.Stream stream : LogEntry.Stream.values()) {
+          LogCapture capture =
+              new LogCapture(
+                  id, stream, bundle.fifo(stream), pending.get(stream), logs.open(stream), clock,
+                  this::streamEnded, bytes -> deliver(stream, bytes));
+          pending.remove(stream);
+          captures.add(capture);
+          capture.start();
+        }
+      } finally {
+        for (FileChannel reader : pending.values()) {
+          reader.close();
+        }
       }
     }
 

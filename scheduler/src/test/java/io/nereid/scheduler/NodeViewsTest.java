@@ -209,9 +209,9 @@ class NodeViewsTest {
   }
 
   /**
-   * Plays random writes of a node (reservations, changed reservations, releases, status changes)
-   * and delivers each state with its changes, without them, or not at all, and checks after each
-   * delivery that the view kept between states equals one built from nothing.
+   * Plays random writes of a node: reservations, changed reservations, releases and status
+   * changes. Each state is delivered with its changes, without them, or not at all. After each
+   * delivery, the view kept between states must equal one built from nothing.
    */
   @Test
   void randomWritesMatchFreshView() {
