@@ -1,8 +1,10 @@
 package io.nereid.persistence.journal;
 
 import com.typesafe.config.Config;
+import io.nereid.persistence.journal.FencedWrites.SerializedEvent;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,6 +32,10 @@ import scala.util.Try;
  * FencedWrites}, and a write whose condition fails completes with {@link StaleWriterException},
  * so the entity gets a persist failure and stops.
  *
+ * <p>The first write of a new entity whose type is listed in {@code
+ * new-entity-writes.entity-types} is a plain one, batched with those of other new entities, see
+ * {@link NewEntityWrites}.
+ *
  * <p>Configured as the journal's {@code class}; {@code fenced-writes = off} in the journal's
  * section switches back to the plugin's own unconditional writes.
  */
@@ -41,6 +47,7 @@ public class FencedCassandraJournal extends CassandraJournal {
   private static final Logger log = LoggerFactory.getLogger(FencedCassandraJournal.class);
 
   private final FencedWrites writes;
+  private final NewEntityWrites newEntityWrites;
   /** Writes not yet completed, by persistence id, so that a recovery of that id waits for them. */
   private final Map<String, CompletableFuture<Void>> writesInProgress = new ConcurrentHashMap<>();
 
@@ -55,10 +62,29 @@ public class FencedCassandraJournal extends CassandraJournal {
               context().system(),
               new PluginSettings(context().system(), sharedConfig),
               CassandraSessionRegistry.get(context().system()).sessionFor(sharedConfigPath).underlying());
+      newEntityWrites = newEntityWrites(writes, config);
     } else {
       writes = null;
+      newEntityWrites = null;
     }
-    log.info("journal started config_path={} fenced_writes={}", configPath, writes != null);
+    log.info(
+        "journal started config_path={} fenced_writes={} unfenced_first_writes={}",
+        configPath,
+        writes != null,
+        newEntityWrites == null ? "[]" : config.getStringList("new-entity-writes.entity-types"));
+  }
+
+  private static NewEntityWrites newEntityWrites(FencedWrites writes, Config config) {
+    if (!config.hasPath("new-entity-writes")) {
+      return null;
+    }
+    Config section = config.getConfig("new-entity-writes");
+    return new NewEntityWrites(
+        writes,
+        Set.copyOf(section.getStringList("entity-types")),
+        section.getInt("max-entities"),
+        (int) section.getBytes("max-bytes").longValue(),
+        section.getInt("max-in-flight"));
   }
 
   @Override
@@ -70,7 +96,12 @@ public class FencedCassandraJournal extends CassandraJournal {
     String persistenceId = atomicWrites.get(0).persistenceId();
     CompletableFuture<Void> result;
     try {
-      result = writes.write(atomicWrites).toCompletableFuture();
+      List<SerializedEvent> events = writes.serialize(atomicWrites);
+      if (newEntityWrites != null && newEntityWrites.accepts(events)) {
+        result = newEntityWrites.write(events).toCompletableFuture();
+      } else {
+        result = writes.write(events).toCompletableFuture();
+      }
     } catch (RuntimeException e) {
       // A serialization failure of one event fails the whole write, as in the plugin.
       result = CompletableFuture.failedFuture(e);

@@ -80,23 +80,14 @@ final class FencedWrites {
   }
 
   /**
-   * Writes the events of {@code atomicWrites}, which all belong to one persistence id and follow
-   * each other, in batches of at most max-message-batch-size events within one partition, one
-   * batch after the other.
-   *
-   * <p>Called on the journal actor's thread. Serializes every event before it writes any, so a
-   * serialization failure throws and writes nothing.
+   * Writes {@code events}, which all belong to one persistence id and follow each other, in
+   * batches of at most max-message-batch-size events within one partition, one batch after the
+   * other.
    */
   // NOTE: as in the plugin, an AtomicWrite larger than max-message-batch-size is not atomic. Here
   // one that crosses a partition boundary is not either: a failure between its two batches leaves
   // the first part stored.
-  CompletionStage<Void> write(List<AtomicWrite> atomicWrites) {
-    List<SerializedEvent> events = new ArrayList<>();
-    for (AtomicWrite atomicWrite : atomicWrites) {
-      for (PersistentRepr repr : CollectionConverters.asJava(atomicWrite.payload())) {
-        events.add(serialize(repr));
-      }
-    }
+  CompletionStage<Void> write(List<SerializedEvent> events) {
     return statements()
         .thenCompose(
             statements -> {
@@ -108,7 +99,12 @@ final class FencedWrites {
             });
   }
 
-  private long partitionNr(long sequenceNr) {
+  /** The journal's settings of the plugin. */
+  JournalSettings settings() {
+    return journal;
+  }
+
+  long partitionNr(long sequenceNr) {
     return (sequenceNr - 1) / journal.targetPartitionSize();
   }
 
@@ -251,7 +247,7 @@ final class FencedWrites {
     return row.getLong(FENCE_COLUMN);
   }
 
-  private BoundStatement insert(Statements statements, long partitionNr, SerializedEvent event) {
+  BoundStatement insert(Statements statements, long partitionNr, SerializedEvent event) {
     PreparedStatement prepared = event.meta() == null ? statements.insert() : statements.insertWithMeta();
     BoundStatementBuilder bound =
         prepared
@@ -275,6 +271,20 @@ final class FencedWrites {
               .setByteBuffer("meta", event.meta().bytes());
     }
     return bound.build();
+  }
+
+  /**
+   * Serializes the events of {@code atomicWrites}, on the journal actor's thread. Every event is
+   * serialized before any is written, so a serialization failure throws and writes nothing.
+   */
+  List<SerializedEvent> serialize(List<AtomicWrite> atomicWrites) {
+    List<SerializedEvent> events = new ArrayList<>();
+    for (AtomicWrite atomicWrite : atomicWrites) {
+      for (PersistentRepr repr : CollectionConverters.asJava(atomicWrite.payload())) {
+        events.add(serialize(repr));
+      }
+    }
+    return events;
   }
 
   private SerializedEvent serialize(PersistentRepr repr) {
@@ -313,12 +323,12 @@ final class FencedWrites {
         meta);
   }
 
-  private CompletionStage<AsyncResultSet> execute(Statement<?> statement, String profile) {
+  CompletionStage<AsyncResultSet> execute(Statement<?> statement, String profile) {
     return session.thenCompose(s -> s.executeAsync(statement.setExecutionProfileName(profile)));
   }
 
   /** Prepares the statements on first use, and again after a failed preparation. */
-  private CompletionStage<Statements> statements() {
+  CompletionStage<Statements> statements() {
     if (preparedStatements == null || preparedStatements.isCompletedExceptionally()) {
       String messages = journal.keyspace() + "." + journal.table();
       String allPersistenceIds = journal.keyspace() + "." + journal.allPersistenceIdsTable();
@@ -332,6 +342,12 @@ final class FencedWrites {
       String setFence =
           "UPDATE " + messages + " SET " + FENCE_COLUMN + " = ? WHERE persistence_id = ? AND partition_nr = ?"
               + " IF " + FENCE_COLUMN + " = ?";
+      // Timestamp 1 for the fence of a new entity's first write, which is not a lightweight
+      // transaction: every later conditional write of the column then wins over it, even when
+      // the clock of the member that wrote it runs ahead of Cassandra's.
+      String setFirstFence =
+          "UPDATE " + messages + " USING TIMESTAMP 1 SET " + FENCE_COLUMN + " = ?"
+              + " WHERE persistence_id = ? AND partition_nr = 0";
       String selectHighest =
           "SELECT sequence_nr FROM " + messages + " WHERE persistence_id = ? AND partition_nr = ?"
               + " ORDER BY sequence_nr DESC LIMIT 1";
@@ -349,7 +365,8 @@ final class FencedWrites {
                             s.prepareAsync(setFence).toCompletableFuture(),
                             s.prepareAsync(selectHighest).toCompletableFuture(),
                             s.prepareAsync(selectTimestamps).toCompletableFuture(),
-                            s.prepareAsync(insertPersistenceId).toCompletableFuture());
+                            s.prepareAsync(insertPersistenceId).toCompletableFuture(),
+                            s.prepareAsync(setFirstFence).toCompletableFuture());
                     return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
                         .thenApply(
                             done ->
@@ -359,20 +376,22 @@ final class FencedWrites {
                                     all.get(2).join(),
                                     all.get(3).join(),
                                     all.get(4).join(),
-                                    all.get(5).join()));
+                                    all.get(5).join(),
+                                    all.get(6).join()));
                   })
               .toCompletableFuture();
     }
     return preparedStatements;
   }
 
-  private record Statements(
+  record Statements(
       PreparedStatement insert,
       PreparedStatement insertWithMeta,
       PreparedStatement setFence,
       PreparedStatement selectHighest,
       PreparedStatement selectTimestamps,
-      PreparedStatement insertPersistenceId) {}
+      PreparedStatement insertPersistenceId,
+      PreparedStatement setFirstFence) {}
 
   /** Consecutive events of one persistence id that go to one partition in one conditional batch. */
   private record Batch(
@@ -387,7 +406,7 @@ final class FencedWrites {
     }
   }
 
-  private record SerializedEvent(
+  record SerializedEvent(
       String persistenceId,
       long sequenceNr,
       UUID timeUuid,
@@ -400,5 +419,5 @@ final class FencedWrites {
       Set<String> tags,
       SerializedMeta meta) {}
 
-  private record SerializedMeta(int serializerId, String serializerManifest, ByteBuffer bytes) {}
+  record SerializedMeta(int serializerId, String serializerManifest, ByteBuffer bytes) {}
 }

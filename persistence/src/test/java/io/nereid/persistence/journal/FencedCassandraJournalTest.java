@@ -2,6 +2,7 @@ package io.nereid.persistence.journal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.Row;
@@ -233,6 +234,68 @@ class FencedCassandraJournalTest {
         List.of("0:1", "0:2", "1:3", "1:4", "1:5", "1:6", "1:7", "1:8", "2:9"), stored(fenced, "ledger-3"));
     assertEquals(8L, fence(fenced, "ledger-3", 1));
     assertEquals(9L, fence(fenced, "ledger-3", 2));
+  }
+
+  @Test
+  void newEntitiesWriteFirstEventsTogetherAndFencedAfterwards() {
+    Config config =
+        journal(
+            "fence_new",
+            "pekko.persistence.cassandra.journal.new-entity-writes {\n"
+                + "  entity-types = [Ledger]\n  max-entities = 3\n  max-bytes = 1KiB\n  max-in-flight = 2\n}\n");
+    ActorTestKit memberA = member("NewA", config);
+    ActorTestKit memberB = member("NewB", config);
+
+    // Twenty new entities at once, so that first writes queue and share batches.
+    TestProbe<Integer> replies = memberA.createTestProbe();
+    List<ActorRef<Ledger.Append>> onA = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      ActorRef<Ledger.Append> entity = start(memberA, "Ledger|" + i);
+      onA.add(entity);
+      entity.tell(new Ledger.Append(List.of("created " + i, "placed " + i), replies.getRef()));
+    }
+    for (int i = 0; i < 20; i++) {
+      assertEquals(2, replies.receiveMessage(TIMEOUT));
+    }
+    for (int i = 0; i < 20; i++) {
+      assertEquals(List.of("created " + i, "placed " + i), eventsOf(memberA, "Ledger|" + i));
+      assertEquals(2L, fence(config, "Ledger|" + i, 0));
+    }
+    assertEquals(1L, fenceWriteTime(config, "Ledger|0"));
+    assertTrue(persistenceIds(memberA).containsAll(List.of("Ledger|0", "Ledger|19")));
+
+    // Later writes are fenced: B takes entity 0 over, and A's incarnation can no longer write.
+    ActorRef<Ledger.Append> onB = start(memberB, "Ledger|0");
+    assertEquals(3, append(memberB, onB, "b3"));
+    assertEquals(3L, fence(config, "Ledger|0", 0));
+    assertTrue(fenceWriteTime(config, "Ledger|0") > 1L);
+    appendRejected(memberA, onA.get(0), "a3");
+    assertEquals(List.of("0:1", "0:2", "0:3"), stored(config, "Ledger|0"));
+
+    // An entity of another type still writes its first events fenced.
+    ActorRef<Ledger.Append> other = start(memberA, "Other|1");
+    assertEquals(1, append(memberA, other, "o1"));
+    assertTrue(fenceWriteTime(config, "Other|1") > 1L);
+  }
+
+  private static long fenceWriteTime(Config config, String persistenceId) {
+    String keyspace = config.getString("pekko.persistence.cassandra.journal.keyspace");
+    return session
+        .execute(
+            "SELECT WRITETIME(highest_sequence_nr) FROM " + keyspace + ".messages"
+                + " WHERE persistence_id = ? AND partition_nr = 0 LIMIT 1",
+            persistenceId)
+        .one()
+        .getLong(0);
+  }
+
+  private static List<String> persistenceIds(ActorTestKit kit) {
+    return PersistenceQuery.get(kit.system())
+        .getReadJournalFor(CassandraReadJournal.class, CassandraReadJournal.Identifier())
+        .currentPersistenceIds()
+        .runWith(Sink.seq(), kit.system())
+        .toCompletableFuture()
+        .join();
   }
 
   /** Returns the events of one persistence id as the plugin's query side reads them. */
