@@ -1102,6 +1102,18 @@ class DockerCliTest {
   }
 
   @Test
+  void unnamedCreateGetsGeneratedName() throws Exception {
+    Cli created = docker("create", "busybox");
+    assertEquals(0, created.code(), created.err());
+    String id = created.out();
+
+    String name = docker("container", "inspect", "-f", "{{.Name}}", id).out();
+    assertTrue(name.matches("/[a-z]+_[a-z]+"), name);
+    assertEquals(id, docker("container", "inspect", "-f", "{{.Id}}", name.substring(1)).out());
+    assertEquals(0, docker("rm", id).code());
+  }
+
+  @Test
   void badRequestsGetDockerErrors() throws Exception {
     HttpResponse<String> malformed = post("/v1.24/containers/create", "{\"Image\": ");
     assertEquals(400, malformed.statusCode());
