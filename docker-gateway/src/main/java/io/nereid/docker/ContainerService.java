@@ -627,6 +627,7 @@ public final class ContainerService {
     AtomicBoolean admitted = new AtomicBoolean();
     return placement
         .reserve(id, name, spec)
+        .exceptionallyCompose(error -> CompletableFuture.failedFuture(reservationFailure(id, error)))
         .thenCompose(
             record -> {
               reserved.set(record);
@@ -980,6 +981,28 @@ public final class ContainerService {
       return DockerApiException.conflict(cause.getMessage());
     }
     return cause;
+  }
+
+  /**
+   * Returns the failure of a create's reservation. The scheduler's "no node fits container ID:
+   * REASONS", from PlacementDecision.summary, names an id that the failed create never gives to a
+   * container, so the docker CLI user gets the reasons without it. The status stays 500.
+   */
+  private static Throwable reservationFailure(String id, Throwable error) {
+    Throwable cause = unwrap(error);
+    if (cause instanceof StatusReply.ErrorMessage) {
+      return DockerApiException.serverError(withoutContainerId(id, cause.getMessage()));
+    }
+    return cause;
+  }
+
+  /** Rewrites the scheduler's message that no node fits container {@code id}; returns others unchanged. */
+  static String withoutContainerId(String id, String schedulerMessage) {
+    String prefix = "no node fits container " + id + ": ";
+    if (!schedulerMessage.startsWith(prefix)) {
+      return schedulerMessage;
+    }
+    return "no node has room for the container: " + schedulerMessage.substring(prefix.length());
   }
 
   private static Throwable failure(Throwable cause) {

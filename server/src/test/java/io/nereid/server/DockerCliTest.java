@@ -1094,10 +1094,15 @@ class DockerCliTest {
     Cli cli = docker("create", "--name", "huge", "-m", "64g", "busybox");
 
     assertEquals(1, cli.code());
-    assertTrue(cli.err().contains("no node fits container"), cli.err());
-    assertTrue(cli.err().contains("memory exhausted on 2 nodes"), cli.err());
+    assertTrue(cli.err().contains("no node has room for the container: memory exhausted on 2 nodes"), cli.err());
+    assertFalse(cli.err().contains("no node fits container"), cli.err());
     assertEquals("", docker("ps", "-a", "--filter", "name=huge", "--format", "{{.Names}}").out());
     assertEquals(0, docker("create", "--name", "huge", "busybox").code(), "the failed create freed its name");
+    HttpResponse<String> response =
+        post("/v1.41/containers/create", "{\"Image\": \"busybox\", \"HostConfig\": {\"Memory\": 68719476736}}");
+    assertEquals(500, response.statusCode(), response.body());
+    assertEquals(
+        "{\"message\":\"no node has room for the container: memory exhausted on 2 nodes\"}", response.body());
     assertEquals(0, docker("rm", "huge").code());
   }
 
