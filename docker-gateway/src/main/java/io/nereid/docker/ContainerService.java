@@ -71,7 +71,7 @@ public final class ContainerService {
   /** Docker's rule for container names, with the optional leading slash. */
   static final Pattern NAME = Pattern.compile("/?[a-zA-Z0-9][a-zA-Z0-9_.-]+");
   /** How many generated names a create without a name tries before it fails with 409. */
-  private static final int GENERATED_NAME_ATTEMPTS = 6;
+  static final int GENERATED_NAME_ATTEMPTS = 6;
 
   private final ClusterSharding sharding;
   private final ContainerPlacement placement;
@@ -580,18 +580,21 @@ public final class ContainerService {
       return CompletableFuture.failedFuture(DockerApiException.notFound(ImageService.noSuchImage(spec.image())));
     }
     if (name == null) {
-      return createWithGeneratedName(account, spec, 0);
+      return createWithGeneratedName(account, names, generated -> createNamed(account, generated, spec), 0);
     }
     return createNamed(account, name, spec);
   }
 
   /**
-   * Creates a container under a generated name. A failed attempt has undone its reservation
-   * before it completes, so the next attempt starts over with a new id and a new name.
+   * Creates a container with {@code createNamed} under a generated name, and under another one
+   * while the name is in use. A failed attempt has undone its reservation before it completes, so
+   * the next attempt starts over with a new id and a new name.
    */
-  private CompletionStage<String> createWithGeneratedName(String account, ContainerSpec spec, int attempt) {
+  static CompletionStage<String> createWithGeneratedName(
+      String account, ContainerNames names, Function<String, CompletionStage<String>> createNamed, int attempt) {
     String name = names.generate(attempt);
-    return createNamed(account, name, spec)
+    return createNamed
+        .apply(name)
         .exceptionallyCompose(
             error -> {
               Throwable cause = unwrap(error);
@@ -606,7 +609,7 @@ public final class ContainerService {
                             + " generated container names were all in use. Create the container with --name."));
               }
               log.info("generated container name in use, trying another account={} name={}", account, name);
-              return createWithGeneratedName(account, spec, attempt + 1);
+              return createWithGeneratedName(account, names, createNamed, attempt + 1);
             });
   }
 
