@@ -69,7 +69,9 @@ public final class ContainerService {
   // that long.
   private static final Duration ABANDONED_CREATE_AGE = Duration.ofMinutes(5);
   /** Docker's rule for container names, with the optional leading slash. */
-  private static final Pattern NAME = Pattern.compile("/?[a-zA-Z0-9][a-zA-Z0-9_.-]+");
+  static final Pattern NAME = Pattern.compile("/?[a-zA-Z0-9][a-zA-Z0-9_.-]+");
+  /** How many generated names a create without a name tries before it fails with 409. */
+  static final int GENERATED_NAME_ATTEMPTS = 6;
 
   private final ClusterSharding sharding;
   private final ContainerPlacement placement;
@@ -78,6 +80,7 @@ public final class ContainerService {
   private final ImageStore images;
   private final DockerEvents events;
   private final SecureRandom random = new SecureRandom();
+  private final ContainerNames names = new ContainerNames(random);
   private final Set<String> resumingRemovals = ConcurrentHashMap.newKeySet();
   private final long defaultMemoryRequest;
   private final NereidMetrics metrics;
@@ -559,13 +562,13 @@ public final class ContainerService {
   }
 
 
-  /** Creates and places a container; returns its id. */
+  /**
+   * Creates and places a container; returns its id. A create without a name gets a generated one,
+   * and tries another generated name when the account finds it in use.
+   */
   public CompletionStage<String> create(String account, String requestedName, ContainerSpec spec) {
-    String id = newId();
-    String name;
-    if (requestedName == null || requestedName.isEmpty()) {
-      name = "nereid_" + id.substring(0, 12);
-    } else {
+    String name = null;
+    if (requestedName != null && !requestedName.isEmpty()) {
       try {
         name = validName(requestedName);
       } catch (DockerApiException e) {
@@ -576,12 +579,58 @@ public final class ContainerService {
       // The docker CLI reacts to this 404 by pulling the image, as it does with Docker.
       return CompletableFuture.failedFuture(DockerApiException.notFound(ImageService.noSuchImage(spec.image())));
     }
+    if (name == null) {
+      return createWithGeneratedName(account, names, generated -> createNamed(account, generated, spec), 0);
+    }
+    return createNamed(account, name, spec);
+  }
+
+  /**
+   * Creates a container with {@code createNamed} under a generated name, and under another one
+   * while the name is in use. A failed attempt has undone its reservation before it completes, so
+   * the next attempt starts over with a new id and a new name.
+   */
+  static CompletionStage<String> createWithGeneratedName(
+      String account, ContainerNames names, Function<String, CompletionStage<String>> createNamed, int attempt) {
+    String name = names.generate(attempt);
+    return createNamed
+        .apply(name)
+        .exceptionallyCompose(
+            error -> {
+              Throwable cause = unwrap(error);
+              if (!isNameInUse(cause)) {
+                return CompletableFuture.failedFuture(cause);
+              }
+              if (attempt + 1 >= GENERATED_NAME_ATTEMPTS) {
+                return CompletableFuture.failedFuture(
+                    DockerApiException.conflict(
+                        "The "
+                            + GENERATED_NAME_ATTEMPTS
+                            + " generated container names were all in use. Create the container with --name."));
+              }
+              log.info("generated container name in use, trying another account={} name={}", account, name);
+              return createWithGeneratedName(account, names, createNamed, attempt + 1);
+            });
+  }
+
+  /**
+   * Returns whether a create failed because the account has the name in use. Admission is the
+   * only step of a create that fails with 409.
+   */
+  private static boolean isNameInUse(Throwable cause) {
+    return cause instanceof DockerApiException api && api.status().equals(StatusCodes.CONFLICT);
+  }
+
+  /** Creates and places a container under a valid name; returns its id. */
+  private CompletionStage<String> createNamed(String account, String name, ContainerSpec spec) {
+    String id = newId();
     // The scheduler reserves first, so that the account can record the container's summary with
     // its admission, and the container its creation with its placement: one journal write each.
     AtomicReference<PlacementRecord> reserved = new AtomicReference<>();
     AtomicBoolean admitted = new AtomicBoolean();
     return placement
         .reserve(id, name, spec)
+        .exceptionallyCompose(error -> CompletableFuture.failedFuture(reservationFailure(id, error)))
         .thenCompose(
             record -> {
               reserved.set(record);
@@ -935,6 +984,28 @@ public final class ContainerService {
       return DockerApiException.conflict(cause.getMessage());
     }
     return cause;
+  }
+
+  /**
+   * Returns the failure of a create's reservation. The scheduler's "no node fits container ID:
+   * REASONS", from PlacementDecision.summary, names an id that the failed create never gives to a
+   * container, so the docker CLI user gets the reasons without it. The status stays 500.
+   */
+  private static Throwable reservationFailure(String id, Throwable error) {
+    Throwable cause = unwrap(error);
+    if (cause instanceof StatusReply.ErrorMessage) {
+      return DockerApiException.serverError(withoutContainerId(id, cause.getMessage()));
+    }
+    return cause;
+  }
+
+  /** Rewrites the scheduler's message that no node fits container {@code id}; returns others unchanged. */
+  static String withoutContainerId(String id, String schedulerMessage) {
+    String prefix = "no node fits container " + id + ": ";
+    if (!schedulerMessage.startsWith(prefix)) {
+      return schedulerMessage;
+    }
+    return "no node has room for the container: " + schedulerMessage.substring(prefix.length());
   }
 
   private static Throwable failure(Throwable cause) {

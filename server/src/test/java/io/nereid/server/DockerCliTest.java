@@ -1094,11 +1094,28 @@ class DockerCliTest {
     Cli cli = docker("create", "--name", "huge", "-m", "64g", "busybox");
 
     assertEquals(1, cli.code());
-    assertTrue(cli.err().contains("no node fits container"), cli.err());
-    assertTrue(cli.err().contains("memory exhausted on 2 nodes"), cli.err());
+    assertTrue(cli.err().contains("no node has room for the container: memory exhausted on 2 nodes"), cli.err());
+    assertFalse(cli.err().contains("no node fits container"), cli.err());
     assertEquals("", docker("ps", "-a", "--filter", "name=huge", "--format", "{{.Names}}").out());
     assertEquals(0, docker("create", "--name", "huge", "busybox").code(), "the failed create freed its name");
+    HttpResponse<String> response =
+        post("/v1.41/containers/create", "{\"Image\": \"busybox\", \"HostConfig\": {\"Memory\": 68719476736}}");
+    assertEquals(500, response.statusCode(), response.body());
+    assertEquals(
+        "{\"message\":\"no node has room for the container: memory exhausted on 2 nodes\"}", response.body());
     assertEquals(0, docker("rm", "huge").code());
+  }
+
+  @Test
+  void unnamedCreateGetsGeneratedName() throws Exception {
+    Cli created = docker("create", "busybox");
+    assertEquals(0, created.code(), created.err());
+    String id = created.out();
+
+    String name = docker("container", "inspect", "-f", "{{.Name}}", id).out();
+    assertTrue(name.matches("/[a-z]+_[a-z]+"), name);
+    assertEquals(id, docker("container", "inspect", "-f", "{{.Id}}", name.substring(1)).out());
+    assertEquals(0, docker("rm", id).code());
   }
 
   @Test
