@@ -80,7 +80,7 @@ public final class DockerApiBenchmark {
   private final int runs = Integer.getInteger("bench.runs", 500);
   private final int runClients = Integer.getInteger("bench.run-clients", 1);
   private final int containers = Integer.getInteger("bench.containers", 10_000);
-  private final int warmup = Integer.getInteger("bench.warmup", 1000);
+  private final int warmup = Integer.getInteger("bench.warmup", 5000);
   private final List<String> serverJavaOptions =
       List.of(System.getProperty("bench.server-java-options", "-Xmx1g").trim().split("\\s+"));
   private final Path output = Path.of(System.getProperty("bench.output", "target/gateway-bench"));

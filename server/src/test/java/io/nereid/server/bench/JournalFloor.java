@@ -3,8 +3,8 @@ package io.nereid.server.bench;
 import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.BatchStatement;
+import com.datastax.oss.driver.api.core.cql.BatchStatementBuilder;
 import com.datastax.oss.driver.api.core.cql.BatchType;
-import com.datastax.oss.driver.api.core.cql.BatchableStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.Statement;
@@ -14,21 +14,26 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The Cassandra requests that Nereid's journal sends for one new container, sent straight from the
- * benchmark with nothing else around them: two reads of the highest sequence number (the new
- * entity's recovery), the row in {@code all_persistence_ids}, and the lightweight transaction that
- * writes the creation and placement events under the fence. The event bytes are copied from a
- * container that Nereid created in the same run.
+ * The Cassandra requests that Nereid's journal sends for new containers, sent straight from the
+ * benchmark with nothing else around them: for each container the two reads of the highest
+ * sequence number that its recovery makes, and for each group of {@value #GROUP} containers one unlogged
+ * batch of their first two events, fence columns and rows in {@code all_persistence_ids}, as the
+ * journal's new-entity writes send them at most. The event bytes are copied from a container that
+ * Nereid created in the same run.
  *
  * <p>Its rate and Cassandra's CPU per create bound what any change above the journal can reach
- * while every container keeps its own fenced journal partition.
+ * for the containers' own journal requests.
  */
 final class JournalFloor {
+
+  /** Containers per batch: max-entities of the journal's new-entity writes. */
+  static final int GROUP = 16;
 
   /** One container's first two events as Nereid stored them: serializer, manifests and bytes. */
   private record StoredEvent(int serializerId, String serializerManifest, String eventManifest, ByteBuffer bytes) {}
@@ -57,8 +62,8 @@ final class JournalFloor {
                 + " VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     setFence =
         session.prepare(
-            "UPDATE " + messages + " SET highest_sequence_nr = ? WHERE persistence_id = ? AND partition_nr = 0"
-                + " IF highest_sequence_nr = null");
+            "UPDATE " + messages + " USING TIMESTAMP 1 SET highest_sequence_nr = ?"
+                + " WHERE persistence_id = ? AND partition_nr = 0");
   }
 
   /** Prepares the requests, with the events of one container that Nereid wrote to {@code keyspace}. */
@@ -86,29 +91,38 @@ final class JournalFloor {
   }
 
   /**
-   * Sends the requests of {@code total} new containers, at most {@code concurrency} containers at
-   * a time, each container's requests one after the other as the journal sends them.
+   * Sends the requests of {@code total} new containers in groups of {@value #GROUP}, with at most
+   * {@code concurrency} containers under way. A container's latency is that of its group.
    */
   CreateLoad.Result run(int concurrency, int total) throws InterruptedException {
-    Semaphore slots = new Semaphore(concurrency);
+    int groupsAtOnce = Math.max(1, concurrency / GROUP);
+    Semaphore slots = new Semaphore(groupsAtOnce);
     long[] latencies = new long[total];
     AtomicReference<Throwable> failure = new AtomicReference<>();
     long began = System.nanoTime();
-    for (int i = 0; i < total && failure.get() == null; i++) {
+    for (int first = 0; first < total && failure.get() == null; first += GROUP) {
       slots.acquire();
-      int index = i;
+      int from = first;
+      int to = Math.min(total, first + GROUP);
       long started = System.nanoTime();
-      writeOne("Container|floor-" + UUID.randomUUID())
+      List<String> ids = new ArrayList<>();
+      for (int i = from; i < to; i++) {
+        ids.add("Container|floor-" + UUID.randomUUID());
+      }
+      writeGroup(ids)
           .whenComplete(
               (done, error) -> {
                 if (error != null) {
                   failure.compareAndSet(null, error);
                 }
-                latencies[index] = System.nanoTime() - started;
+                long latency = System.nanoTime() - started;
+                for (int i = from; i < to; i++) {
+                  latencies[i] = latency;
+                }
                 slots.release();
               });
     }
-    slots.acquire(concurrency);
+    slots.acquire(groupsAtOnce);
     long wall = System.nanoTime() - began;
     if (failure.get() != null) {
       throw new IllegalStateException("journal floor request failed", failure.get());
@@ -116,37 +130,45 @@ final class JournalFloor {
     return new CreateLoad.Result(total, wall, latencies);
   }
 
-  private CompletionStage<Void> writeOne(String persistenceId) {
-    String writer = UUID.randomUUID().toString();
-    return execute(selectHighest.bind(persistenceId, 0L), ConsistencyLevel.QUORUM)
-        .thenCompose(none -> execute(selectHighest.bind(persistenceId, 1L), ConsistencyLevel.QUORUM))
-        .thenCompose(none -> execute(insertPersistenceId.bind(persistenceId), ConsistencyLevel.QUORUM))
+  private CompletionStage<Void> writeGroup(List<String> persistenceIds) {
+    List<CompletableFuture<Void>> reads = new ArrayList<>();
+    for (String persistenceId : persistenceIds) {
+      reads.add(
+          execute(selectHighest.bind(persistenceId, 0L), ConsistencyLevel.QUORUM)
+              .thenCompose(none -> execute(selectHighest.bind(persistenceId, 1L), ConsistencyLevel.QUORUM))
+              .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
         .thenCompose(
             none -> {
-              List<BatchableStatement<?>> statements = new ArrayList<>();
-              for (int i = 0; i < events.size(); i++) {
-                StoredEvent event = events.get(i);
-                UUID time = Uuids.timeBased();
-                statements.add(
-                    insertEvent.bind(
-                        persistenceId,
-                        (long) i + 1,
-                        time,
-                        Long.toString(Uuids.unixTimestamp(time) / 3_600_000 * 3_600_000),
-                        writer,
-                        event.serializerId(),
-                        event.serializerManifest(),
-                        event.eventManifest(),
-                        event.bytes().duplicate(),
-                        Set.<String>of()));
+              BatchStatementBuilder batch = BatchStatement.builder(BatchType.UNLOGGED);
+              for (String persistenceId : persistenceIds) {
+                addFirstEvents(batch, persistenceId);
               }
-              statements.add(setFence.bind((long) events.size(), persistenceId));
-              BatchStatement batch =
-                  BatchStatement.newInstance(BatchType.UNLOGGED)
-                      .addAll(statements)
-                      .setSerialConsistencyLevel(ConsistencyLevel.SERIAL);
-              return execute(batch, ConsistencyLevel.QUORUM);
+              return execute(batch.build(), ConsistencyLevel.QUORUM);
             });
+  }
+
+  private void addFirstEvents(BatchStatementBuilder batch, String persistenceId) {
+    String writer = UUID.randomUUID().toString();
+    for (int i = 0; i < events.size(); i++) {
+      StoredEvent event = events.get(i);
+      UUID time = Uuids.timeBased();
+      batch.addStatement(
+          insertEvent.bind(
+              persistenceId,
+              (long) i + 1,
+              time,
+              Long.toString(Uuids.unixTimestamp(time) / 3_600_000 * 3_600_000),
+              writer,
+              event.serializerId(),
+              event.serializerManifest(),
+              event.eventManifest(),
+              event.bytes().duplicate(),
+              Set.<String>of()));
+    }
+    batch.addStatement(setFence.bind((long) events.size(), persistenceId));
+    batch.addStatement(insertPersistenceId.bind(persistenceId));
   }
 
   private CompletionStage<Void> execute(Statement<?> statement, ConsistencyLevel consistency) {
