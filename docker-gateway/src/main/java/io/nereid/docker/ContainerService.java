@@ -675,7 +675,7 @@ public final class ContainerService {
         reserved.nodeId(),
         spec.labels(),
         Instant.now(),
-        String.join(" ", spec.command()),
+        Account.ContainerSummary.commandLine(spec.command()),
         0,
         Instant.EPOCH,
         Instant.EPOCH);

@@ -78,6 +78,22 @@ public final class Account
           startedAt, finishedAt);
     }
 
+    /**
+     * Returns a container's command as Docker lists it: the arguments after the first that contain
+     * a space are in single quotes, so {@code sh -c 'exit 3'} stays readable.
+     */
+    public static String commandLine(List<String> command) {
+      StringBuilder line = new StringBuilder();
+      for (int i = 0; i < command.size(); i++) {
+        String part = command.get(i);
+        if (i > 0) {
+          line.append(' ');
+        }
+        line.append(i > 0 && part.contains(" ") ? "'" + part + "'" : part);
+      }
+      return line.toString();
+    }
+
     /** Summarises a container's current state. */
     public static ContainerSummary of(io.nereid.container.Container.State state) {
       return new ContainerSummary(
@@ -88,7 +104,7 @@ public final class Account
           state.nodeId(),
           state.spec().labels(),
           state.createdAt(),
-          String.join(" ", state.spec().command()),
+          commandLine(state.spec().command()),
           state.exitCode(),
           state.startedAt(),
           state.finishedAt());

@@ -66,6 +66,13 @@ class AccountTest {
   }
 
   @Test
+  void commandListedAsDocker() {
+    assertEquals("sh -c 'exit 3'", Account.ContainerSummary.commandLine(List.of("sh", "-c", "exit 3")));
+    assertEquals("/opt/my tool run", Account.ContainerSummary.commandLine(List.of("/opt/my tool", "run")));
+    assertEquals("", Account.ContainerSummary.commandLine(List.of()));
+  }
+
+  @Test
   void duplicateNameRejected() {
     ActorRef<Account.Command> account = spawn("names-1");
     assertTrue(claim(account, "web", "id-1").isSuccess());

@@ -122,6 +122,10 @@ class DockerCliTest {
     assertEquals("out", ran.out());
     assertEquals("err", ran.err());
     assertEquals("exited", docker("container", "inspect", "-f", "{{.State.Status}}", "fg").out());
+    // Docker lists an argument that contains a space in single quotes.
+    assertEquals(
+        "\"sh -c 'echo out; sleep 0.2; echo err >&2; exit 3'\"",
+        docker("ps", "-a", "--no-trunc", "--filter", "name=^fg$", "--format", "{{.Command}}").out());
     assertEquals(0, docker("rm", "fg").code());
   }
 
