@@ -478,6 +478,8 @@ public final class DockerRoutes extends DockerDirectives {
     fields.put("DefaultRuntime", "runc");
     fields.put("Runtimes", Map.of("runc", Map.of("path", "runc")));
     fields.put("Swarm", Map.of("LocalNodeState", "inactive"));
+    // Containers keep running while members stop, and a member adopts them when it starts again.
+    fields.put("LiveRestoreEnabled", true);
     fields.put("SecurityOptions", List.of());
     fields.put("Warnings", List.of());
     return fields;

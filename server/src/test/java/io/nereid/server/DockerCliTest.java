@@ -831,6 +831,7 @@ class DockerCliTest {
     assertTrue(full.out().contains(" CPUs: 4"), full.out());
     assertTrue(full.out().contains("Total Memory: 4GiB"), full.out());
     assertTrue(full.out().contains("Nodes: 2"), full.out());
+    assertTrue(full.out().contains("Live Restore Enabled: true"), full.out());
     assertTrue(full.out().contains("└ Reserved Memory: 128 MiB / 2048 MiB"), full.out());
 
     assertEquals(0, docker("rm", "-f", "infoer").code());
