@@ -234,8 +234,30 @@ public final class RegistryClient {
       Thread.currentThread().interrupt();
       throw new RegistryException("interrupted while requesting " + request.uri(), e);
     } catch (IOException e) {
-      throw new RegistryException("request to " + request.uri() + " failed: " + e, e);
+      throw new RegistryException("request to " + request.uri() + " failed: " + describe(e), e);
     }
+  }
+
+  /**
+   * Returns why a request failed, in words. The HTTP client's exceptions often carry no message,
+   * such as a ConnectException caused by an UnresolvedAddressException when DNS has no answer.
+   */
+  static String describe(IOException failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof java.nio.channels.UnresolvedAddressException
+          || cause instanceof java.net.UnknownHostException) {
+        return "the registry's host name does not resolve";
+      }
+    }
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause.getMessage() != null && !cause.getMessage().isBlank()) {
+        return cause.getMessage();
+      }
+    }
+    if (failure instanceof java.net.ConnectException) {
+      return "could not connect to the registry";
+    }
+    return failure.getClass().getSimpleName();
   }
 
   private String cachedAuthorization(Endpoint endpoint, String scope) {

@@ -39,6 +39,15 @@ class RegistryClientTest {
   }
 
   @Test
+  void failedRequestDescribed() {
+    java.net.ConnectException unresolved = new java.net.ConnectException();
+    unresolved.initCause(new java.nio.channels.UnresolvedAddressException());
+    assertEquals("the registry's host name does not resolve", RegistryClient.describe(unresolved));
+    assertEquals("Connection refused", RegistryClient.describe(new java.net.ConnectException("Connection refused")));
+    assertEquals("could not connect to the registry", RegistryClient.describe(new java.net.ConnectException()));
+  }
+
+  @Test
   void basicAuthAgainstHtpasswdRegistry() throws Exception {
     try (RegistryServer registry = RegistryServer.start(temp.resolve("registry"), ALICE)) {
       TestImage test = TestImage.twoLayers();
