@@ -84,7 +84,8 @@ public class FencedCassandraJournal extends CassandraJournal {
         Set.copyOf(section.getStringList("entity-types")),
         section.getInt("max-entities"),
         (int) section.getBytes("max-bytes").longValue(),
-        section.getInt("max-in-flight"));
+        section.getInt("max-in-flight"),
+        section.getDuration("max-queue-time"));
   }
 
   @Override

@@ -327,8 +327,11 @@ final class FencedWrites {
     return session.thenCompose(s -> s.executeAsync(statement.setExecutionProfileName(profile)));
   }
 
-  /** Prepares the statements on first use, and again after a failed preparation. */
-  CompletionStage<Statements> statements() {
+  /**
+   * Prepares the statements on first use, and again after a failed preparation. Synchronized,
+   * because new-entity writes call it from the driver's threads too.
+   */
+  synchronized CompletionStage<Statements> statements() {
     if (preparedStatements == null || preparedStatements.isCompletedExceptionally()) {
       String messages = journal.keyspace() + "." + journal.table();
       String allPersistenceIds = journal.keyspace() + "." + journal.allPersistenceIdsTable();

@@ -5,6 +5,7 @@ import com.datastax.oss.driver.api.core.cql.BatchStatementBuilder;
 import com.datastax.oss.driver.api.core.cql.BatchType;
 import io.nereid.persistence.journal.FencedWrites.SerializedEvent;
 import io.nereid.persistence.journal.FencedWrites.Statements;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
 import org.apache.pekko.persistence.cassandra.journal.JournalSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +31,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>While {@code max-in-flight} batches are under way, first writes queue, and the next batch
  * takes up to {@code max-entities} of them and {@code max-bytes} of event bytes. A failed batch
- * fails every write in it.
+ * fails every write in it, and a write queued longer than {@code max-queue-time} fails unsent.
  */
 // NOTE: an entity type may be listed here only if nothing but its create command persists in its
 // empty state, and that command is never sent again. Two incarnations that both wrote sequence
@@ -43,29 +45,39 @@ final class NewEntityWrites {
   private final int maxEntities;
   private final int maxBytes;
   private final int maxInFlight;
+  private final long maxQueueNanos;
 
   /** First writes that wait for a batch, in arrival order. Guarded by {@code this}. */
   private final Queue<Pending> queue = new ArrayDeque<>();
   /** Batches sent and not completed. Guarded by {@code this}. */
   private int inFlight;
 
-  private record Pending(List<SerializedEvent> events, int bytes, CompletableFuture<Void> done) {}
+  private record Pending(List<SerializedEvent> events, int bytes, long queuedAt, CompletableFuture<Void> done) {}
 
-  NewEntityWrites(FencedWrites writes, Set<String> entityTypes, int maxEntities, int maxBytes, int maxInFlight) {
-    if (maxEntities < 1 || maxBytes < 1 || maxInFlight < 1) {
+  NewEntityWrites(
+      FencedWrites writes,
+      Set<String> entityTypes,
+      int maxEntities,
+      int maxBytes,
+      int maxInFlight,
+      Duration maxQueueTime) {
+    if (maxEntities < 1 || maxBytes < 1 || maxInFlight < 1 || maxQueueTime.isNegative()) {
       throw new IllegalArgumentException(
-          "new-entity-writes: max-entities, max-bytes and max-in-flight must be positive");
+          "new-entity-writes: max-entities, max-bytes and max-in-flight must be positive, and max-queue-time must not be negative");
     }
     this.writes = writes;
     this.entityTypes = Set.copyOf(entityTypes);
     this.maxEntities = maxEntities;
     this.maxBytes = maxBytes;
     this.maxInFlight = maxInFlight;
+    this.maxQueueNanos = maxQueueTime.toNanos();
   }
 
   /**
    * Returns whether {@code events} are the first events of an entity of a listed type, all in its
-   * first partition and few enough for one batch of the plugin's size.
+   * first partition, few enough for one batch of the plugin's size and within max-bytes. Larger
+   * first writes go fenced, because Cassandra rejects a batch over several partitions above
+   * batch_size_fail_threshold, but not a conditional batch in one partition.
    */
   boolean accepts(List<SerializedEvent> events) {
     if (entityTypes.isEmpty() || events.isEmpty() || events.get(0).sequenceNr() != 1L) {
@@ -77,16 +89,25 @@ final class NewEntityWrites {
       return false;
     }
     SerializedEvent last = events.get(events.size() - 1);
-    return events.size() <= writes.settings().maxMessageBatchSize() && writes.partitionNr(last.sequenceNr()) == 0;
+    return events.size() <= writes.settings().maxMessageBatchSize()
+        && writes.partitionNr(last.sequenceNr()) == 0
+        && bytes(events) <= maxBytes;
+  }
+
+  private static int bytes(List<SerializedEvent> events) {
+    int bytes = 0;
+    for (SerializedEvent event : events) {
+      bytes += event.bytes().remaining();
+      if (event.meta() != null) {
+        bytes += event.meta().bytes().remaining();
+      }
+    }
+    return bytes;
   }
 
   /** Queues the first events of one entity, which {@link #accepts} took, and completes once they are stored. */
   CompletionStage<Void> write(List<SerializedEvent> events) {
-    int bytes = 0;
-    for (SerializedEvent event : events) {
-      bytes += event.bytes().remaining();
-    }
-    Pending pending = new Pending(List.copyOf(events), bytes, new CompletableFuture<>());
+    Pending pending = new Pending(List.copyOf(events), bytes(events), System.nanoTime(), new CompletableFuture<>());
     synchronized (this) {
       queue.add(pending);
     }
@@ -94,26 +115,56 @@ final class NewEntityWrites {
     return pending.done();
   }
 
-  /** Sends queued writes in batches while fewer than max-in-flight batches are under way. */
+  /**
+   * Sends queued writes in batches while fewer than max-in-flight batches are under way. A write
+   * that waited longer than max-queue-time fails unsent, so that it cannot store a container
+   * after its create has given up and undone the rest.
+   */
   private void sendReady() {
     while (true) {
       List<Pending> batch = new ArrayList<>();
+      List<Pending> expired = new ArrayList<>();
       synchronized (this) {
-        if (inFlight >= maxInFlight || queue.isEmpty()) {
-          return;
-        }
+        long now = System.nanoTime();
         int bytes = 0;
-        // The first write always goes, even one larger than max-bytes on its own.
-        while (!queue.isEmpty()
+        while (inFlight < maxInFlight
+            && !queue.isEmpty()
             && batch.size() < maxEntities
             && (batch.isEmpty() || bytes + queue.peek().bytes() <= maxBytes)) {
           Pending next = queue.poll();
-          bytes += next.bytes();
-          batch.add(next);
+          if (now - next.queuedAt() > maxQueueNanos) {
+            expired.add(next);
+          } else {
+            bytes += next.bytes();
+            batch.add(next);
+          }
         }
-        inFlight++;
+        if (!batch.isEmpty()) {
+          inFlight++;
+        }
+      }
+      failExpired(expired);
+      if (batch.isEmpty()) {
+        return;
       }
       send(batch);
+    }
+  }
+
+  private void failExpired(List<Pending> expired) {
+    if (expired.isEmpty()) {
+      return;
+    }
+    List<String> persistenceIds = expired.stream().map(pending -> pending.events().get(0).persistenceId()).toList();
+    log.warn(
+        "journal write of new entities not sent, queued longer than max-queue-time persistence_ids={} max_queue_time_ms={}",
+        persistenceIds,
+        maxQueueNanos / 1_000_000);
+    for (Pending pending : expired) {
+      pending
+          .done()
+          .completeExceptionally(
+              new TimeoutException("first write of " + pending.events().get(0).persistenceId() + " queued too long"));
     }
   }
 

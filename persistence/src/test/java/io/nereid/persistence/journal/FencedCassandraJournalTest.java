@@ -276,6 +276,44 @@ class FencedCassandraJournalTest {
     ActorRef<Ledger.Append> other = start(memberA, "Other|1");
     assertEquals(1, append(memberA, other, "o1"));
     assertTrue(fenceWriteTime(config, "Other|1") > 1L);
+
+    // So do first events above max-bytes, which could exceed the size limit of a batch.
+    ActorRef<Ledger.Append> large = start(memberA, "Ledger|large");
+    assertEquals(1, append(memberA, large, "x".repeat(2048)));
+    assertTrue(fenceWriteTime(config, "Ledger|large") > 1L);
+  }
+
+  @Test
+  void firstWriteQueuedTooLongFailsUnsent() {
+    Config config =
+        journal(
+            "fence_queue",
+            "pekko.persistence.cassandra.journal.new-entity-writes {\n"
+                + "  entity-types = [Ledger]\n  max-entities = 1\n  max-in-flight = 1\n  max-queue-time = 1ms\n}\n");
+    ActorTestKit member = member("Queue", config);
+
+    // One batch at a time and one entity per batch: the first write goes at once, later ones wait.
+    TestProbe<Integer> replies = member.createTestProbe();
+    for (int i = 0; i < 20; i++) {
+      start(member, "Ledger|q" + i).tell(new Ledger.Append(List.of("created " + i), replies.getRef()));
+    }
+    List<Integer> sizes = new ArrayList<>();
+    while (sizes.size() < 20) {
+      try {
+        sizes.add(replies.receiveMessage(Duration.ofSeconds(5)));
+      } catch (AssertionError noMoreReplies) {
+        break;
+      }
+    }
+    int answered = sizes.size();
+    assertTrue(sizes.stream().allMatch(size -> size == 1), sizes.toString());
+    int stored = 0;
+    for (int i = 0; i < 20; i++) {
+      stored += stored(config, "Ledger|q" + i).size();
+    }
+    assertTrue(answered >= 1, "no first write was stored");
+    assertTrue(answered < 20, "no first write waited longer than max-queue-time");
+    assertEquals(answered, stored);
   }
 
   private static long fenceWriteTime(Config config, String persistenceId) {
