@@ -18,6 +18,7 @@ import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
 import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.TLSProtocol.SslTlsInbound;
 import org.apache.pekko.stream.TLSProtocol.SslTlsOutbound;
 import org.apache.pekko.stream.SharedKillSwitch;
@@ -52,6 +53,9 @@ public final class HttpUpgrade {
   private static final BidiFlow<SslTlsOutbound, ByteString, ByteString, SslTlsInbound, NotUsed> PLAIN_TEXT =
       (BidiFlow) TLSPlacebo.getInstance();
 
+  /** Chunks from the client held until the handler requests them. */
+  private static final int SWITCH_BUFFER_CHUNKS = 16;
+
   private HttpUpgrade() {}
 
   /** Returns true if the request is an upgrade to raw TCP. */
@@ -76,9 +80,15 @@ public final class HttpUpgrade {
    * closes when the handler completes its output.
    */
   public static HttpResponse switchTo(Flow<ByteString, ByteString, ?> handler) {
+    // Pekko HTTP drops bytes that arrive after the switch but before the handler requests them
+    // when the client's half-close follows (checked against 1.2.0), and `docker exec -i` with
+    // piped input lost its stdin that way. A buffer in front requests them as soon as the switch
+    // runs.
+    Flow<ByteString, ByteString, ?> eager =
+        Flow.of(ByteString.class).buffer(SWITCH_BUFFER_CHUNKS, OverflowStrategy.backpressure()).via(handler);
     @SuppressWarnings("unchecked")
     org.apache.pekko.stream.scaladsl.Flow<ByteString, ByteString, Object> scalaFlow =
-        (org.apache.pekko.stream.scaladsl.Flow<ByteString, ByteString, Object>) (Object) handler.asScala();
+        (org.apache.pekko.stream.scaladsl.Flow<ByteString, ByteString, Object>) (Object) eager.asScala();
     return HttpResponse.create()
         .withStatus(StatusCodes.SWITCHING_PROTOCOLS)
         .addHeader(Connection.create("Upgrade"))

@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -48,6 +49,20 @@ class HttpUpgradeTest {
                                         .concat(Source.single(ByteString.fromString("bye")));
                                 return complete(HttpUpgrade.switchTo(shout));
                               }))),
+          path(
+              "slow",
+              () ->
+                  post(
+                      () -> {
+                        // Requests the client's first bytes only after 300 ms, as a handler whose
+                        // input crosses an actor boundary requests them late.
+                        Flow<ByteString, ByteString, ?> slow =
+                            Flow.of(ByteString.class)
+                                .initialDelay(Duration.ofMillis(300))
+                                .map(bytes -> ByteString.fromString(bytes.utf8String().toUpperCase()))
+                                .concat(Source.single(ByteString.fromString("bye")));
+                        return complete(HttpUpgrade.switchTo(slow));
+                      })),
           path("plain", () -> get(() -> complete("plain"))));
     }
   }
@@ -125,6 +140,20 @@ class HttpUpgradeTest {
       socket.shutdownOutput();
 
       assertEquals("LASTbye", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    }
+  }
+
+  @Test
+  void bytesAndHalfCloseBeforeHandlerAsksAreKept() throws Exception {
+    try (Socket socket = connect()) {
+      send(socket, "POST /slow HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n");
+      InputStream in = socket.getInputStream();
+      assertTrue(readHead(in).startsWith("HTTP/1.1 101"));
+
+      send(socket, "early");
+      socket.shutdownOutput();
+
+      assertEquals("EARLYbye", new String(in.readAllBytes(), StandardCharsets.UTF_8));
     }
   }
 
