@@ -129,32 +129,30 @@ class HttpUpgradeTest {
     }
   }
 
-  @Test
-  void halfClosedConnectionStillReceives() throws Exception {
+  /**
+   * Upgrades a POST to {@code path}, sends {@code text}, half-closes the connection and returns
+   * everything the server sends after the 101.
+   */
+  private static String sendAndHalfClose(String path, String text) throws IOException {
     try (Socket socket = connect()) {
-      send(socket, "POST /shout HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n");
+      send(socket, "POST " + path + " HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n");
       InputStream in = socket.getInputStream();
       assertTrue(readHead(in).startsWith("HTTP/1.1 101"));
 
-      send(socket, "last");
+      send(socket, text);
       socket.shutdownOutput();
-
-      assertEquals("LASTbye", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
   }
 
   @Test
-  void bytesAndHalfCloseBeforeHandlerAsksAreKept() throws Exception {
-    try (Socket socket = connect()) {
-      send(socket, "POST /slow HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n");
-      InputStream in = socket.getInputStream();
-      assertTrue(readHead(in).startsWith("HTTP/1.1 101"));
+  void halfClosedConnectionStillReceives() throws Exception {
+    assertEquals("LASTbye", sendAndHalfClose("/shout", "last"));
+  }
 
-      send(socket, "early");
-      socket.shutdownOutput();
-
-      assertEquals("EARLYbye", new String(in.readAllBytes(), StandardCharsets.UTF_8));
-    }
+  @Test
+  void bytesBeforeLateRequestAreKept() throws Exception {
+    assertEquals("EARLYbye", sendAndHalfClose("/slow", "early"));
   }
 
   @Test
