@@ -118,7 +118,7 @@ class ContainerServiceTest {
     return ContainerService.createWithGeneratedName("acct", new ContainerNames(new SecureRandom()), createNamed, 0);
   }
 
-  /** Runs a create under generated names that must fail; returns its failure. */
+  /** Runs a create under generated names that must fail, and returns its failure. */
   private static Throwable failureOf(Function<String, CompletionStage<String>> createNamed) {
     ExecutionException failed =
         assertThrows(ExecutionException.class, () -> createWithGeneratedName(createNamed).toCompletableFuture().get());

@@ -99,7 +99,7 @@ final class FencedWrites {
             });
   }
 
-  /** The journal's settings of the plugin. */
+  /** Returns the plugin's settings of this journal. */
   JournalSettings settings() {
     return journal;
   }

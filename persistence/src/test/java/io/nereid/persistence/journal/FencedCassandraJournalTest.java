@@ -237,7 +237,7 @@ class FencedCassandraJournalTest {
   }
 
   @Test
-  void newEntitiesWriteFirstEventsTogetherAndFencedAfterwards() {
+  void newEntitiesBatchFirstWrites() {
     Config config =
         journal(
             "fence_new",
