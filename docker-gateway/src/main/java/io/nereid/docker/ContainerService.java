@@ -31,6 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -72,6 +73,8 @@ public final class ContainerService {
   static final Pattern NAME = Pattern.compile("/?[a-zA-Z0-9][a-zA-Z0-9_.-]+");
   /** How many generated names a create without a name tries before it fails with 409. */
   static final int GENERATED_NAME_ATTEMPTS = 6;
+  /** Characters of a container id in its short form, as {@code docker ps} shows it. */
+  private static final int SHORT_ID_LENGTH = 12;
 
   private final ClusterSharding sharding;
   private final ContainerPlacement placement;
@@ -580,18 +583,32 @@ public final class ContainerService {
       return CompletableFuture.failedFuture(DockerApiException.notFound(ImageService.noSuchImage(spec.image())));
     }
     if (name == null) {
-      return createWithGeneratedName(account, names, generated -> createNamed(account, generated, spec), 0);
+      return createWithGeneratedName(
+          account,
+          names,
+          generated -> createNamed(account, newId(), generated, spec),
+          () -> {
+            String id = newId();
+            return createNamed(account, id, id.substring(0, SHORT_ID_LENGTH), spec);
+          },
+          0);
     }
-    return createNamed(account, name, spec);
+    return createNamed(account, newId(), name, spec);
   }
 
   /**
    * Creates a container with {@code createNamed} under a generated name, and under another one
    * while the name is in use. A failed attempt has undone its reservation before it completes, so
-   * the next attempt starts over with a new id and a new name.
+   * the next attempt starts over with a new id and a new name. When all {@value
+   * #GENERATED_NAME_ATTEMPTS} generated names are in use, it creates with {@code createUnderId},
+   * which names the container after its short id, as the Docker daemon does.
    */
   static CompletionStage<String> createWithGeneratedName(
-      String account, ContainerNames names, Function<String, CompletionStage<String>> createNamed, int attempt) {
+      String account,
+      ContainerNames names,
+      Function<String, CompletionStage<String>> createNamed,
+      Supplier<CompletionStage<String>> createUnderId,
+      int attempt) {
     String name = names.generate(attempt);
     return createNamed
         .apply(name)
@@ -602,14 +619,11 @@ public final class ContainerService {
                 return CompletableFuture.failedFuture(cause);
               }
               if (attempt + 1 >= GENERATED_NAME_ATTEMPTS) {
-                return CompletableFuture.failedFuture(
-                    DockerApiException.conflict(
-                        "The "
-                            + GENERATED_NAME_ATTEMPTS
-                            + " generated container names were all in use. Create the container with --name."));
+                log.info("generated container names all in use, naming the container after its short id account={}", account);
+                return createUnderId.get();
               }
               log.info("generated container name in use, trying another account={} name={}", account, name);
-              return createWithGeneratedName(account, names, createNamed, attempt + 1);
+              return createWithGeneratedName(account, names, createNamed, createUnderId, attempt + 1);
             });
   }
 
@@ -621,9 +635,8 @@ public final class ContainerService {
     return cause instanceof DockerApiException api && api.status().equals(StatusCodes.CONFLICT);
   }
 
-  /** Creates and places a container under a valid name; returns its id. */
-  private CompletionStage<String> createNamed(String account, String name, ContainerSpec spec) {
-    String id = newId();
+  /** Creates and places a container with a new id under a valid name; returns the id. */
+  private CompletionStage<String> createNamed(String account, String id, String name, ContainerSpec spec) {
     // The scheduler reserves first, so that the account can record the container's summary with
     // its admission, and the container its creation with its placement: one journal write each.
     AtomicReference<PlacementRecord> reserved = new AtomicReference<>();

@@ -80,21 +80,24 @@ class ContainerServiceTest {
   }
 
   @Test
-  void generatedNameGivesUpWith409() {
+  void generatedNamesAllInUseFallBackToId() throws Exception {
     List<String> tried = new ArrayList<>();
 
-    Throwable failure =
-        failureOf(
-            name -> {
-              tried.add(name);
-              return nameInUse(name);
-            });
+    String id =
+        ContainerService.createWithGeneratedName(
+                "acct",
+                new ContainerNames(new SecureRandom()),
+                name -> {
+                  tried.add(name);
+                  return nameInUse(name);
+                },
+                () -> CompletableFuture.completedFuture("under-id"),
+                0)
+            .toCompletableFuture()
+            .get();
 
     assertEquals(ContainerService.GENERATED_NAME_ATTEMPTS, tried.size());
-    DockerApiException error = assertInstanceOf(DockerApiException.class, failure);
-    assertEquals(StatusCodes.CONFLICT, error.status());
-    assertEquals(
-        "The 6 generated container names were all in use. Create the container with --name.", error.getMessage());
+    assertEquals("under-id", id);
   }
 
   @Test
@@ -115,7 +118,12 @@ class ContainerServiceTest {
 
   private static CompletionStage<String> createWithGeneratedName(
       Function<String, CompletionStage<String>> createNamed) {
-    return ContainerService.createWithGeneratedName("acct", new ContainerNames(new SecureRandom()), createNamed, 0);
+    return ContainerService.createWithGeneratedName(
+        "acct",
+        new ContainerNames(new SecureRandom()),
+        createNamed,
+        () -> CompletableFuture.failedFuture(new AssertionError("named after the id too early")),
+        0);
   }
 
   /** Runs a create under generated names that must fail, and returns its failure. */
