@@ -4,8 +4,10 @@ import io.nereid.account.Account;
 import io.nereid.account.AccountWrites;
 import io.nereid.agent.NodeAgent;
 import io.nereid.container.Container;
+import io.nereid.container.ContainerObserver;
 import io.nereid.container.ContainerSpec;
 import io.nereid.container.ContainerStatus;
+import io.nereid.container.NewContainerWrites;
 import io.nereid.container.PlacementRecord;
 import io.nereid.image.Image;
 import io.nereid.image.ImageStore;
@@ -17,6 +19,7 @@ import io.nereid.runtime.ProcessTable;
 import io.nereid.runtime.ResourceUsage;
 import io.nereid.scheduler.ContainerPlacement;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
@@ -88,6 +91,7 @@ public final class ContainerService {
   private final long defaultMemoryRequest;
   private final NereidMetrics metrics;
   private final AccountWrites accountWrites;
+  private final NewContainerWrites newContainers;
 
   /**
    * Creates the service with no default memory request, so a container without a memory limit
@@ -129,6 +133,9 @@ public final class ContainerService {
     this.placement = placement;
     this.askTimeout = askTimeout;
     this.accountWrites = new AccountWrites(sharding, askTimeout);
+    this.newContainers =
+        NewContainerWrites.start(
+            system, askTimeout, events == null ? ContainerObserver.NONE : events.containerObserver(), Clock.systemUTC());
   }
 
   /**
@@ -652,8 +659,7 @@ public final class ContainerService {
         .thenCompose(
             claimed -> {
               admitted.set(true);
-              return containerAsk(
-                  id, replyTo -> new Container.Create(account, name, spec, reserved.get(), replyTo));
+              return newContainers.create(id, account, name, spec, reserved.get());
             })
         .handle(
             (created, error) -> {

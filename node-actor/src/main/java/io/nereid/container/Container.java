@@ -303,26 +303,48 @@ public final class Container
       EntityTypeKey.create(Command.class, "Container");
 
   public static Behavior<Command> create(String containerId, EntitySettings settings) {
-    return new Container(containerId, settings, ContainerObserver.NONE);
+    return new Container(containerId, settings, ContainerObserver.NONE, () -> {});
   }
 
-  /** Creates the entity; {@code observer} receives its events once they are persisted. */
+  /**
+   * Creates the entity; {@code observer} receives its events once they are persisted, and {@code
+   * passivate} sends its shard a request to stop it. The entity stops so after replying to any
+   * command but {@link Create} while it has no events, because a container's creation can be
+   * written to the journal without its entity ({@link NewContainerWrites}). The next command then
+   * recovers the entity again.
+   */
   public static Behavior<Command> create(
-      String containerId, EntitySettings settings, ContainerObserver observer) {
-    return new Container(containerId, settings, observer);
+      String containerId, EntitySettings settings, ContainerObserver observer, Runnable passivate) {
+    return new Container(containerId, settings, observer, passivate);
+  }
+
+  /** Returns the events of a container's creation, with its placement when it has one. */
+  static List<Event> creation(
+      String account, String name, ContainerSpec spec, PlacementRecord placement, Instant at) {
+    ContainerCreated created = new ContainerCreated(account, name, spec, at);
+    return placement == null ? List.of(created) : List.of(created, new ContainerPlaced(placement, at));
+  }
+
+  /** Returns the state of a new container after the events of its {@link #creation}. */
+  static State created(String containerId, List<Event> creation) {
+    State state = State.empty(containerId).create((ContainerCreated) creation.get(0));
+    return creation.size() == 1 ? state : state.place((ContainerPlaced) creation.get(1));
   }
 
   private final String containerId;
   private final EntitySettings settings;
   private final Clock clock;
   private final ContainerObserver observer;
+  private final Runnable passivate;
 
-  private Container(String containerId, EntitySettings settings, ContainerObserver observer) {
+  private Container(
+      String containerId, EntitySettings settings, ContainerObserver observer, Runnable passivate) {
     super(PersistenceId.of(TYPE_KEY.name(), containerId));
     this.containerId = containerId;
     this.settings = settings;
     this.clock = settings.clock();
     this.observer = observer;
+    this.passivate = passivate;
   }
 
   @Override
@@ -356,7 +378,9 @@ public final class Container
     builder
         .forState(state -> state.status() == ContainerStatus.NEW)
         .onCommand(Create.class, this::onCreate)
-        .onCommand(Get.class, (state, command) -> Effect().reply(command.replyTo(), state))
+        .onCommand(
+            Get.class,
+            (state, command) -> Effect().none().thenRun(s -> passivate.run()).thenReply(command.replyTo(), s -> state))
         .onAnyCommand(this::rejectMissing);
     builder
         .forState(state -> state.status() == ContainerStatus.REMOVED)
@@ -383,12 +407,8 @@ public final class Container
   }
 
   private ReplyEffect<Event, State> onCreate(State state, Create command) {
-    Instant now = clock.instant();
-    ContainerCreated created = new ContainerCreated(command.account(), command.name(), command.spec(), now);
     List<Event> events =
-        command.placement() == null
-            ? List.of(created)
-            : List.of(created, new ContainerPlaced(command.placement(), now));
+        creation(command.account(), command.name(), command.spec(), command.placement(), clock.instant());
     return persist(events).thenReply(command.replyTo(), StatusReply::success);
   }
 
@@ -585,7 +605,10 @@ public final class Container
   }
 
   private ReplyEffect<Event, State> rejectMissing(State state, Command command) {
-    return rejectWith(command, "no such container: " + containerId);
+    return Effect()
+        .none()
+        .thenRun(s -> passivate.run())
+        .thenReply(stateReplyTarget(command), s -> StatusReply.error("no such container: " + containerId));
   }
 
   private ReplyEffect<Event, State> rejectRemoved(State state, Command command) {

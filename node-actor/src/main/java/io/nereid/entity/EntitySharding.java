@@ -6,6 +6,7 @@ import io.nereid.container.ContainerObserver;
 import io.nereid.node.ComputeNode;
 import io.nereid.node.NodeObserver;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 
@@ -44,7 +45,16 @@ public final class EntitySharding {
                 context -> ComputeNode.create(context.getEntityId(), settings, nodeObserver))
             .withRole(CONTROL_ROLE));
     sharding.init(
-        Entity.of(Container.TYPE_KEY, context -> Container.create(context.getEntityId(), settings, containerObserver))
+        Entity.of(
+                Container.TYPE_KEY,
+                context ->
+                    Behaviors.<Container.Command>setup(
+                        actor ->
+                            Container.create(
+                                context.getEntityId(),
+                                settings,
+                                containerObserver,
+                                () -> context.getShard().tell(new ClusterSharding.Passivate<>(actor.getSelf())))))
             .withRole(CONTROL_ROLE));
     sharding.init(
         Entity.of(Account.TYPE_KEY, context -> Account.create(context.getEntityId(), settings))

@@ -31,7 +31,12 @@ public final class JournalWrites {
    */
   public static <E, S> EffectBuilder<E, S> timed(String entityType, EffectBuilder<E, S> effect) {
     long start = System.nanoTime();
-    return effect.thenRun(state -> LATENCY.observe(NereidMetrics.secondsSince(start), entityType));
+    return effect.thenRun(state -> recordSince(start, entityType));
+  }
+
+  /** Records a write of an {@code entityType} entity that started at {@code startNanos}. */
+  public static void recordSince(long startNanos, String entityType) {
+    LATENCY.observe(NereidMetrics.secondsSince(startNanos), entityType);
   }
 
   static String write() {

@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nereid.entity.JournalTestKit;
 import io.nereid.node.Resources;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -319,5 +323,47 @@ class ContainerTest {
 
     assertEquals(before, after);
     assertEquals(0, kit.snapshotCount("Container|" + id), "containers save no snapshots");
+  }
+
+  @Test
+  void createWrittenWithoutEntityIsRecovered() throws Exception {
+    String id = id('6');
+    List<Container.Event> observed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    NewContainerWrites writes =
+        NewContainerWrites.start(
+            kit.testKit.system(), Duration.ofSeconds(15), (events, state) -> observed.addAll(events), Clock.systemUTC());
+
+    Container.State written =
+        writes.create(id, "acct", "direct", SPEC, on("n1")).toCompletableFuture().get(20, TimeUnit.SECONDS);
+    ActorRef<Container.Command> container = spawn(id);
+    Container.State recovered = get(container);
+    Container.State started = ok(container, Container.RequestStart::new);
+
+    assertEquals(ContainerStatus.PLACED, written.status());
+    assertEquals(written, recovered, "the entity recovers the state the write returned");
+    assertEquals(2, observed.size(), "the observer saw the creation and the placement");
+    assertEquals(Container.DesiredState.RUNNING, started.desired());
+    assertEquals(
+        List.of(Container.ContainerCreated.class, Container.ContainerPlaced.class, Container.StartRequested.class),
+        kit.events("Container|" + id).stream().map(Object::getClass).toList(),
+        "the entity's own write follows the two events under the next sequence number");
+  }
+
+  @Test
+  void entityWithoutEventsStopsAfterReplying() {
+    String id = id('7');
+    AtomicInteger passivations = new AtomicInteger();
+    ActorRef<Container.Command> container =
+        kit.testKit.spawn(Container.create(id, kit.settings, ContainerObserver.NONE, passivations::incrementAndGet));
+
+    Container.State state = get(container);
+    StatusReply<Container.State> start = ask(container, Container.RequestStart::new);
+
+    assertEquals(ContainerStatus.NEW, state.status());
+    assertTrue(start.isError());
+    assertEquals(
+        2,
+        passivations.get(),
+        "a lookup of a container without events asks to stop, so that a create written meanwhile is recovered");
   }
 }
