@@ -50,14 +50,29 @@ final class CreateLoad {
     this.body = body;
   }
 
+  /** What each client does after a create. */
+  private enum Then {
+    NOTHING,
+    START,
+    REMOVE
+  }
+
   /** Sends {@code total} creates from {@code clients} concurrent clients; fails on any non-201. */
   Result creates(int clients, int total) throws InterruptedException {
-    return run(clients, total, false);
+    return run(clients, total, Then.NOTHING);
   }
 
   /** Sends {@code total} create-then-start pairs from {@code clients} clients; a latency is one pair. */
   Result runs(int clients, int total) throws InterruptedException {
-    return run(clients, total, true);
+    return run(clients, total, Then.START);
+  }
+
+  /**
+   * Sends {@code total} creates each followed by a forced remove, as {@code docker rm -f} sends
+   * it, from {@code clients} clients; a latency is one pair. The containers are gone afterwards.
+   */
+  Result createsRemoved(int clients, int total) throws InterruptedException {
+    return run(clients, total, Then.REMOVE);
   }
 
   /** Sends one create; returns the container id, or throws with the status and body. */
@@ -93,11 +108,24 @@ final class CreateLoad {
     }
   }
 
+  private void remove(HttpClient client, String id) throws IOException, InterruptedException {
+    HttpResponse<String> removed =
+        client.send(
+            HttpRequest.newBuilder(base.resolve(base.getPath() + "/containers/" + id + "?force=1"))
+                .timeout(REQUEST_TIMEOUT)
+                .DELETE()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (removed.statusCode() != 204) {
+      throw new IOException("remove of " + id + " returned status " + removed.statusCode() + ": " + removed.body());
+    }
+  }
+
   static HttpClient newClient() {
     return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
   }
 
-  private Result run(int clients, int total, boolean startToo) throws InterruptedException {
+  private Result run(int clients, int total, Then then) throws InterruptedException {
     long[] latencies = new long[total];
     AtomicInteger next = new AtomicInteger();
     AtomicReference<Exception> failure = new AtomicReference<>();
@@ -112,8 +140,10 @@ final class CreateLoad {
                   long sent = System.nanoTime();
                   try {
                     String id = createOnce(client);
-                    if (startToo) {
+                    if (then == Then.START) {
                       start(client, id);
+                    } else if (then == Then.REMOVE) {
+                      remove(client, id);
                     }
                   } catch (IOException | InterruptedException e) {
                     failure.compareAndSet(null, e);
