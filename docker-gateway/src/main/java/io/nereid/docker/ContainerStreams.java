@@ -16,6 +16,8 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.pattern.StatusReply;
@@ -320,7 +322,7 @@ final class ContainerStreams {
                     "exec failed to start container_id={} exec_id={} exit_code={} error={}",
                     instance.containerId, instance.id, exitCode, message);
                 if (detach) {
-                  throw new CompletionException(cause);
+                  throw new CompletionException(detachedStartFailure(cause, message, exitCode));
                 }
                 ByteString line = LogFrames.frame(false, (message + "\r\n").getBytes(StandardCharsets.UTF_8));
                 return Flow.fromSinkAndSource(Sink.<ByteString>ignore(), Source.single(line));
@@ -338,6 +340,19 @@ final class ContainerStreams {
               Sink<ByteString, ?> input = attached.input() == null ? Sink.ignore() : attached.input().getSink();
               return Flow.fromSinkAndSource(input, output);
             });
+  }
+
+  /**
+   * Returns the error of a failed detached exec start. For a runtime error, the Docker daemon
+   * responds with the message that an attached start prints, and with 400 when the command cannot
+   * be found or run (exit code 126 or 127), 500 otherwise. Other errors are returned unchanged.
+   */
+  private static Throwable detachedStartFailure(Throwable cause, String message, int exitCode) {
+    if (!message.startsWith(ExecInstances.RUNTIME_ERROR_PREFIX)) {
+      return cause;
+    }
+    StatusCode status = exitCode == 126 || exitCode == 127 ? StatusCodes.BAD_REQUEST : StatusCodes.INTERNAL_SERVER_ERROR;
+    return new DockerApiException(status, message);
   }
 
   /** Frames an exec's output chunk, or records the exit code that the last chunk carries. */

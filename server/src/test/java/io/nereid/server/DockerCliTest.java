@@ -225,12 +225,12 @@ class DockerCliTest {
     assertEquals(127, notFound.code(), notFound.out() + notFound.err());
     assertEquals(
         "OCI runtime exec failed: exec failed: unable to start container process: exec: \"no-such-command\":"
-            + " executable file not found in $PATH",
+            + " executable file not found in $PATH: unknown",
         notFound.out());
     assertEquals("", notFound.err());
     Cli notExecutable = docker("exec", "ex", "/flag");
     assertEquals(126, notExecutable.code(), notExecutable.out() + notExecutable.err());
-    assertTrue(notExecutable.out().endsWith("permission denied"), notExecutable.out());
+    assertTrue(notExecutable.out().endsWith(": permission denied: unknown"), notExecutable.out());
     Cli noDirectory = docker("exec", "-w", "/nosuch", "ex", "true");
     assertEquals(127, noDirectory.code(), noDirectory.out() + noDirectory.err());
     Cli noUser = docker("exec", "-u", "nosuchuser", "ex", "true");
@@ -269,6 +269,16 @@ class DockerCliTest {
     }
     assertTrue(after.contains("\"Running\":false,\"ExitCode\":4"), after);
     assertEquals(409, post("/v1.41/exec/" + execId + "/start", "{\"Detach\": true}").statusCode());
+
+    HttpResponse<String> missing = post("/v1.41/containers/ex/exec", "{\"Cmd\": [\"no-such-command\"]}");
+    String missingId = missing.body().replaceAll(".*\"Id\":\"([0-9a-f]{64})\".*", "$1");
+    HttpResponse<String> detachedFailure = post("/v1.41/exec/" + missingId + "/start", "{\"Detach\": true}");
+    assertEquals(400, detachedFailure.statusCode(), detachedFailure.body());
+    assertEquals(
+        "{\"message\":\"OCI runtime exec failed: exec failed: unable to start container process: exec:"
+            + " \\\"no-such-command\\\": executable file not found in $PATH: unknown\"}",
+        detachedFailure.body());
+    assertTrue(get("/v1.41/exec/" + missingId + "/json").body().contains("\"ExitCode\":127"));
 
     HttpResponse<String> unknown = get("/v1.41/exec/nosuch/json");
     assertEquals(404, unknown.statusCode());
