@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.concurrent.CompletableFuture;
@@ -56,6 +57,7 @@ final class ContainerStreams {
    * and the container has an open stdin (otherwise they are dropped, as Docker drops them), and
    * the container's output comes back in Docker's multiplexed framing. The output ends when the
    * container exits; for a container that is not running yet, it starts with the next start.
+   * Once the node accepted the attach, an {@code attach} event is published, as Docker does.
    */
   CompletionStage<Flow<ByteString, ByteString, NotUsed>> attach(
       String account, String reference, boolean stdin, boolean stdout, boolean stderr) {
@@ -71,7 +73,11 @@ final class ContainerStreams {
               return this.<NodeAgent.Attached>askAgent(
                       state.nodeId(),
                       replyTo -> new NodeAgent.Attach(state.containerId(), withStdin, state.spec().stdinOnce(), replyTo))
-                  .thenApply(attached -> connection(attached, stdout, stderr));
+                  .thenApply(
+                      attached -> {
+                        containers.events().publishContainerAction(state, "attach", Map.of());
+                        return connection(attached, stdout, stderr);
+                      });
             });
   }
 

@@ -116,7 +116,9 @@ class DockerCliTest {
 
   @Test
   void foregroundRunPrintsOutputAndExitCode() throws Exception {
-    Cli ran = docker("run", "--name", "fg", "busybox", "sh", "-c", "echo out; sleep 0.2; echo err >&2; exit 3");
+    String since = epochSeconds();
+    Cli ran =
+        docker("run", "--name", "fg", "--label", "app=fg", "busybox", "sh", "-c", "echo out; sleep 0.2; echo err >&2; exit 3");
 
     assertEquals(3, ran.code(), ran.err());
     assertEquals("out", ran.out());
@@ -126,6 +128,15 @@ class DockerCliTest {
     assertEquals(
         "\"sh -c 'echo out; sleep 0.2; echo err >&2; exit 3'\"",
         docker("ps", "-a", "--no-trunc", "--filter", "name=^fg$", "--format", "{{.Command}}").out());
+    // The CLI attaches before it starts the container, and Docker reports the attach as an event.
+    Thread.sleep(200);
+    Cli events = docker("events", "--since", since, "--until", epochSeconds(), "--filter", "container=fg",
+        "--format", "{{.Type}} {{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.image}} {{.Actor.Attributes.app}}");
+    assertEquals(0, events.code(), events.err());
+    assertEquals(
+        List.of("container create fg busybox fg", "container attach fg busybox fg", "container start fg busybox fg",
+            "container die fg busybox fg"),
+        events.out().lines().toList());
     assertEquals(0, docker("rm", "fg").code());
   }
 
@@ -184,10 +195,15 @@ class DockerCliTest {
         0, docker("run", "-d", "--name", "att", "busybox", "sh", "-c", "sleep 2; echo late; exit 5").code());
     assertEquals("running", awaitStatus("att", "running"));
 
+    String since = epochSeconds();
     Cli attached = docker("attach", "att");
 
     assertEquals(5, attached.code(), attached.err());
     assertEquals("late", attached.out());
+    Thread.sleep(200);
+    Cli events = docker("events", "--since", since, "--until", epochSeconds(), "--filter", "container=att",
+        "--filter", "event=attach", "--format", "{{.Action}} {{.Actor.Attributes.name}}");
+    assertEquals(List.of("attach att"), events.out().lines().toList(), events.err());
     assertEquals(0, docker("rm", "att").code());
   }
 
