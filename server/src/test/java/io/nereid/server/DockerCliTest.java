@@ -50,9 +50,7 @@ class DockerCliTest {
     }
     agents =
         ComputeAgents.start(
-            runtime.member().system(),
-            runtime.member().sharding(),
-            runtime.member().images(),
+            runtime.member(),
             List.of("cli-n1", "cli-n2"),
             dir,
             TestMember.TIMEOUT);
@@ -699,8 +697,16 @@ class DockerCliTest {
     assertEquals("exited", awaitStatus("evone", "exited"));
     assertEquals(0, docker("run", "-d", "--name", "evtwo", "busybox", "sleep", "300").code());
     assertEquals("running", awaitStatus("evtwo", "running"));
-    assertEquals(0, docker("stop", "-t", "5", "evtwo").code());
-    assertEquals(0, docker("rm", "evone", "evtwo").code());
+    // sleep runs as PID 1, which ignores SIGTERM, so both stops end in SIGKILL.
+    assertEquals(0, docker("restart", "-t", "1", "evtwo").code());
+    assertEquals(0, docker("stop", "-t", "1", "evtwo").code());
+    assertEquals(
+        0,
+        docker("run", "-d", "--name", "evthree", "busybox", "sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done")
+            .code());
+    assertEquals("running", awaitStatus("evthree", "running"));
+    assertEquals(0, docker("stop", "-t", "10", "evthree").code());
+    assertEquals(0, docker("rm", "evone", "evtwo", "evthree").code());
     Thread.sleep(200);
     String until = epochSeconds();
 
@@ -711,9 +717,19 @@ class DockerCliTest {
         List.of("container create evone", "container start evone", "container die evone", "container destroy evone"),
         life.out().lines().toList());
 
-    Cli stopped = docker("events", "--since", since, "--until", until, "--filter", "container=evtwo",
-        "--filter", "event=kill", "--filter", "event=die", "--filter", "event=stop", "--format", "{{.Action}}");
-    assertEquals(List.of("kill", "die", "stop"), stopped.out().lines().toList(), stopped.err());
+    Cli killed = docker("events", "--since", since, "--until", until, "--filter", "container=evtwo",
+        "--filter", "event=kill", "--filter", "event=die", "--filter", "event=stop", "--filter", "event=start",
+        "--format", "{{.Action}} {{.Actor.Attributes.signal}} {{.Actor.Attributes.name}}");
+    assertEquals(
+        List.of("start <no value> evtwo",
+            "kill 15 evtwo", "kill 9 evtwo", "die <no value> evtwo", "stop <no value> evtwo", "start <no value> evtwo",
+            "kill 15 evtwo", "kill 9 evtwo", "die <no value> evtwo", "stop <no value> evtwo"),
+        killed.out().lines().toList(),
+        killed.err());
+    Cli stopped = docker("events", "--since", since, "--until", until, "--filter", "container=evthree",
+        "--filter", "event=kill", "--filter", "event=die", "--filter", "event=stop",
+        "--format", "{{.Action}} {{.Actor.Attributes.signal}}");
+    assertEquals(List.of("kill 15", "die <no value>", "stop <no value>"), stopped.out().lines().toList(), stopped.err());
 
     Cli died = docker("events", "--since", since, "--until", until, "--filter", "event=die", "--filter", "label=app=demo");
     assertEquals(0, died.code(), died.err());
