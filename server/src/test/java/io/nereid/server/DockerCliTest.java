@@ -861,6 +861,97 @@ class DockerCliTest {
   }
 
   @Test
+  void statsStreamOutlivesStop() throws Exception {
+    String zeroRead = "\"read\":\"0001-01-01T00:00:00Z\"";
+    assertEquals(0, docker("run", "-d", "--name", "statser", "busybox", "sleep", "300").code());
+    assertEquals("running", awaitStatus("statser", "running"));
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + dockerPort + "/v1.41/containers/statser/stats")).build();
+    HttpResponse<java.util.stream.Stream<String>> response =
+        HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofLines());
+    java.util.Iterator<String> samples = response.body().iterator();
+    var reader = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      String running = reader.submit(samples::next).get(20, TimeUnit.SECONDS);
+      assertFalse(running.contains(zeroRead), running);
+
+      assertEquals(0, docker("stop", "-t", "0", "statser").code());
+      // A sample read before the exit was recorded can still show the running container.
+      String sample = running;
+      for (int i = 0; i < 5 && !sample.contains(zeroRead); i++) {
+        sample = reader.submit(samples::next).get(20, TimeUnit.SECONDS);
+      }
+      assertTrue(sample.contains(zeroRead), sample);
+      for (int i = 0; i < 2; i++) {
+        String next = reader.submit(samples::next).get(20, TimeUnit.SECONDS);
+        assertTrue(next.contains(zeroRead), "a stopped container's stream goes on with zeros: " + next);
+        assertTrue(next.contains("\"name\":\"/statser\""), next);
+      }
+
+      assertEquals(0, docker("rm", "statser").code());
+      // hasNext returns false once the body ends; at most one sample was on its way.
+      int afterRemoval = reader.submit(() -> {
+        int count = 0;
+        while (samples.hasNext()) {
+          samples.next();
+          count++;
+        }
+        return count;
+      }).get(20, TimeUnit.SECONDS);
+      assertTrue(afterRemoval <= 1, "samples after the removal: " + afterRemoval);
+    } finally {
+      reader.shutdownNow();
+      response.body().close();
+    }
+  }
+
+  @Test
+  void statsStreamStopsWhenClientLeaves() throws Exception {
+    ch.qos.logback.classic.Logger streamLog =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.nereid.docker.StatsStream");
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logged.start();
+    streamLog.addAppender(logged);
+    assertEquals(0, docker("run", "-d", "--name", "statsleft", "busybox", "sleep", "300").code());
+    assertEquals("running", awaitStatus("statsleft", "running"));
+    String id = docker("container", "inspect", "-f", "{{.Id}}", "statsleft").out();
+    Process stats = dockerProcess("stats", "--format", "{{.Name}} {{.PIDs}}", "statsleft");
+    var reader = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      java.io.BufferedReader lines =
+          new java.io.BufferedReader(new java.io.InputStreamReader(stats.getInputStream(), StandardCharsets.UTF_8));
+      String first = "";
+      while (!first.contains("statsleft 1")) {
+        first = reader.submit(lines::readLine).get(20, TimeUnit.SECONDS);
+        assertTrue(first != null, "docker stats ended before it printed a sample");
+      }
+
+      stats.destroy();
+      assertTrue(stats.waitFor(10, TimeUnit.SECONDS));
+      String ended = "stats stream ended container_id=" + id + " reason=client left";
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!messages(logged).contains(ended) && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      assertTrue(messages(logged).contains(ended), "logged: " + messages(logged));
+    } finally {
+      reader.shutdownNow();
+      stats.destroy();
+      streamLog.detachAppender(logged);
+    }
+    assertEquals(0, docker("rm", "-f", "statsleft").code());
+  }
+
+  private static List<String> messages(
+      ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender) {
+    // The appender adds events while it holds its own lock.
+    synchronized (appender) {
+      return appender.list.stream().map(event -> event.getFormattedMessage()).toList();
+    }
+  }
+
+  @Test
   void infoShowsClusterTotals() throws Exception {
     assertEquals(0, docker("run", "-d", "--name", "infoer", "-m", "128m", "busybox", "sleep", "300").code());
     assertEquals("running", awaitStatus("infoer", "running"));
