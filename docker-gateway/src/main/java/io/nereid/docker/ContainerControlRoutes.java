@@ -109,7 +109,8 @@ final class ContainerControlRoutes extends DockerDirectives {
    * default) is true, else one, which carries the sample of a second before unless {@code
    * one-shot} is set, so that the CLI can compute a CPU percentage. A container that does not run
    * gets samples of zeros, as from Docker, so that {@code docker stats --no-stream} shows a row of
-   * zeros for it.
+   * zeros for it. A stream goes on across stops and starts until the container is removed or the
+   * client goes away.
    */
   private Route stats(String reference) {
     return parameterOptional(
@@ -128,14 +129,22 @@ final class ContainerControlRoutes extends DockerDirectives {
                       containers
                           .find(account, reference)
                           .thenApply(
-                              state ->
-                                  state.isRunning()
-                                      ? statsResponse(state, stream, oneShot)
-                                      : zeroStatsResponse(state, stream)));
+                              state -> {
+                                if (stream) {
+                                  return chunked(
+                                      StatsStream.samples(containers, state.containerId(), SAMPLE_INTERVAL)
+                                          .map(ContainerControlRoutes::line));
+                                }
+                                return state.isRunning() ? statsResponse(state, oneShot) : zeroStatsResponse(state);
+                              }));
                 }));
   }
 
-  private HttpResponse statsResponse(Container.State state, boolean stream, boolean oneShot) {
+  /**
+   * Sends one sample of a running container: with the sample of a second before, or alone when
+   * {@code oneShot}.
+   */
+  private HttpResponse statsResponse(Container.State state, boolean oneShot) {
     Source<Optional<ResourceUsage>, ?> samples =
         Source.tick(Duration.ZERO, SAMPLE_INTERVAL, "tick")
             .mapAsync(
@@ -155,21 +164,15 @@ final class ContainerControlRoutes extends DockerDirectives {
           samples
               .sliding(2, 1)
               .filter(pair -> pair.size() == 2)
-              .map(pair -> line(StatsViews.sample(state, pair.get(1).get(), pair.get(0).get())));
-      if (!stream) {
-        body = body.take(1);
-      }
+              .map(pair -> line(StatsViews.sample(state, pair.get(1).get(), pair.get(0).get())))
+              .take(1);
     }
     return chunked(body);
   }
 
-  /** Sends the empty sample of a container that does not run: once, or each second while {@code stream}. */
-  private HttpResponse zeroStatsResponse(Container.State state, boolean stream) {
-    ByteString zeros = line(StatsViews.zeros(state));
-    if (stream) {
-      return chunked(Source.tick(Duration.ZERO, SAMPLE_INTERVAL, zeros));
-    }
-    return chunked(Source.single(zeros));
+  /** Sends the empty sample of a container that does not run. */
+  private HttpResponse zeroStatsResponse(Container.State state) {
+    return chunked(Source.single(line(StatsViews.zeros(state))));
   }
 
   private static HttpResponse chunked(Source<ByteString, ?> body) {

@@ -550,6 +550,10 @@ public final class ContainerService {
     return askTimeout;
   }
 
+  DockerEvents events() {
+    return events;
+  }
+
   /** Finds the agent of a node through the receptionist. */
   CompletionStage<ActorRef<NodeAgent.Command>> agent(String nodeId) {
     ServiceKey<NodeAgent.Command> key = NodeAgent.serviceKey(nodeId);

@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.concurrent.CompletableFuture;
@@ -16,6 +17,8 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.pattern.StatusReply;
@@ -54,6 +57,7 @@ final class ContainerStreams {
    * and the container has an open stdin (otherwise they are dropped, as Docker drops them), and
    * the container's output comes back in Docker's multiplexed framing. The output ends when the
    * container exits; for a container that is not running yet, it starts with the next start.
+   * Once the node accepted the attach, an {@code attach} event is published, as Docker does.
    */
   CompletionStage<Flow<ByteString, ByteString, NotUsed>> attach(
       String account, String reference, boolean stdin, boolean stdout, boolean stderr) {
@@ -69,7 +73,11 @@ final class ContainerStreams {
               return this.<NodeAgent.Attached>askAgent(
                       state.nodeId(),
                       replyTo -> new NodeAgent.Attach(state.containerId(), withStdin, state.spec().stdinOnce(), replyTo))
-                  .thenApply(attached -> connection(attached, stdout, stderr));
+                  .thenApply(
+                      attached -> {
+                        containers.events().publishContainerAction(state, "attach", Map.of());
+                        return connection(attached, stdout, stderr);
+                      });
             });
   }
 
@@ -320,7 +328,7 @@ final class ContainerStreams {
                     "exec failed to start container_id={} exec_id={} exit_code={} error={}",
                     instance.containerId, instance.id, exitCode, message);
                 if (detach) {
-                  throw new CompletionException(cause);
+                  throw new CompletionException(detachedStartFailure(cause, message, exitCode));
                 }
                 ByteString line = LogFrames.frame(false, (message + "\r\n").getBytes(StandardCharsets.UTF_8));
                 return Flow.fromSinkAndSource(Sink.<ByteString>ignore(), Source.single(line));
@@ -338,6 +346,19 @@ final class ContainerStreams {
               Sink<ByteString, ?> input = attached.input() == null ? Sink.ignore() : attached.input().getSink();
               return Flow.fromSinkAndSource(input, output);
             });
+  }
+
+  /**
+   * Returns the error of a failed detached exec start. For a runtime error, the Docker daemon
+   * responds with the message that an attached start prints, and with 400 when the command cannot
+   * be found or run (exit code 126 or 127), 500 otherwise. Other errors are returned unchanged.
+   */
+  private static Throwable detachedStartFailure(Throwable cause, String message, int exitCode) {
+    if (!message.startsWith(ExecInstances.RUNTIME_ERROR_PREFIX)) {
+      return cause;
+    }
+    StatusCode status = exitCode == 126 || exitCode == 127 ? StatusCodes.BAD_REQUEST : StatusCodes.INTERNAL_SERVER_ERROR;
+    return new DockerApiException(status, message);
   }
 
   /** Frames an exec's output chunk, or records the exit code that the last chunk carries. */

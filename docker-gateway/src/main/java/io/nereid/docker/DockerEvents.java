@@ -1,5 +1,6 @@
 package io.nereid.docker;
 
+import io.nereid.agent.SignalObserver;
 import io.nereid.container.Container;
 import io.nereid.container.ContainerObserver;
 import java.time.Duration;
@@ -69,6 +70,15 @@ public final class DockerEvents {
    */
   void publishImageAction(String action, String actorId, String name) {
     publish(DockerEvent.of("image", action, actorId, Map.of("name", name), Instant.now()));
+  }
+
+  /** Returns the observer that publishes the signals node agents send on their own as kill events. */
+  public SignalObserver signalObserver() {
+    return (state, signal, at) -> {
+      Map<String, String> attributes = containerAttributes(state);
+      attributes.put("signal", Integer.toString(signal));
+      publish(DockerEvent.of("container", "kill", state.containerId(), attributes, at));
+    };
   }
 
   /** Returns the observer that turns a container's persisted events into Docker events. */

@@ -159,15 +159,19 @@ final class ExecInstances {
   }
 
   /**
-   * Returns the message of a failed exec start as Docker shows it. Docker adds "permission
-   * denied" to an "is a directory" error, because the CLI looks for those words.
+   * Returns the message of a failed exec start as Docker shows it. A runtime error ends in
+   * ": unknown", because containerd's client (github.com/containerd/errdefs, errgrpc.ToNative)
+   * appends the class of an error with gRPC code Unknown to its text. The Docker daemon
+   * (setExitCodeFromError in moby's daemon/errors.go) then adds "permission denied" to an "is a
+   * directory" error, because the CLI looks for those words.
    */
   static String startFailureMessage(String message) {
-    String lower = message.toLowerCase(java.util.Locale.ROOT);
+    String dockerMessage = message.startsWith(RUNTIME_ERROR_PREFIX) ? message + ": unknown" : message;
+    String lower = dockerMessage.toLowerCase(java.util.Locale.ROOT);
     if (lower.contains("is a directory") && !lower.contains("permission denied")) {
-      return message + ": permission denied";
+      return dockerMessage + ": permission denied";
     }
-    return message;
+    return dockerMessage;
   }
 
   private final Map<String, Instance> instances = new ConcurrentHashMap<>();

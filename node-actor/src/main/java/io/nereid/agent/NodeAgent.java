@@ -75,6 +75,7 @@ public final class NodeAgent {
   private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
   /** Docker's wait between the stop signal and SIGKILL when the container sets none. */
   private static final int DEFAULT_STOP_SECONDS = 10;
+  private static final int SIGKILL = 9;
   private static final Duration RECONCILE_RETRY = Duration.ofSeconds(5);
 
   public interface Command {}
@@ -265,12 +266,14 @@ public final class NodeAgent {
    */
   public static Behavior<Command> create(
       String nodeId, ContainerRuntime runtime, ClusterSharding sharding, Duration askTimeout) {
-    return create(nodeId, runtime, sharding, askTimeout, Optional.empty(), ImageSource.LOADED_ONLY);
+    return create(
+        nodeId, runtime, sharding, askTimeout, Optional.empty(), ImageSource.LOADED_ONLY, SignalObserver.NONE);
   }
 
   /**
-   * Creates an agent that registers its node and sends heartbeats as {@code liveness} sets, and
-   * gets each container's image from {@code images} before it starts.
+   * Creates an agent that registers its node and sends heartbeats as {@code liveness} sets, gets
+   * each container's image from {@code images} before it starts, and reports to {@code signals}
+   * the SIGKILL that ends a stop whose timeout expired.
    */
   public static Behavior<Command> create(
       String nodeId,
@@ -278,7 +281,8 @@ public final class NodeAgent {
       ClusterSharding sharding,
       Duration askTimeout,
       Optional<Liveness> liveness,
-      ImageSource images) {
+      ImageSource images,
+      SignalObserver signals) {
     return Behaviors.setup(
         context -> {
           context
@@ -297,7 +301,7 @@ public final class NodeAgent {
                       "heartbeat"));
           context.getSelf().tell(new Reconcile());
           log.info("node agent started node_id={} runtime={}", nodeId, runtime.getClass().getSimpleName());
-          return new NodeAgent(context, nodeId, runtime, sharding, askTimeout, images).behavior();
+          return new NodeAgent(context, nodeId, runtime, sharding, askTimeout, images, signals).behavior();
         });
   }
 
@@ -308,6 +312,7 @@ public final class NodeAgent {
   private final Duration askTimeout;
   private final Map<String, AttachHub> hubs = new HashMap<>();
   private final ImageSource images;
+  private final SignalObserver signals;
   /** Containers whose exit is awaited, so that no exit is watched, reported or restarted twice. */
   private final Set<String> watched = new HashSet<>();
 
@@ -317,8 +322,10 @@ public final class NodeAgent {
       ContainerRuntime runtime,
       ClusterSharding sharding,
       Duration askTimeout,
-      ImageSource images) {
+      ImageSource images,
+      SignalObserver signals) {
     this.images = images;
+    this.signals = signals;
     this.context = context;
     this.nodeId = nodeId;
     this.runtime = runtime;
@@ -527,13 +534,33 @@ public final class NodeAgent {
   private Behavior<Command> onStop(Stop command) {
     String id = command.containerId();
     log.info("container stopping node_id={} container_id={} signal={}", nodeId, id, command.signal());
+    // The state is read now, so that the kill event goes out before the exit is reported.
+    CompletionStage<Container.State> before =
+        sharding.entityRefFor(Container.TYPE_KEY, id).ask(Container.Get::new, askTimeout);
     var stopped =
         runtime
-            .stop(id, command.signal(), Duration.ofSeconds(command.timeoutSeconds()))
+            .stop(id, command.signal(), Duration.ofSeconds(command.timeoutSeconds()), () -> killSent(id, before))
             .exceptionallyCompose(error -> exitOfMissing(id, error))
             .thenCompose(status -> reportExit(id, status));
     context.pipeToSelf(stopped, (state, error) -> new Reply(command.replyTo(), error));
     return Behaviors.same();
+  }
+
+  /** Reports to the signal observer the SIGKILL that a stop sends once its timeout expired. */
+  private void killSent(String id, CompletionStage<Container.State> before) {
+    Instant at = Instant.now();
+    before.whenComplete(
+        (state, error) -> {
+          if (error != null) {
+            log.warn(
+                "kill event not published node_id={} container_id={} error={}",
+                nodeId,
+                id,
+                unwrap(error).toString());
+            return;
+          }
+          signals.signalSent(state, SIGKILL, at);
+        });
   }
 
   private Behavior<Command> onKill(Kill command) {

@@ -42,7 +42,17 @@ public interface ContainerRuntime extends AutoCloseable {
    * Sends {@code signal}, waits up to {@code timeout} for the container to exit, then sends
    * SIGKILL. Completes with the exit status, at once if the container already exited.
    */
-  CompletionStage<ExitStatus> stop(String id, String signal, Duration timeout);
+  default CompletionStage<ExitStatus> stop(String id, String signal, Duration timeout) {
+    return stop(id, signal, timeout, () -> {});
+  }
+
+  /**
+   * Stops like {@link #stop(String, String, Duration)}, and runs {@code beforeKill} right before
+   * the SIGKILL that follows an expired timeout. It does not run when the container exits in
+   * time, nor when {@code signal} is SIGKILL itself. It runs on the runtime's thread and must not
+   * block.
+   */
+  CompletionStage<ExitStatus> stop(String id, String signal, Duration timeout, Runnable beforeKill);
 
   /** Sends {@code signal} to the container's main process. */
   CompletionStage<Void> kill(String id, String signal);

@@ -433,7 +433,7 @@ public final class RuncRuntime implements ContainerRuntime {
   // Signals and state changes
 
   @Override
-  public CompletionStage<ExitStatus> stop(String id, String signal, Duration timeout) {
+  public CompletionStage<ExitStatus> stop(String id, String signal, Duration timeout, Runnable beforeKill) {
     Handle handle;
     int number;
     try {
@@ -459,6 +459,11 @@ public final class RuncRuntime implements ContainerRuntime {
           afterTimeout.execute(() -> {
             if (!handle.exit.isDone()) {
               log.info("container {} still runs {} after signal {}, sending SIGKILL", id, timeout, signal);
+              try {
+                beforeKill.run();
+              } catch (RuntimeException e) {
+                log.error("callback before SIGKILL to container {} failed", id, e);
+              }
               try {
                 signalIfRunning(handle, SIGKILL);
               } catch (IOException e) {

@@ -174,7 +174,7 @@ public final class SimulatedRuntime implements ContainerRuntime {
   }
 
   @Override
-  public CompletionStage<ExitStatus> stop(String id, String signal, Duration timeout) {
+  public CompletionStage<ExitStatus> stop(String id, String signal, Duration timeout, Runnable beforeKill) {
     Simulated container;
     int number;
     try {
@@ -186,7 +186,17 @@ public final class SimulatedRuntime implements ContainerRuntime {
       return CompletableFuture.failedFuture(new ContainerException(e.getMessage(), e));
     }
     deliver(container, number);
-    scheduler.schedule(() -> deliver(container, SIGKILL), timeout.toMillis(), TimeUnit.MILLISECONDS);
+    if (number != SIGKILL) {
+      scheduler.schedule(
+          () -> {
+            if (!container.exit.isDone()) {
+              beforeKill.run();
+              deliver(container, SIGKILL);
+            }
+          },
+          timeout.toMillis(),
+          TimeUnit.MILLISECONDS);
+    }
     return container.exit.copy();
   }
 

@@ -211,10 +211,12 @@ class RuncRuntimeTest {
     join(runtime.run(spec(id).args("sleep", "1000").build()));
 
     Instant before = Instant.now();
-    ExitStatus exit = join(runtime.stop(id, "SIGTERM", Duration.ofSeconds(1)));
+    java.util.concurrent.atomic.AtomicInteger kills = new java.util.concurrent.atomic.AtomicInteger();
+    ExitStatus exit = join(runtime.stop(id, "SIGTERM", Duration.ofSeconds(1), kills::incrementAndGet));
     Duration took = Duration.between(before, Instant.now());
 
     assertEquals(137, exit.exitCode());
+    assertEquals(1, kills.get(), "the callback ran once, before the SIGKILL");
     assertFalse(exit.oomKilled());
     assertTrue(took.compareTo(Duration.ofMillis(900)) >= 0, "stop waited for the timeout, took " + took);
     assertTrue(took.compareTo(Duration.ofSeconds(10)) < 0, "SIGKILL followed the timeout, took " + took);
@@ -227,9 +229,11 @@ class RuncRuntimeTest {
     join(runtime.run(spec(id).args("sh", "-c", script).build()));
     awaitLog(id, entry -> entry.line().equals("ready"));
 
-    ExitStatus exit = join(runtime.stop(id, "TERM", Duration.ofSeconds(20)));
+    java.util.concurrent.atomic.AtomicInteger kills = new java.util.concurrent.atomic.AtomicInteger();
+    ExitStatus exit = join(runtime.stop(id, "TERM", Duration.ofSeconds(20), kills::incrementAndGet));
 
     assertEquals(0, exit.exitCode());
+    assertEquals(0, kills.get(), "no SIGKILL followed");
     assertTrue(lines(join(runtime.logs(id)), LogEntry.Stream.STDOUT).contains("bye"));
   }
 

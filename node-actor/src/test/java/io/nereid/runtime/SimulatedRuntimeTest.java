@@ -71,12 +71,15 @@ class SimulatedRuntimeTest {
   }
 
   @Test
-  void stopEndsWithSignalExitCode() {
+  void stopEndsWithSignalExitCode() throws Exception {
     join(runtime.run(spec("a")));
 
-    ExitStatus exit = join(runtime.stop("a", "SIGTERM", Duration.ofSeconds(10)));
+    java.util.concurrent.atomic.AtomicInteger kills = new java.util.concurrent.atomic.AtomicInteger();
+    ExitStatus exit = join(runtime.stop("a", "SIGTERM", Duration.ofMillis(300), kills::incrementAndGet));
 
     assertEquals(143, exit.exitCode(), "128 + SIGTERM (15)");
+    Thread.sleep(400);
+    assertEquals(0, kills.get(), "no SIGKILL followed once the timeout passed");
     assertFalse(exit.oomKilled());
   }
 
@@ -86,9 +89,11 @@ class SimulatedRuntimeTest {
     join(runtime.run(spec("a")));
 
     Instant before = Instant.now();
-    ExitStatus exit = join(runtime.stop("a", "TERM", Duration.ofMillis(200)));
+    java.util.concurrent.atomic.AtomicInteger kills = new java.util.concurrent.atomic.AtomicInteger();
+    ExitStatus exit = join(runtime.stop("a", "TERM", Duration.ofMillis(200), kills::incrementAndGet));
 
     assertEquals(137, exit.exitCode(), "128 + SIGKILL (9)");
+    assertEquals(1, kills.get(), "the callback ran once, before the SIGKILL");
     assertTrue(Duration.between(before, Instant.now()).toMillis() >= 200);
   }
 

@@ -53,17 +53,15 @@ final class ComputeAgents implements AutoCloseable {
 
   /**
    * Starts an agent for each of the given nodes, each with a runc runtime of its own state
-   * directory and all sharing {@code images}; fails with {@link Main.StartupException} when runc
-   * cannot run here (not installed, or not root). The nodes must be registered already; an agent
-   * registers its node again with the same inventory when the node is lost.
+   * directory and all sharing the member's image store; fails with {@link Main.StartupException}
+   * when runc cannot run here (not installed, or not root). The nodes must be registered already;
+   * an agent registers its node again with the same inventory when the node is lost. The agents
+   * publish the SIGKILL that ends a stop on the member's Docker events.
    */
-  static ComputeAgents start(
-      ActorSystem<?> system,
-      ClusterSharding sharding,
-      ImageStore images,
-      List<String> nodeIds,
-      Path dataDir,
-      Duration askTimeout) {
+  static ComputeAgents start(NereidMember member, List<String> nodeIds, Path dataDir, Duration askTimeout) {
+    ActorSystem<?> system = member.system();
+    ClusterSharding sharding = member.sharding();
+    ImageStore images = member.images();
     ServerSettings settings = ServerSettings.fromConfig(system.settings().config());
     ActorRef<NodeMonitor.Command> monitor = NodeLiveness.monitor(system, sharding, settings);
     ExecutorService blocking = blockingPool();
@@ -79,7 +77,8 @@ final class ComputeAgents implements AutoCloseable {
             liveness(system, monitor, settings, Optional.empty());
         NodeAgent.ImageSource source = pullingWhenMissing(nodeId, images, puller, blocking);
         system.systemActorOf(
-            NodeAgent.create(nodeId, runtime, sharding, askTimeout, Optional.of(liveness), source),
+            NodeAgent.create(
+                nodeId, runtime, sharding, askTimeout, Optional.of(liveness), source, member.events().signalObserver()),
             "node-agent-" + nodeId,
             Props.empty());
       }
@@ -131,7 +130,8 @@ final class ComputeAgents implements AutoCloseable {
                 member.sharding(),
                 settings.askTimeout(),
                 Optional.of(liveness),
-                pullingWhenMissing(nodeId, member.images(), member.imagePuller(), blocking)),
+                pullingWhenMissing(nodeId, member.images(), member.imagePuller(), blocking),
+                member.events().signalObserver()),
             "node-agent-" + nodeId,
             Props.empty());
     log.info(

@@ -157,8 +157,7 @@ public final class MemberRuntime implements AutoCloseable {
               VirtualNodes.register(
                   member.sharding(), settings.dev(), dataDir, settings.askTimeout());
           agents =
-              ComputeAgents.start(
-                  member.system(), member.sharding(), member.images(), nodes, dataDir, settings.askTimeout());
+              ComputeAgents.start(member, nodes, dataDir, settings.askTimeout());
         } catch (Exception e) {
           member.stop(STOP_TIMEOUT);
           throw e;

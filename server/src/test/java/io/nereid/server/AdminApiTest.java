@@ -50,9 +50,7 @@ class AdminApiTest {
     TestMember.register(runtime, "admin-run", RUN_POOL, CAPACITY, Map.of());
     agents =
         ComputeAgents.start(
-            runtime.member().system(),
-            runtime.member().sharding(),
-            runtime.member().images(),
+            runtime.member(),
             List.of("admin-run"),
             dir,
             TestMember.TIMEOUT);

@@ -50,9 +50,7 @@ class DockerCliTest {
     }
     agents =
         ComputeAgents.start(
-            runtime.member().system(),
-            runtime.member().sharding(),
-            runtime.member().images(),
+            runtime.member(),
             List.of("cli-n1", "cli-n2"),
             dir,
             TestMember.TIMEOUT);
@@ -116,7 +114,9 @@ class DockerCliTest {
 
   @Test
   void foregroundRunPrintsOutputAndExitCode() throws Exception {
-    Cli ran = docker("run", "--name", "fg", "busybox", "sh", "-c", "echo out; sleep 0.2; echo err >&2; exit 3");
+    String since = epochSeconds();
+    Cli ran =
+        docker("run", "--name", "fg", "--label", "app=fg", "busybox", "sh", "-c", "echo out; sleep 0.2; echo err >&2; exit 3");
 
     assertEquals(3, ran.code(), ran.err());
     assertEquals("out", ran.out());
@@ -126,6 +126,15 @@ class DockerCliTest {
     assertEquals(
         "\"sh -c 'echo out; sleep 0.2; echo err >&2; exit 3'\"",
         docker("ps", "-a", "--no-trunc", "--filter", "name=^fg$", "--format", "{{.Command}}").out());
+    // The CLI attaches before it starts the container, and Docker reports the attach as an event.
+    Thread.sleep(200);
+    Cli events = docker("events", "--since", since, "--until", epochSeconds(), "--filter", "container=fg",
+        "--format", "{{.Type}} {{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.image}} {{.Actor.Attributes.app}}");
+    assertEquals(0, events.code(), events.err());
+    assertEquals(
+        List.of("container create fg busybox fg", "container attach fg busybox fg", "container start fg busybox fg",
+            "container die fg busybox fg"),
+        events.out().lines().toList());
     assertEquals(0, docker("rm", "fg").code());
   }
 
@@ -184,10 +193,15 @@ class DockerCliTest {
         0, docker("run", "-d", "--name", "att", "busybox", "sh", "-c", "sleep 2; echo late; exit 5").code());
     assertEquals("running", awaitStatus("att", "running"));
 
+    String since = epochSeconds();
     Cli attached = docker("attach", "att");
 
     assertEquals(5, attached.code(), attached.err());
     assertEquals("late", attached.out());
+    Thread.sleep(200);
+    Cli events = docker("events", "--since", since, "--until", epochSeconds(), "--filter", "container=att",
+        "--filter", "event=attach", "--format", "{{.Action}} {{.Actor.Attributes.name}}");
+    assertEquals(List.of("attach att"), events.out().lines().toList(), events.err());
     assertEquals(0, docker("rm", "att").code());
   }
 
@@ -225,12 +239,12 @@ class DockerCliTest {
     assertEquals(127, notFound.code(), notFound.out() + notFound.err());
     assertEquals(
         "OCI runtime exec failed: exec failed: unable to start container process: exec: \"no-such-command\":"
-            + " executable file not found in $PATH",
+            + " executable file not found in $PATH: unknown",
         notFound.out());
     assertEquals("", notFound.err());
     Cli notExecutable = docker("exec", "ex", "/flag");
     assertEquals(126, notExecutable.code(), notExecutable.out() + notExecutable.err());
-    assertTrue(notExecutable.out().endsWith("permission denied"), notExecutable.out());
+    assertTrue(notExecutable.out().endsWith(": permission denied: unknown"), notExecutable.out());
     Cli noDirectory = docker("exec", "-w", "/nosuch", "ex", "true");
     assertEquals(127, noDirectory.code(), noDirectory.out() + noDirectory.err());
     Cli noUser = docker("exec", "-u", "nosuchuser", "ex", "true");
@@ -269,6 +283,16 @@ class DockerCliTest {
     }
     assertTrue(after.contains("\"Running\":false,\"ExitCode\":4"), after);
     assertEquals(409, post("/v1.41/exec/" + execId + "/start", "{\"Detach\": true}").statusCode());
+
+    HttpResponse<String> missing = post("/v1.41/containers/ex/exec", "{\"Cmd\": [\"no-such-command\"]}");
+    String missingId = missing.body().replaceAll(".*\"Id\":\"([0-9a-f]{64})\".*", "$1");
+    HttpResponse<String> detachedFailure = post("/v1.41/exec/" + missingId + "/start", "{\"Detach\": true}");
+    assertEquals(400, detachedFailure.statusCode(), detachedFailure.body());
+    assertEquals(
+        "{\"message\":\"OCI runtime exec failed: exec failed: unable to start container process: exec:"
+            + " \\\"no-such-command\\\": executable file not found in $PATH: unknown\"}",
+        detachedFailure.body());
+    assertTrue(get("/v1.41/exec/" + missingId + "/json").body().contains("\"ExitCode\":127"));
 
     HttpResponse<String> unknown = get("/v1.41/exec/nosuch/json");
     assertEquals(404, unknown.statusCode());
@@ -673,8 +697,16 @@ class DockerCliTest {
     assertEquals("exited", awaitStatus("evone", "exited"));
     assertEquals(0, docker("run", "-d", "--name", "evtwo", "busybox", "sleep", "300").code());
     assertEquals("running", awaitStatus("evtwo", "running"));
-    assertEquals(0, docker("stop", "-t", "5", "evtwo").code());
-    assertEquals(0, docker("rm", "evone", "evtwo").code());
+    // sleep runs as PID 1, which ignores SIGTERM, so both stops end in SIGKILL.
+    assertEquals(0, docker("restart", "-t", "1", "evtwo").code());
+    assertEquals(0, docker("stop", "-t", "1", "evtwo").code());
+    assertEquals(
+        0,
+        docker("run", "-d", "--name", "evthree", "busybox", "sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done")
+            .code());
+    assertEquals("running", awaitStatus("evthree", "running"));
+    assertEquals(0, docker("stop", "-t", "10", "evthree").code());
+    assertEquals(0, docker("rm", "evone", "evtwo", "evthree").code());
     Thread.sleep(200);
     String until = epochSeconds();
 
@@ -685,9 +717,19 @@ class DockerCliTest {
         List.of("container create evone", "container start evone", "container die evone", "container destroy evone"),
         life.out().lines().toList());
 
-    Cli stopped = docker("events", "--since", since, "--until", until, "--filter", "container=evtwo",
-        "--filter", "event=kill", "--filter", "event=die", "--filter", "event=stop", "--format", "{{.Action}}");
-    assertEquals(List.of("kill", "die", "stop"), stopped.out().lines().toList(), stopped.err());
+    Cli killed = docker("events", "--since", since, "--until", until, "--filter", "container=evtwo",
+        "--filter", "event=kill", "--filter", "event=die", "--filter", "event=stop", "--filter", "event=start",
+        "--format", "{{.Action}} {{.Actor.Attributes.signal}} {{.Actor.Attributes.name}}");
+    assertEquals(
+        List.of("start <no value> evtwo",
+            "kill 15 evtwo", "kill 9 evtwo", "die <no value> evtwo", "stop <no value> evtwo", "start <no value> evtwo",
+            "kill 15 evtwo", "kill 9 evtwo", "die <no value> evtwo", "stop <no value> evtwo"),
+        killed.out().lines().toList(),
+        killed.err());
+    Cli stopped = docker("events", "--since", since, "--until", until, "--filter", "container=evthree",
+        "--filter", "event=kill", "--filter", "event=die", "--filter", "event=stop",
+        "--format", "{{.Action}} {{.Actor.Attributes.signal}}");
+    assertEquals(List.of("kill 15", "die <no value>", "stop <no value>"), stopped.out().lines().toList(), stopped.err());
 
     Cli died = docker("events", "--since", since, "--until", until, "--filter", "event=die", "--filter", "label=app=demo");
     assertEquals(0, died.code(), died.err());
@@ -816,6 +858,97 @@ class DockerCliTest {
     HttpResponse<String> both = get("/v1.41/containers/topper/stats?stream=true&one-shot=true");
     assertEquals(400, both.statusCode());
     assertEquals(0, docker("rm", "topper").code());
+  }
+
+  @Test
+  void statsStreamOutlivesStop() throws Exception {
+    String zeroRead = "\"read\":\"0001-01-01T00:00:00Z\"";
+    assertEquals(0, docker("run", "-d", "--name", "statser", "busybox", "sleep", "300").code());
+    assertEquals("running", awaitStatus("statser", "running"));
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + dockerPort + "/v1.41/containers/statser/stats")).build();
+    HttpResponse<java.util.stream.Stream<String>> response =
+        HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofLines());
+    java.util.Iterator<String> samples = response.body().iterator();
+    var reader = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      String running = reader.submit(samples::next).get(20, TimeUnit.SECONDS);
+      assertFalse(running.contains(zeroRead), running);
+
+      assertEquals(0, docker("stop", "-t", "0", "statser").code());
+      // A sample read before the exit was recorded can still show the running container.
+      String sample = running;
+      for (int i = 0; i < 5 && !sample.contains(zeroRead); i++) {
+        sample = reader.submit(samples::next).get(20, TimeUnit.SECONDS);
+      }
+      assertTrue(sample.contains(zeroRead), sample);
+      for (int i = 0; i < 2; i++) {
+        String next = reader.submit(samples::next).get(20, TimeUnit.SECONDS);
+        assertTrue(next.contains(zeroRead), "a stopped container's stream goes on with zeros: " + next);
+        assertTrue(next.contains("\"name\":\"/statser\""), next);
+      }
+
+      assertEquals(0, docker("rm", "statser").code());
+      // hasNext returns false once the body ends; at most one sample was on its way.
+      int afterRemoval = reader.submit(() -> {
+        int count = 0;
+        while (samples.hasNext()) {
+          samples.next();
+          count++;
+        }
+        return count;
+      }).get(20, TimeUnit.SECONDS);
+      assertTrue(afterRemoval <= 1, "samples after the removal: " + afterRemoval);
+    } finally {
+      reader.shutdownNow();
+      response.body().close();
+    }
+  }
+
+  @Test
+  void statsStreamStopsWhenClientLeaves() throws Exception {
+    ch.qos.logback.classic.Logger streamLog =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.nereid.docker.StatsStream");
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logged.start();
+    streamLog.addAppender(logged);
+    assertEquals(0, docker("run", "-d", "--name", "statsleft", "busybox", "sleep", "300").code());
+    assertEquals("running", awaitStatus("statsleft", "running"));
+    String id = docker("container", "inspect", "-f", "{{.Id}}", "statsleft").out();
+    Process stats = dockerProcess("stats", "--format", "{{.Name}} {{.PIDs}}", "statsleft");
+    var reader = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      java.io.BufferedReader lines =
+          new java.io.BufferedReader(new java.io.InputStreamReader(stats.getInputStream(), StandardCharsets.UTF_8));
+      String first = "";
+      while (!first.contains("statsleft 1")) {
+        first = reader.submit(lines::readLine).get(20, TimeUnit.SECONDS);
+        assertTrue(first != null, "docker stats ended before it printed a sample");
+      }
+
+      stats.destroy();
+      assertTrue(stats.waitFor(10, TimeUnit.SECONDS));
+      String ended = "stats stream ended container_id=" + id + " reason=client left";
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!messages(logged).contains(ended) && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      assertTrue(messages(logged).contains(ended), "logged: " + messages(logged));
+    } finally {
+      reader.shutdownNow();
+      stats.destroy();
+      streamLog.detachAppender(logged);
+    }
+    assertEquals(0, docker("rm", "-f", "statsleft").code());
+  }
+
+  private static List<String> messages(
+      ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender) {
+    // The appender adds events while it holds its own lock.
+    synchronized (appender) {
+      return appender.list.stream().map(event -> event.getFormattedMessage()).toList();
+    }
   }
 
   @Test
