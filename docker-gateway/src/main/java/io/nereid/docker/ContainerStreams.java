@@ -136,7 +136,7 @@ final class ContainerStreams {
               if (error != null) {
                 exit.completeExceptionally(error);
               } else if (conditionMet(state, condition, finishedAtRegistration)) {
-                exit.complete(state.exitCode());
+                exit.complete(exitCode(state));
               } else {
                 containers
                     .system()
@@ -149,12 +149,27 @@ final class ContainerStreams {
             });
   }
 
+  /** Returns whether a wait's condition is met; a removal meets every condition, as in Docker. */
   private static boolean conditionMet(Container.State state, String condition, Instant finishedAtRegistration) {
+    if (state.status() == ContainerStatus.REMOVED) {
+      return true;
+    }
     return switch (condition) {
-      case "removed" -> state.status() == ContainerStatus.REMOVED;
+      case "removed" -> false;
       case "next-exit" -> state.finishedAt().isAfter(finishedAtRegistration) && !state.isRunning();
       default -> !state.isRunning();
     };
+  }
+
+  /**
+   * Returns the exit code a wait reports. A forced removal of a running container records no
+   * exit, which shows as a start later than the last exit, so the wait reports what Docker does
+   * for the SIGKILL sent then: 128 + 9.
+   */
+  static int exitCode(Container.State state) {
+    boolean killedByRemoval =
+        state.status() == ContainerStatus.REMOVED && state.startedAt().isAfter(state.finishedAt());
+    return killedByRemoval ? 128 + 9 : state.exitCode();
   }
 
   /**

@@ -348,6 +348,16 @@ class DockerCliTest {
     assertEquals(0, docker("rm", "waited").code());
     assertEquals("{\"StatusCode\":2}", new String(removed.body().readAllBytes(), StandardCharsets.UTF_8).strip());
 
+    // A forced removal of a running container ends every wait with the exit code of a SIGKILL.
+    assertEquals(0, docker("run", "-d", "--name", "waited-rm", "busybox", "sleep", "300").code());
+    HttpResponse<java.io.InputStream> exitOfRemoved =
+        postStreaming("/v1.41/containers/waited-rm/wait?condition=next-exit");
+    HttpResponse<java.io.InputStream> stopOfRemoved =
+        postStreaming("/v1.41/containers/waited-rm/wait?condition=not-running");
+    assertEquals(0, docker("rm", "-f", "waited-rm").code());
+    assertEquals("{\"StatusCode\":137}", new String(exitOfRemoved.body().readAllBytes(), StandardCharsets.UTF_8).strip());
+    assertEquals("{\"StatusCode\":137}", new String(stopOfRemoved.body().readAllBytes(), StandardCharsets.UTF_8).strip());
+
     HttpResponse<String> invalid = post("/v1.41/containers/nosuch/wait?condition=later", "");
     assertEquals(400, invalid.statusCode());
     assertTrue(invalid.body().contains("invalid condition"), invalid.body());
