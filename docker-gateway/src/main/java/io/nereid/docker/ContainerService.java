@@ -884,25 +884,17 @@ public final class ContainerService {
 
   /** Returns the listing line of the container a reference names; fails with 404 or 400. */
   private CompletionStage<Account.ContainerSummary> resolve(String account, String reference) {
-    String name = reference.startsWith("/") ? reference.substring(1) : reference;
     return sharding
         .entityRefFor(Account.TYPE_KEY, account)
-        .ask(Account.ListContainers::new, askTimeout)
+        .ask(
+            (ActorRef<Account.ContainerLookup> replyTo) -> new Account.FindContainer(reference, replyTo),
+            askTimeout)
         .thenCompose(
-            list -> {
-              for (Account.ContainerSummary summary : list.containers()) {
-                if (summary.containerId().equals(reference) || summary.name().equals(name)) {
-                  return CompletableFuture.completedFuture(summary);
-                }
+            lookup -> {
+              if (lookup.found() != null) {
+                return CompletableFuture.completedFuture(lookup.found());
               }
-              List<Account.ContainerSummary> matches =
-                  list.containers().stream()
-                      .filter(summary -> !reference.isEmpty() && summary.containerId().startsWith(reference))
-                      .toList();
-              if (matches.size() == 1) {
-                return CompletableFuture.completedFuture(matches.get(0));
-              }
-              if (matches.size() > 1) {
+              if (lookup.prefixMatches() > 1) {
                 return CompletableFuture.failedFuture(
                     DockerApiException.badRequest(
                         "multiple IDs found with provided prefix: " + reference));

@@ -337,6 +337,13 @@ public final class Account
   public record ListContainers(ActorRef<ContainerList> replyTo) implements Command {}
 
   /**
+   * Replies with the container a reference names, as Docker resolves one: its full id or its name
+   * (with or without a leading slash) first, then a prefix of one id.
+   */
+  public record FindContainer(String reference, ActorRef<ContainerLookup> replyTo)
+      implements Command {}
+
+  /**
    * Carries out admissions and then summary records, as {@link AdmitContainer} and {@link
    * RecordContainer} would one by one, and persists their events in one journal write. Replies
    * with the admissions' outcomes in order.
@@ -366,6 +373,15 @@ public final class Account
       implements CborSerializable {}
 
   public record ContainerList(List<ContainerSummary> containers) implements CborSerializable {}
+
+  /**
+   * The result of a {@link FindContainer}.
+   *
+   * @param found the container, or null when the reference names none or is an ambiguous prefix
+   * @param prefixMatches how many ids the reference is a prefix of, when it is neither an id nor a
+   *     name
+   */
+  public record ContainerLookup(ContainerSummary found, int prefixMatches) implements CborSerializable {}
 
   /** The outcomes of a {@link WriteBatch}'s admissions, in their order. */
   public record BatchOutcome(List<Admission> admissions) implements CborSerializable {}
@@ -448,6 +464,7 @@ public final class Account
         .onCommand(RenameContainer.class, this::onRenameContainer)
         .onCommand(ResolveName.class, this::onResolveName)
         .onCommand(ListContainers.class, this::onListContainers)
+        .onCommand(FindContainer.class, this::onFindContainer)
         .onCommand(WriteBatch.class, this::onWriteBatch)
         .build();
   }
@@ -620,6 +637,31 @@ public final class Account
   private ReplyEffect<Event, State> onResolveName(State state, ResolveName command) {
     Optional<String> id = Optional.ofNullable(state.names().get(command.name()));
     return Effect().reply(command.replyTo(), new NameResolution(command.name(), id));
+  }
+
+  /** Looks an id or a name up in the maps, and scans the ids for a prefix only when neither matches. */
+  private ReplyEffect<Event, State> onFindContainer(State state, FindContainer command) {
+    String reference = command.reference();
+    String name = reference.startsWith("/") ? reference.substring(1) : reference;
+    ContainerSummary exact = state.containers().get(reference);
+    if (exact == null && state.names().containsKey(name)) {
+      exact = state.containers().get(state.names().get(name));
+    }
+    if (exact != null) {
+      return Effect().reply(command.replyTo(), new ContainerLookup(exact, 0));
+    }
+    ContainerSummary match = null;
+    int matches = 0;
+    for (ContainerSummary summary : state.containers().values()) {
+      if (summary.name().equals(name)) {
+        return Effect().reply(command.replyTo(), new ContainerLookup(summary, 0));
+      }
+      if (!reference.isEmpty() && summary.containerId().startsWith(reference)) {
+        match = summary;
+        matches++;
+      }
+    }
+    return Effect().reply(command.replyTo(), new ContainerLookup(matches == 1 ? match : null, matches));
   }
 
   private ReplyEffect<Event, State> onListContainers(State state, ListContainers command) {

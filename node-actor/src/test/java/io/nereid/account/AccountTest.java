@@ -1,6 +1,7 @@
 package io.nereid.account;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nereid.entity.JournalTestKit;
@@ -63,6 +64,33 @@ class AccountTest {
     return new Account.ContainerSummary(
         id, name, "busybox", "created", "n1", Map.of(), Instant.ofEpochSecond(createdSecond), "sh",
         0, Instant.EPOCH, Instant.EPOCH);
+  }
+
+  private Account.ContainerLookup find(ActorRef<Account.Command> account, String reference) {
+    TestProbe<Account.ContainerLookup> probe = kit.testKit.createTestProbe();
+    account.tell(new Account.FindContainer(reference, probe.ref()));
+    return probe.receiveMessage();
+  }
+
+  @Test
+  void findResolvesIdNameAndPrefix() {
+    ActorRef<Account.Command> account = spawn("find-1");
+    Account.ContainerSummary web = summary("abc123", "web", 1);
+    Account.ContainerSummary db = summary("abd456", "db", 2);
+    for (Account.ContainerSummary container : List.of(web, db)) {
+      assertTrue(claim(account, container.name(), container.containerId()).isSuccess());
+      record(account, container);
+    }
+
+    assertEquals(web, find(account, "abc123").found());
+    assertEquals(web, find(account, "web").found());
+    assertEquals(web, find(account, "/web").found());
+    assertEquals(db, find(account, "abd").found());
+    assertNull(find(account, "ab").found(), "a prefix of two ids names neither");
+    assertEquals(2, find(account, "ab").prefixMatches());
+    assertNull(find(account, "zzz").found());
+    assertEquals(0, find(account, "zzz").prefixMatches());
+    assertNull(find(account, "").found(), "an empty reference is no prefix");
   }
 
   @Test
