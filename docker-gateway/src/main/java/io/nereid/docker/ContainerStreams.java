@@ -167,9 +167,7 @@ final class ContainerStreams {
    * for the SIGKILL sent then: 128 + 9.
    */
   static int exitCode(Container.State state) {
-    boolean killedByRemoval =
-        state.status() == ContainerStatus.REMOVED && state.startedAt().isAfter(state.finishedAt());
-    return killedByRemoval ? 128 + 9 : state.exitCode();
+    return DockerEvents.killedByRemoval(state) ? 128 + 9 : state.exitCode();
   }
 
   /**

@@ -3,6 +3,7 @@ package io.nereid.docker;
 import io.nereid.agent.SignalObserver;
 import io.nereid.container.Container;
 import io.nereid.container.ContainerObserver;
+import io.nereid.container.ContainerStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -85,9 +86,24 @@ public final class DockerEvents {
   public ContainerObserver containerObserver() {
     return (events, state) -> {
       for (Container.Event event : events) {
+        if (event instanceof Container.ContainerRemoved removed && killedByRemoval(state)) {
+          // Docker kills a running container that it removes by force, and reports the kill and
+          // the exit before the removal.
+          Map<String, String> attributes = containerAttributes(state);
+          attributes.put("signal", "9");
+          publish(DockerEvent.of("container", "kill", state.containerId(), attributes, removed.at()));
+          attributes = containerAttributes(state);
+          attributes.put("exitCode", Integer.toString(ContainerStreams.exitCode(state)));
+          publish(DockerEvent.of("container", "die", state.containerId(), attributes, removed.at()));
+        }
         translate(event, state).ifPresent(this::publish);
       }
     };
+  }
+
+  /** Returns whether a removed container was running, so that its removal killed it. */
+  static boolean killedByRemoval(Container.State state) {
+    return state.status() == ContainerStatus.REMOVED && state.startedAt().isAfter(state.finishedAt());
   }
 
   /** Returns the Docker event for a container event, or empty for one Docker has no name for. */

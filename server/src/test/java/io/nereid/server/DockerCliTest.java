@@ -782,6 +782,30 @@ class DockerCliTest {
   }
 
   @Test
+  void forceRemoveOfRunningContainerEmitsKillAndDie() throws Exception {
+    String since = epochSeconds();
+    assertEquals(0, docker("run", "-d", "--name", "evrm", "busybox", "sleep", "300").code());
+    assertEquals("running", awaitStatus("evrm", "running"));
+    assertEquals(0, docker("rm", "-f", "evrm").code());
+    Thread.sleep(200);
+
+    Cli events =
+        docker(
+            "events", "--since", since, "--until", epochSeconds(), "--filter", "container=evrm",
+            "--format", "{{.Action}} {{.Actor.Attributes.signal}} {{.Actor.Attributes.exitCode}}");
+
+    assertEquals(0, events.code(), events.err());
+    assertEquals(
+        List.of(
+            "create <no value> <no value>",
+            "start <no value> <no value>",
+            "kill 9 <no value>",
+            "die <no value> 137",
+            "destroy <no value> <no value>"),
+        events.out().lines().toList());
+  }
+
+  @Test
   void pauseUnpauseRename() throws Exception {
     String since = epochSeconds();
     assertEquals(0, docker("run", "-d", "--name", "pz", "busybox", "sleep", "300").code());
