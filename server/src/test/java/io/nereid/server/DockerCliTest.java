@@ -782,7 +782,7 @@ class DockerCliTest {
   }
 
   @Test
-  void forceRemoveOfRunningContainerEmitsKillAndDie() throws Exception {
+  void forceRemoveEmitsKillAndDie() throws Exception {
     String since = epochSeconds();
     assertEquals(0, docker("run", "-d", "--name", "evrm", "busybox", "sleep", "300").code());
     assertEquals("running", awaitStatus("evrm", "running"));
