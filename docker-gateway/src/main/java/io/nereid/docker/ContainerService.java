@@ -393,7 +393,15 @@ public final class ContainerService {
   public CompletionStage<Done> restart(String account, String reference, Integer timeoutSeconds) {
     return stop(account, reference, timeoutSeconds)
         .thenCompose(stopped -> start(account, reference))
-        .thenApply(started -> Done.getInstance());
+        .thenCompose(started -> find(account, reference))
+        .thenApply(
+            state -> {
+              // Docker reports the restart once its stop and start have finished.
+              if (events != null) {
+                events.publishContainerAction(state, "restart", Map.of());
+              }
+              return Done.getInstance();
+            });
   }
 
   /** Returns a container's log lines, oldest first, read from its node. */

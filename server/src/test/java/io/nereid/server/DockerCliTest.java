@@ -729,10 +729,12 @@ class DockerCliTest {
 
     Cli killed = docker("events", "--since", since, "--until", until, "--filter", "container=evtwo",
         "--filter", "event=kill", "--filter", "event=die", "--filter", "event=stop", "--filter", "event=start",
+        "--filter", "event=restart",
         "--format", "{{.Action}} {{.Actor.Attributes.signal}} {{.Actor.Attributes.name}}");
     assertEquals(
         List.of("start <no value> evtwo",
             "kill 15 evtwo", "kill 9 evtwo", "die <no value> evtwo", "stop <no value> evtwo", "start <no value> evtwo",
+            "restart <no value> evtwo",
             "kill 15 evtwo", "kill 9 evtwo", "die <no value> evtwo", "stop <no value> evtwo"),
         killed.out().lines().toList(),
         killed.err());
