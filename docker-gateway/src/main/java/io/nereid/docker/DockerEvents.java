@@ -60,9 +60,14 @@ public final class DockerEvents {
 
   /** Publishes an action on a container that changes none of its persisted state, such as kill. */
   void publishContainerAction(Container.State state, String action, Map<String, String> details) {
+    publishContainerAction(state, action, details, Instant.now());
+  }
+
+  private void publishContainerAction(
+      Container.State state, String action, Map<String, String> details, Instant at) {
     Map<String, String> attributes = containerAttributes(state);
     attributes.putAll(details);
-    publish(DockerEvent.of("container", action, state.containerId(), attributes, Instant.now()));
+    publish(DockerEvent.of("container", action, state.containerId(), attributes, at));
   }
 
   /**
@@ -75,11 +80,7 @@ public final class DockerEvents {
 
   /** Returns the observer that publishes the signals node agents send on their own as kill events. */
   public SignalObserver signalObserver() {
-    return (state, signal, at) -> {
-      Map<String, String> attributes = containerAttributes(state);
-      attributes.put("signal", Integer.toString(signal));
-      publish(DockerEvent.of("container", "kill", state.containerId(), attributes, at));
-    };
+    return (state, signal, at) -> publishContainerAction(state, "kill", Map.of("signal", Integer.toString(signal)), at);
   }
 
   /** Returns the observer that turns a container's persisted events into Docker events. */
@@ -89,12 +90,9 @@ public final class DockerEvents {
         if (event instanceof Container.ContainerRemoved removed && killedByRemoval(state)) {
           // Docker kills a running container that it removes by force, and reports the kill and
           // the exit before the removal.
-          Map<String, String> attributes = containerAttributes(state);
-          attributes.put("signal", "9");
-          publish(DockerEvent.of("container", "kill", state.containerId(), attributes, removed.at()));
-          attributes = containerAttributes(state);
-          attributes.put("exitCode", Integer.toString(ContainerStreams.exitCode(state)));
-          publish(DockerEvent.of("container", "die", state.containerId(), attributes, removed.at()));
+          publishContainerAction(state, "kill", Map.of("signal", "9"), removed.at());
+          String exitCode = Integer.toString(ContainerStreams.exitCode(state));
+          publishContainerAction(state, "die", Map.of("exitCode", exitCode), removed.at());
         }
         translate(event, state).ifPresent(this::publish);
       }

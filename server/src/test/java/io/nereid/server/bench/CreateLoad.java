@@ -50,8 +50,8 @@ final class CreateLoad {
     this.body = body;
   }
 
-  /** What each client does after a create. */
-  private enum Then {
+  /** The request each client sends after a create, if any. */
+  private enum FollowUp {
     NOTHING,
     START,
     REMOVE
@@ -59,12 +59,12 @@ final class CreateLoad {
 
   /** Sends {@code total} creates from {@code clients} concurrent clients; fails on any non-201. */
   Result creates(int clients, int total) throws InterruptedException {
-    return run(clients, total, Then.NOTHING);
+    return run(clients, total, FollowUp.NOTHING);
   }
 
   /** Sends {@code total} create-then-start pairs from {@code clients} clients; a latency is one pair. */
   Result runs(int clients, int total) throws InterruptedException {
-    return run(clients, total, Then.START);
+    return run(clients, total, FollowUp.START);
   }
 
   /**
@@ -72,7 +72,7 @@ final class CreateLoad {
    * it, from {@code clients} clients; a latency is one pair. The containers are gone afterwards.
    */
   Result createsRemoved(int clients, int total) throws InterruptedException {
-    return run(clients, total, Then.REMOVE);
+    return run(clients, total, FollowUp.REMOVE);
   }
 
   /** Sends one create; returns the container id, or throws with the status and body. */
@@ -125,7 +125,7 @@ final class CreateLoad {
     return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
   }
 
-  private Result run(int clients, int total, Then then) throws InterruptedException {
+  private Result run(int clients, int total, FollowUp followUp) throws InterruptedException {
     long[] latencies = new long[total];
     AtomicInteger next = new AtomicInteger();
     AtomicReference<Exception> failure = new AtomicReference<>();
@@ -140,9 +140,9 @@ final class CreateLoad {
                   long sent = System.nanoTime();
                   try {
                     String id = createOnce(client);
-                    if (then == Then.START) {
+                    if (followUp == FollowUp.START) {
                       start(client, id);
-                    } else if (then == Then.REMOVE) {
+                    } else if (followUp == FollowUp.REMOVE) {
                       remove(client, id);
                     }
                   } catch (IOException | InterruptedException e) {

@@ -237,7 +237,7 @@ public final class DockerApiBenchmark {
     /** Milliseconds of CPU per create in the timed create phase, of the server and of Cassandra. */
     double serverCpuPerCreate;
     double cassandraCpuPerCreate;
-    /** The part of the above that the JIT compiler threads used. */
+    /** The JIT compiler threads' part of the CPU per create above. */
     double serverJitPerCreate;
     double cassandraJitPerCreate;
     int warmedUp;
